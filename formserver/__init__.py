@@ -1,0 +1,1 @@
+"""Medarbetarsamtal: the handbook's shared logic and the form service."""

@@ -1,0 +1,15 @@
+"""Where the project's shared folders are; `FORMSERVER_SITE_CONFIG` overrides the data folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+
+
+def site_config_dir() -> Path:
+    """The `site_config/` folder in use: the environment's choice, else the project's own."""
+    override = os.environ.get("FORMSERVER_SITE_CONFIG")
+    return Path(override) if override else PROJECT_ROOT / "site_config"

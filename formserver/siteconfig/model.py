@@ -1,0 +1,186 @@
+"""Typed, immutable model of what `site_config/` holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Policy = Literal["documented", "optional", "never"]
+AnswerKind = Literal["text", "scale", "yesno"]
+ColumnKind = Literal["text", "date", "result"]
+
+POLICIES: tuple[Policy, ...] = ("documented", "optional", "never")
+ANSWER_KINDS: tuple[AnswerKind, ...] = ("text", "scale", "yesno")
+COLUMN_KINDS: tuple[ColumnKind, ...] = ("text", "date", "result")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A routine, question set or template the handbook's content comes from."""
+
+    id: str
+    organisation: str
+    title: str
+    note: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question; answers are stored by (set id, set version, question id)."""
+
+    id: str
+    text: str
+    kind: AnswerKind
+    help: str = ""
+    points_intro: str = ""
+    points: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A group of questions with one documentation policy."""
+
+    id: str
+    title: str
+    policy: Policy
+    intro: str = ""
+    points: tuple[str, ...] = ()
+    questions: tuple[Question, ...] = ()
+    documentation_note: str = ""
+    manager_note: str = ""
+
+    @property
+    def has_fields(self) -> bool:
+        """Whether anything in this section may be written down at all."""
+        return self.policy != "never"
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The rating scale of a set's self-assessment questions."""
+
+    min: int
+    max: int
+    labels: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def values(self) -> range:
+        """Every allowed rating, lowest first."""
+        return range(self.min, self.max + 1)
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    """A versioned question set: sections in order, each with its policy."""
+
+    id: str
+    version: int
+    title: str
+    source: str
+    plan_template: str
+    intro: str
+    sections: tuple[Section, ...]
+    scale: Scale | None = None
+
+    def questions(self) -> list[Question]:
+        """Every answerable question of the set, in order."""
+        return [q for s in self.sections if s.has_fields for q in s.questions]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a plan grid."""
+
+    id: str
+    label: str
+    kind: ColumnKind
+    group: str = ""
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A table of plan rows (e.g. the Handlingsplan or Årets utmaning)."""
+
+    id: str
+    title: str
+    columns: tuple[Column, ...]
+    blank_rows: int = 4
+
+    @property
+    def groups(self) -> list[tuple[str, int]]:
+        """Consecutive column groups as (heading, span); empty when no column has a group."""
+        if not any(c.group for c in self.columns):
+            return []
+        spans: list[tuple[str, int]] = []
+        for column in self.columns:
+            if spans and spans[-1][0] == column.group:
+                spans[-1] = (column.group, spans[-1][1] + 1)
+            else:
+                spans.append((column.group, 1))
+        return spans
+
+
+@dataclass(frozen=True)
+class PlanTemplate:
+    """A versioned plan template: header fields, grids and signature lines."""
+
+    id: str
+    version: int
+    title: str
+    source: str
+    intro: str
+    header_fields: tuple[str, ...]
+    grids: tuple[Grid, ...]
+    footer: str = ""
+    signatures: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """The organisation's own facts."""
+
+    name: str
+    public_sector: bool
+    form_service_url: str
+    handbook_url: str
+    contact_email: str
+    default_question_set: str
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Who has a medarbetarsamtal in a round."""
+
+    permanent: bool
+    fixed_term_min_months: int
+    other: bool
+
+
+@dataclass(frozen=True)
+class Policies:
+    """Rules of the routine the form service applies."""
+
+    eligibility: Eligibility
+    call_notice_days: int
+    retention_years: int
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Everything in `site_config/`, validated."""
+
+    root: Path
+    organisation: Organisation
+    policies: Policies
+    sources: dict[str, Source]
+    question_sets: dict[str, QuestionSet]
+    plan_templates: dict[str, PlanTemplate]
+
+    @property
+    def default_question_set(self) -> QuestionSet:
+        """The set HR gets when opening a round without choosing one."""
+        return self.question_sets[self.organisation.default_question_set]

@@ -1,0 +1,64 @@
+"""Render question sets, plan templates and credits as handbook fragments (Markdown + HTML)."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from ..paths import TEMPLATES_DIR
+from .model import PlanTemplate, QuestionSet, SiteConfig
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!])")
+
+
+def markdown_text(value: str) -> Markup:
+    """Escape text for a Markdown heading: HTML entities first, then Markdown syntax."""
+    return Markup(_MARKDOWN_SPECIAL.sub(r"\\\1", str(escape(value))))
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html", "j2"], default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["md"] = markdown_text
+    return env
+
+
+def render_question_set(config: SiteConfig, set_id: str, heading_level: int = 2) -> str:
+    """Every section and question of a set, with its documentation policy and its source."""
+    question_set: QuestionSet = config.question_sets[set_id]
+    template = _environment().get_template("handbook/fragments/question_set.md.j2")
+    return template.render(
+        qs=question_set,
+        source=config.sources[question_set.source],
+        hashes="#" * heading_level,
+        public_sector=config.organisation.public_sector,
+    )
+
+
+def render_plan_template(config: SiteConfig, template_id: str, heading_level: int = 2) -> str:
+    """A plan template as printable blank tables, with header fields and signature lines."""
+    plan: PlanTemplate = config.plan_templates[template_id]
+    template = _environment().get_template("handbook/fragments/plan_template.md.j2")
+    return template.render(
+        plan=plan, source=config.sources[plan.source], hashes="#" * heading_level
+    )
+
+
+def render_sources(config: SiteConfig) -> str:
+    """The list of sources, each with the question sets and templates that use it."""
+    template = _environment().get_template("handbook/fragments/sources.md.j2")
+    used: dict[str, list[str]] = {source_id: [] for source_id in config.sources}
+    for qs in config.question_sets.values():
+        used[qs.source].append(f"Frågor: {qs.title}")
+    for pt in config.plan_templates.values():
+        used[pt.source].append(f"Mall: {pt.title}")
+    return template.render(sources=config.sources.values(), used=used)

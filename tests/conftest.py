@@ -1,0 +1,39 @@
+"""Shared fixtures: the project's real site_config and a way to break a copy of it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from formserver.paths import PROJECT_ROOT
+from formserver.siteconfig import SiteConfig, load_site_config
+
+SITE_CONFIG = PROJECT_ROOT / "site_config"
+
+
+@pytest.fixture(scope="session")
+def site_config() -> SiteConfig:
+    """The shipped site_config, loaded once."""
+    return load_site_config(SITE_CONFIG)
+
+
+BreakConfig = Callable[[str, str, str], Path]
+
+
+@pytest.fixture
+def broken_config(tmp_path: Path) -> BreakConfig:
+    """Copy site_config and replace `old` by `new` in one file; returns the copy's folder."""
+
+    def make(relative: str, old: str, new: str) -> Path:
+        root = tmp_path / "site_config"
+        shutil.copytree(SITE_CONFIG, root)
+        path = root / relative
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {relative}: the test's edit would do nothing"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        return root
+
+    return make
