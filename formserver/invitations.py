@@ -1,0 +1,264 @@
+"""Calling an employee to a talk: the calendar invite, the e-mail around it and SMTP delivery."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import localtime, make_msgid
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, vCalAddress
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+PRODID = "-//Medarbetarsamtal//Formulartjanst//SV"
+WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+MONTHS = (
+    "januari", "februari", "mars", "april", "maj", "juni",
+    "juli", "augusti", "september", "oktober", "november", "december",
+)  # fmt: skip
+# ZWNJ/ZWJ are format characters too, but Persian and Indic names need them to be spelled right.
+_KEEP_FORMAT = {"\u200c", "\u200d"}
+
+
+class MailError(Exception):
+    """The message could not be handed to the mail server; the text is for the manager."""
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """Everything needed to call one employee to one talk."""
+
+    talk_id: str
+    employee_name: str
+    employee_email: str
+    manager_name: str
+    manager_email: str
+    organisation: str
+    starts_at: datetime
+    duration_minutes: int
+    place: str
+    message: str
+    sign_in_url: str
+    routine_url: str
+    public_sector: bool
+
+
+def _one_line(text: str) -> str:
+    """Text safe for a header or a single-line calendar value: no line breaks or hidden marks."""
+    chars = []
+    for char in text:
+        category = unicodedata.category(char)
+        # Cc/Zl/Zp include CR, LF, NEL and U+2028, which mail and calendar parsers may treat as
+        # line ends; a space keeps the words apart. Bidi overrides and zero-width marks (Cf) can
+        # make a name look like someone else's, so they go entirely.
+        if category in ("Cc", "Zl", "Zp"):
+            chars.append(" ")
+        elif category in ("Cf", "Cs") and char not in _KEEP_FORMAT:
+            continue
+        else:
+            chars.append(char)
+    return " ".join("".join(chars).split())
+
+
+def _multi_line(text: str) -> str:
+    """Free text with its line breaks kept, each line cleaned like a single-line value."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(_one_line(line) for line in lines).strip("\n")
+
+
+def _address(name: str, email: str) -> Address:
+    """A header address; raises ValueError if the e-mail address is not one plain address."""
+    try:
+        address = Address(display_name=_one_line(name), addr_spec=email.strip())
+    except (ValueError, IndexError) as exc:  # IndexError: the parser's answer to ""
+        raise ValueError(f"Ogiltig e-postadress: {email!r}") from exc
+    if not address.username or not address.domain:
+        raise ValueError(f"Ogiltig e-postadress: {email!r}")
+    return address
+
+
+def _local_start(inv: Invitation) -> datetime:
+    """The start in Stockholm time, so DTSTART and the e-mail agree whatever zone was given."""
+    if inv.starts_at.tzinfo is None:
+        raise ValueError("starts_at måste ha en tidszon.")
+    return inv.starts_at.astimezone(STOCKHOLM)
+
+
+def swedish_datetime(value: datetime) -> str:
+    """'tisdag 8 december 2026 kl. 10.00' in the value's own timezone."""
+    weekday = WEEKDAYS[value.weekday()]
+    month = MONTHS[value.month - 1]
+    return f"{weekday} {value.day} {month} {value.year} kl. {value:%H.%M}"
+
+
+def calendar_invite(inv: Invitation, *, sequence: int = 0, now: datetime | None = None) -> bytes:
+    """An iCalendar (.ics, METHOD:REQUEST) event for the talk, made with icalendar."""
+    start = _local_start(inv)
+    stamp = (now or datetime.now(UTC)).astimezone(UTC)
+    manager = _address(inv.manager_name, inv.manager_email)
+    employee = _address(inv.employee_name, inv.employee_email)
+    organizer = vCalAddress.new(manager.addr_spec, cn=manager.display_name or None)
+    attendee = vCalAddress.new(
+        employee.addr_spec,
+        cn=employee.display_name or None,
+        role="REQ-PARTICIPANT",
+        partstat="NEEDS-ACTION",
+        rsvp=True,
+    )
+    description = "\n\n".join(
+        part
+        for part in (
+            _multi_line(inv.message),
+            f"Förbered dig i formuläret (din personliga länk, skicka inte vidare):\n"
+            f"{_one_line(inv.sign_in_url)}",
+            f"Rutinen för medarbetarsamtal:\n{_one_line(inv.routine_url)}",
+        )
+        if part
+    )
+    event = Event.new(
+        uid=f"{_one_line(inv.talk_id)}@medarbetarsamtal",
+        stamp=stamp,
+        sequence=sequence,
+        start=start,
+        end=start + timedelta(minutes=inv.duration_minutes),
+        summary=f"Medarbetarsamtal med {manager.display_name or 'din chef'}",
+        location=_one_line(inv.place),
+        description=description,
+        organizer=organizer,
+        attendees=[attendee],
+    )
+    calendar = Calendar()
+    # Built by hand rather than with Calendar.new, which adds a random calendar UID and would make
+    # the same invitation differ byte for byte on every call.
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "REQUEST")
+    calendar.add_component(event)
+    # A year either side is plenty for one event and keeps the VTIMEZONE to a few lines.
+    calendar.add_missing_timezones(
+        first_date=start.date() - timedelta(days=366),
+        last_date=start.date() + timedelta(days=366),
+    )
+    return bytes(calendar.to_ical())  # to_ical() is unannotated in icalendar
+
+
+def _body(inv: Invitation, manager: str, employee: str) -> str:
+    """The Swedish plain-text body, in the order the employee needs it."""
+    start = _local_start(inv)
+    end = start + timedelta(minutes=inv.duration_minutes)
+    greeting = f"Hej {employee}!" if employee else "Hej!"
+    caller = manager or "Din chef"
+    lines = [
+        greeting,
+        "",
+        f"{caller} kallar dig till medarbetarsamtal.",
+        "",
+        f"När: {swedish_datetime(start)}–{end:%H.%M}",
+        f"Var: {_one_line(inv.place)}",
+    ]
+    message = _multi_line(inv.message)
+    if message:
+        lines += ["", f"Meddelande från {caller}:", message]
+    lines += [
+        "",
+        "Förbered dig i formuläret före samtalet. Här är din länk:",
+        _one_line(inv.sign_in_url),
+        "Länken är personlig och leder till dina egna svar. Skicka inte vidare länken eller "
+        "det här mejlet.",
+    ]
+    if inv.public_sector:
+        lines += [
+            "",
+            "Det du skriver i formuläret kan bli en allmän handling. Det betyder att andra kan "
+            "ha rätt att läsa det, om inte uppgifterna omfattas av sekretess.",
+        ]
+    lines += [
+        "",
+        f"Läs gärna hela rutinen för medarbetarsamtal: {_one_line(inv.routine_url)}",
+        "",
+        "Samtalet finns som kalenderinbjudan i den bifogade filen medarbetarsamtal.ics.",
+        f"Har du frågor? Svara på det här mejlet, så kommer svaret till {caller}.",
+        "",
+        "Hälsningar",
+        caller,
+        _one_line(inv.organisation),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def invitation_email(inv: Invitation, *, sender: str, ics: bytes) -> EmailMessage:
+    """The call to the talk: a plain-text Swedish e-mail with the .ics attached."""
+    manager = _address(inv.manager_name, inv.manager_email)
+    employee = _address(inv.employee_name, inv.employee_email)
+    organisation = _one_line(inv.organisation)
+    via = f"{manager.display_name} via {organisation}" if manager.display_name else organisation
+    from_address = _address(via, sender)
+
+    msg = EmailMessage(policy=policy.SMTP)
+    # Only Address objects and our own text go into headers, so the header registry quotes and
+    # encodes the names and nothing a user typed can start a new header line.
+    msg["From"] = from_address
+    msg["Reply-To"] = manager
+    msg["To"] = employee
+    msg["Subject"] = f"Kallelse till medarbetarsamtal {swedish_datetime(_local_start(inv))}"
+    msg["Date"] = localtime()
+    msg["Message-ID"] = make_msgid(domain=from_address.domain)
+    # Quoted-printable keeps åäö intact even through relays that do not accept 8-bit mail.
+    msg.set_content(_body(inv, manager.display_name, employee.display_name), cte="quoted-printable")
+    # Set after set_content, which clears Content-* headers; add_attachment moves it to the text.
+    msg["Content-Language"] = "sv"
+    msg.add_attachment(
+        ics,
+        maintype="text",
+        subtype="calendar",
+        params={"method": "REQUEST", "charset": "utf-8"},
+        filename="medarbetarsamtal.ics",
+    )
+    return msg
+
+
+def send_email(
+    msg: EmailMessage,
+    *,
+    host: str,
+    port: int,
+    username: str | None = None,
+    password: str | None = None,
+    starttls: bool = False,
+    timeout: float = 10.0,
+) -> None:
+    """Send one message over SMTP (smtplib); raise MailError with a Swedish message on failure."""
+    try:
+        with smtplib.SMTP(host, port, timeout=timeout) as smtp:
+            if starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if username is not None:
+                smtp.login(username, password or "")
+            refused = smtp.send_message(msg)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise MailError(
+            "Kallelsen skickades inte. E-postservern godkände inte inloggningen. "
+            "Kontakta den som sköter tjänsten."
+        ) from exc
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise MailError(
+            "Kallelsen skickades inte. E-postservern tog inte emot mottagarens adress. "
+            "Kontrollera e-postadressen och försök igen."
+        ) from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        # OSError covers refused connections, unknown hosts and timeouts.
+        raise MailError(
+            "Kallelsen skickades inte eftersom tjänsten inte fick kontakt med e-postservern. "
+            "Försök igen om en stund. Om felet finns kvar, kontakta den som sköter tjänsten."
+        ) from exc
+    if refused:
+        raise MailError(
+            "Kallelsen skickades inte till alla mottagare. Kontrollera e-postadressen och "
+            "försök igen."
+        )
