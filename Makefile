@@ -9,7 +9,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
-PORT   ?= 8000
+PORT   ?= 5000
 
 export NO_MKDOCS_2_WARNING := 1
 
@@ -24,9 +24,14 @@ $(STAMP): pyproject.toml
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict
 
+# The demo runs in debug mode (relaxed start-up checks, no debugger) with a key kept in the
+# git-ignored instance/ folder, so printed sign-in links survive a restart.
 run: docs
-	@echo "Handboken: http://$(HOST):$(PORT)/  (Ctrl+C avslutar)"
-	$(BIN)/python -m http.server --bind $(HOST) --directory site $(PORT)
+	@test -f instance/config.py || { mkdir -p instance && $(BIN)/python -c \
+	  "import secrets; print('SECRET_KEY = ' + repr(secrets.token_urlsafe(48)))" > instance/config.py; }
+	FORMSERVER_DEBUG=1 $(BIN)/formserver load-demo
+	@echo "Formulärtjänsten: http://$(HOST):$(PORT)/   Handboken: http://$(HOST):$(PORT)/handbok/"
+	FORMSERVER_DEBUG=1 $(BIN)/formserver run --host $(HOST) --port $(PORT) --no-reload
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from formserver.paths import PROJECT_ROOT
 from formserver.siteconfig import SiteConfig, load_site_config
@@ -37,3 +39,29 @@ def broken_config(tmp_path: Path) -> BreakConfig:
         return root
 
     return make
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    """A service with a fresh database and the demo-like test people of tests.factories."""
+    from formserver import create_app
+    from formserver.store import db
+    from tests.factories import load_people
+
+    application = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-key-" + "x" * 32,
+            "DATABASE": str(tmp_path / "test.sqlite3"),
+            "HANDBOOK_DIR": str(tmp_path / "no-handbook"),
+        }
+    )
+    load_people(application)
+    yield application
+    db.close_thread_connections()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser without a session."""
+    return app.test_client()

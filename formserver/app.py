@@ -1,0 +1,116 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request, session
+from werkzeug.routing import BaseConverter
+
+from . import signin, tokens
+from .config import UnsafeConfiguration, config_problems, load_config
+from .forms import csrf_id, signing_keys
+from .paths import TEMPLATES_DIR
+from .siteconfig import load_site_config
+from .store import db
+
+CSP = (
+    "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
+    "object-src 'none'"
+)
+# The handbook is Material's static site: a few inline scripts and data: icons, no user data.
+HANDBOOK_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
+    "object-src 'none'"
+)
+
+
+class RandomIdConverter(BaseConverter):
+    """Ids made by store.db.new_id: 16 URL-safe characters, nothing else."""
+
+    regex = r"[A-Za-z0-9_-]{16}"
+
+
+class TokenConverter(BaseConverter):
+    """A signed token as the service issues them (checked further by formserver.tokens)."""
+
+    regex = r"[^/]{1,6000}"
+
+
+def security_headers(response: Any) -> Any:
+    """The exact security headers, on every response including errors."""
+    public = request.path.startswith(("/static/", "/handbok/"))
+    headers = response.headers
+    headers["Content-Security-Policy"] = (
+        HANDBOOK_CSP if request.path.startswith("/handbok/") else CSP
+    )
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    headers["Cache-Control"] = "public, max-age=300" if public else "no-store"
+    if request.is_secure:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    return response
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the form service; refuses to start with an unsafe configuration."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(TEMPLATES_DIR),
+        static_folder=str(TEMPLATES_DIR / "static"),
+    )
+    load_config(app, test_config)
+    problems = config_problems(app.config, relaxed=bool(app.debug or app.testing))
+    if problems:
+        raise UnsafeConfiguration(
+            "Formulärtjänsten startar inte:\n" + "\n".join(f"  - {p}" for p in problems)
+        )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.extensions["site_config"] = load_site_config(Path(app.config["SITE_CONFIG_DIR"]))
+    app.url_map.converters["rid"] = RandomIdConverter
+    app.url_map.converters["token"] = TokenConverter
+    app.jinja_env.autoescape = True
+
+    with app.app_context():
+        db.migrate(db.connection_for(app.config["DATABASE"]))
+
+    @app.before_request
+    def load_user() -> None:
+        g.db = db.connection_for(app.config["DATABASE"])
+        g.user = None
+        session_id = session.get("sid")
+        if isinstance(session_id, str):
+            g.user = signin.session_person(
+                g.db,
+                session_id,
+                now=db.utc_now(),
+                idle=timedelta(minutes=app.config["SESSION_IDLE_MINUTES"]),
+                absolute=timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"]),
+            )
+            if g.user is None:
+                session.clear()
+                g.session_ended = True
+
+    app.after_request(security_headers)
+
+    @app.context_processor
+    def template_helpers() -> dict[str, Any]:
+        def logout_token() -> str:
+            return tokens.dump(signing_keys(), tokens.CSRF_SALT, csrf_id())
+
+        return {"logout_token": logout_token}
+
+    from .views import register
+
+    register(app)
+    from .cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,121 @@
+"""Calling a talk (kallelse): record it, make the invitation, send it or hand it over."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from . import mailer, signin
+from .invitations import Invitation, calendar_invite, invitation_email
+from .siteconfig import SiteConfig
+from .store import talks
+from .store.people import get_person
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """What happened when the manager called the talk."""
+
+    version: int
+    sign_in_url: str
+    sent: bool
+    mail_error: str | None
+
+
+def local_start(naive: datetime) -> datetime:
+    """A date and time typed in the form, as Swedish local time."""
+    return naive.replace(tzinfo=STOCKHOLM)
+
+
+def invitation_for(
+    talk: talks.Talk,
+    config: SiteConfig,
+    *,
+    starts_at: datetime,
+    duration: int,
+    place: str,
+    message: str,
+    sign_in_url: str,
+    routine_url: str,
+) -> Invitation:
+    """The invitation's data for a talk."""
+    return Invitation(
+        talk_id=talk.id,
+        employee_name=talk.employee_name,
+        employee_email=talk.employee_email,
+        manager_name=talk.manager_name,
+        manager_email=talk.manager_email,
+        organisation=config.organisation.name,
+        starts_at=starts_at,
+        duration_minutes=duration,
+        place=place,
+        message=message,
+        sign_in_url=sign_in_url,
+        routine_url=routine_url,
+        public_sector=config.organisation.public_sector,
+    )
+
+
+def call_talk(
+    conn: sqlite3.Connection,
+    talk: talks.Talk,
+    *,
+    app_config: Any,
+    site_config: SiteConfig,
+    keys: Sequence[str | bytes],
+    starts_at: datetime,
+    duration: int,
+    place: str,
+    message: str,
+    expected_version: int,
+    now: datetime,
+    link_url: Callable[[str], str],
+) -> CallResult:
+    """Record the call, issue the employee's personal link and e-mail the invitation if we can."""
+    version = talks.call_talk(
+        conn,
+        talk.id,
+        expected_version=expected_version,
+        starts_at=starts_at,
+        duration_minutes=duration,
+        place=place,
+    )
+    employee = get_person(conn, talk.employee_id)
+    assert employee is not None
+    token = signin.issue_link(
+        conn,
+        keys,
+        employee,
+        now=now,
+        days=int(app_config["SIGN_IN_LINK_DAYS"]),
+        target=f"/samtal/{talk.id}/forberedelse",
+    )
+    sign_in_url = link_url(token)
+    if not mailer.smtp_configured(app_config):
+        return CallResult(version, sign_in_url, sent=False, mail_error=None)
+    invitation = invitation_for(
+        talk,
+        site_config,
+        starts_at=starts_at,
+        duration=duration,
+        place=place,
+        message=message,
+        sign_in_url=sign_in_url,
+        routine_url=site_config.organisation.handbook_url,
+    )
+    msg = invitation_email(
+        invitation,
+        sender=app_config["MAIL_SENDER"],
+        ics=calendar_invite(invitation, sequence=version - 1, now=now),
+    )
+    try:
+        mailer.send(app_config, msg)
+    except mailer.MailError as error:
+        return CallResult(version, sign_in_url, sent=False, mail_error=str(error))
+    return CallResult(version, sign_in_url, sent=True, mail_error=None)

@@ -1,0 +1,182 @@
+"""Command-line interface for HR and IT: `formserver --help` (or `flask --app formserver`)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import demo, signin
+from . import rounds as round_logic
+from .roster import parse_roster
+from .store import db
+from .store.people import import_roster, person_by_email, set_hr
+
+
+def _conn() -> object:
+    return db.connection_for(current_app.config["DATABASE"])
+
+
+def _keys() -> list[str | bytes]:
+    return [*current_app.config["SECRET_KEY_FALLBACKS"], current_app.config["SECRET_KEY"]]
+
+
+def _link(token: str) -> str:
+    base = current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
+    return f"{base.rstrip('/')}/logga-in/{token}"
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create the database, or bring it up to the newest schema."""
+    version = db.migrate(db.connection_for(current_app.config["DATABASE"]))
+    click.echo(f"Databasen är klar (schemaversion {version}): {current_app.config['DATABASE']}")
+
+
+@click.command("import-roster")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_roster_command(csv_file: Path) -> None:
+    """Import the roster CSV: all or nothing; every bad line is reported."""
+    result = parse_roster(csv_file.read_bytes())
+    if not result.ok:
+        for error in result.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException(f"Ingenting lästes in: {len(result.errors)} fel.")
+    summary = import_roster(db.connection_for(current_app.config["DATABASE"]), result.rows)
+    click.echo(
+        f"Inläst: {len(result.rows)} personer ({summary.created} nya, {summary.updated} ändrade, "
+        f"{summary.unchanged} oförändrade, {summary.left_roster} inte längre med)."
+    )
+
+
+@click.command("grant-hr")
+@click.argument("email")
+@click.option("--revoke", is_flag=True, help="Take the HR role away instead.")
+@with_appcontext
+def grant_hr(email: str, revoke: bool) -> None:
+    """Give a person in the roster the HR role (or take it away)."""
+    conn = db.connection_for(current_app.config["DATABASE"])
+    person = person_by_email(conn, email)
+    if person is None:
+        raise click.ClickException(f"Ingen med e-postadressen {email} finns i personallistan.")
+    set_hr(conn, person.id, not revoke)
+    click.echo(f"{person.name} {'har inte längre' if revoke else 'har nu'} HR-behörighet.")
+
+
+@click.command("open-round")
+@click.option("--year", type=int, required=True, help="The year of the round.")
+@click.option("--question-set", help="Question set id (default: the organisation's default).")
+@click.option("--plan-template", help="Plan template id (default: the question set's).")
+@with_appcontext
+def open_round(year: int, question_set: str | None, plan_template: str | None) -> None:
+    """Open a samtalsomgång: a talk for everyone eligible, with their current manager."""
+    config = current_app.extensions["site_config"]
+    qs = config.question_sets.get(question_set or config.organisation.default_question_set)
+    if qs is None:
+        raise click.ClickException(
+            f"Frågeformuläret finns inte. Välj bland: {', '.join(config.question_sets)}"
+        )
+    template = plan_template or qs.plan_template
+    if template not in config.plan_templates:
+        raise click.ClickException(
+            f"Planmallen finns inte. Välj bland: {', '.join(config.plan_templates)}"
+        )
+    opened = round_logic.open_round(
+        db.connection_for(current_app.config["DATABASE"]),
+        config,
+        year=year,
+        question_set_id=qs.id,
+        plan_template_id=template,
+        opened_by=None,
+        today=db.utc_now().date(),
+    )
+    click.echo(
+        f"Samtalsomgång {year} öppnad: {opened.talks} samtal "
+        f"({opened.without_manager} utan chef i listan fick inget samtal)."
+    )
+
+
+@click.command("issue-link")
+@click.argument("email")
+@with_appcontext
+def issue_link(email: str) -> None:
+    """Print a single-use sign-in link for a person (to hand over by other means)."""
+    conn = db.connection_for(current_app.config["DATABASE"])
+    person = person_by_email(conn, email)
+    if person is None:
+        raise click.ClickException(f"Ingen med e-postadressen {email} finns i personallistan.")
+    token = signin.issue_link(
+        conn, _keys(), person, now=db.utc_now(), days=int(current_app.config["SIGN_IN_LINK_DAYS"])
+    )
+    click.echo(_link(token))
+
+
+@click.command("load-demo")
+@with_appcontext
+def load_demo() -> None:
+    """Load the fictional demo organisation and open this year's round; print sign-in links."""
+    conn = db.connection_for(current_app.config["DATABASE"])
+    result = parse_roster(demo.DEMO_ROSTER.encode())
+    assert result.ok, result.errors
+    import_roster(conn, result.rows)
+    hr = person_by_email(conn, demo.DEMO_HR)
+    assert hr is not None
+    set_hr(conn, hr.id, True)
+    config = current_app.extensions["site_config"]
+    year = demo.demo_year(db.utc_now().date())
+    try:
+        round_logic.open_round(
+            conn,
+            config,
+            year=year,
+            question_set_id=config.organisation.default_question_set,
+            plan_template_id=config.default_question_set.plan_template,
+            opened_by=hr.id,
+            today=db.utc_now().date(),
+        )
+    except Exception as error:  # noqa: BLE001 - a second load keeps the existing round
+        click.echo(f"Samtalsomgången finns redan ({error}).")
+    click.echo("Demo-organisationen är inläst. Inloggningslänkar (fungerar en gång var):")
+    for role, email in (
+        ("HR", demo.DEMO_HR),
+        ("Chef", demo.DEMO_MANAGER),
+        ("Medarbetare", demo.DEMO_EMPLOYEE),
+    ):
+        person = person_by_email(conn, email)
+        assert person is not None
+        token = signin.issue_link(
+            conn,
+            _keys(),
+            person,
+            now=db.utc_now(),
+            days=int(current_app.config["SIGN_IN_LINK_DAYS"]),
+        )
+        click.echo(f"  {role:12} {person.name:22} {_link(token)}")
+
+
+def register_commands(app: Flask) -> None:
+    """Add the commands to `flask --app formserver` and `formserver`."""
+    for command in (init_db, import_roster_command, grant_hr, open_round, issue_link, load_demo):
+        app.cli.add_command(command)
+
+
+def _create_app() -> Flask:
+    from .app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+def main() -> None:
+    """Medarbetarsamtal form service: HR and IT commands. Run `formserver COMMAND --help`."""
+
+
+def demo_secret() -> str:
+    """A fresh random key for a local demo run."""
+    return os.environ.get("FORMSERVER_SECRET_KEY") or secrets.token_urlsafe(48)

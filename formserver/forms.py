@@ -1,0 +1,150 @@
+"""WTForms forms. CSRF on every form, with itsdangerous tokens that survive key rotation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app, session
+from wtforms import Form, ValidationError
+from wtforms.csrf.core import CSRF
+from wtforms.fields import (
+    DateField,
+    EmailField,
+    FileField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.form import BaseForm as WTBaseForm
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange
+
+from . import tokens
+from .text import clean_line, clean_text
+
+CSRF_EXPIRED = (
+    "Sidan har varit öppen för länge, så vi kunde inte ta emot formuläret. Det du skrev finns "
+    "kvar nedan. Tryck på knappen en gång till."
+)
+
+
+def signing_keys() -> list[str | bytes]:
+    """The app's keys, oldest → newest, as itsdangerous wants them."""
+    return [*current_app.config["SECRET_KEY_FALLBACKS"], current_app.config["SECRET_KEY"]]
+
+
+def csrf_id() -> str:
+    """The session's CSRF identity, created on first use."""
+    if "csrf" not in session:
+        session["csrf"] = tokens.new_nonce()
+    return str(session["csrf"])
+
+
+class SignedCSRF(CSRF):
+    """A CSRF token bound to the session, signed with the app's current and fallback keys."""
+
+    def generate_csrf_token(self, csrf_token_field: Any) -> str:
+        return tokens.dump(signing_keys(), tokens.CSRF_SALT, csrf_id())
+
+    def validate_csrf_token(self, form: WTBaseForm, field: Any) -> None:
+        max_age = int(current_app.config["CSRF_MAX_AGE_HOURS"]) * 3600
+        try:
+            value = tokens.load(signing_keys(), tokens.CSRF_SALT, field.data or "", max_age)
+        except (tokens.TokenExpired, tokens.TokenInvalid):
+            raise ValidationError(CSRF_EXPIRED) from None
+        if value != session.get("csrf"):
+            raise ValidationError(CSRF_EXPIRED)
+
+
+class BaseForm(Form):
+    """Every form: CSRF-protected, Swedish messages."""
+
+    class Meta:
+        csrf = True
+        csrf_class = SignedCSRF
+        locales = ("sv_SE", "sv")
+
+    @property
+    def csrf_failed(self) -> bool:
+        """Whether the only thing wrong is an expired or missing CSRF token."""
+        return "csrf_token" in self.errors
+
+
+def _line(value: Any) -> Any:
+    return clean_line(value) if isinstance(value, str) else value
+
+
+def _text(value: Any) -> Any:
+    return clean_text(value) if isinstance(value, str) else value
+
+
+class ConfirmForm(BaseForm):
+    """A button and nothing else (sign-in confirmation, log out)."""
+
+
+class RequestLinkForm(BaseForm):
+    """Ask for a new sign-in link."""
+
+    email = EmailField(
+        "Din e-postadress",
+        filters=[_line],
+        validators=[
+            DataRequired("Skriv din e-postadress."),
+            Email("Skriv en hel e-postadress, till exempel anna@example.se."),
+            Length(max=254),
+        ],
+    )
+
+
+class RosterForm(BaseForm):
+    """Upload the roster CSV."""
+
+    roster = FileField("Personallista (CSV-fil)")
+
+
+class OpenRoundForm(BaseForm):
+    """Open a samtalsomgång."""
+
+    year = IntegerField(
+        "År",
+        validators=[
+            InputRequired("Skriv vilket år samtalsomgången gäller."),
+            NumberRange(2000, 2100, "Skriv ett år mellan 2000 och 2100."),
+        ],
+    )
+    question_set = SelectField("Frågeformulär", validate_choice=True)
+    plan_template = SelectField("Planmall", validate_choice=True)
+
+
+class CallForm(BaseForm):
+    """Call an employee to the talk."""
+
+    day = DateField("Datum", validators=[InputRequired("Välj ett datum.")])
+    start = TimeField("Tid", validators=[InputRequired("Välj en tid.")])
+    duration = IntegerField(
+        "Längd i minuter",
+        default=60,
+        validators=[
+            InputRequired("Skriv hur länge samtalet ska pågå."),
+            NumberRange(15, 480, "Skriv en längd mellan 15 och 480 minuter."),
+        ],
+    )
+    place = StringField(
+        "Plats eller videolänk",
+        filters=[_line],
+        validators=[DataRequired("Skriv var ni ses."), Length(max=300)],
+    )
+    message = TextAreaField(
+        "Personligt meddelande (valfritt)", filters=[_text], validators=[Length(max=2000)]
+    )
+
+    def validate_day(self, field: DateField) -> None:
+        if field.data and field.data < date.today():
+            raise ValidationError("Datumet har redan passerat. Välj ett senare datum.")
+
+    def starts_at(self) -> datetime:
+        """The talk's start as a naive local date and time."""
+        assert self.day.data and self.start.data
+        return datetime.combine(self.day.data, self.start.data)

@@ -1,0 +1,57 @@
+"""Outgoing e-mail: the sign-in link message, and sending through the configured SMTP server."""
+
+from __future__ import annotations
+
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+
+from .invitations import MailError, send_email
+from .text import clean_line
+
+
+def smtp_configured(config: Any) -> bool:
+    """Whether the service can send e-mail itself."""
+    return bool(config.get("SMTP_HOST"))
+
+
+def send(config: Any, msg: EmailMessage) -> None:
+    """Send through the configured SMTP server (MailError with a Swedish message on failure)."""
+    send_email(
+        msg,
+        host=config["SMTP_HOST"],
+        port=int(config["SMTP_PORT"]),
+        username=config.get("SMTP_USERNAME"),
+        password=config.get("SMTP_PASSWORD"),
+        starttls=bool(config.get("SMTP_STARTTLS")),
+    )
+
+
+def _address(name: str, email: str) -> Address:
+    username, _, domain = email.partition("@")
+    return Address(display_name=clean_line(name), username=username, domain=domain)
+
+
+def sign_in_email(
+    *, sender: str, organisation: str, name: str, email: str, url: str, days: int
+) -> EmailMessage:
+    """A new sign-in link, asked for by the person themself."""
+    msg = EmailMessage()
+    msg["From"] = _address(f"Medarbetarsamtal, {organisation}", sender)
+    msg["To"] = _address(name, email)
+    msg["Subject"] = "Din inloggningslänk till medarbetarsamtal"
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain=sender.partition("@")[2] or None)
+    msg.set_content(
+        f"Hej {clean_line(name)}!\n\n"
+        "Du har bett om en ny länk för att logga in i formulärtjänsten för medarbetarsamtal.\n\n"
+        f"{url}\n\n"
+        f"Länken fungerar en gång och gäller i {days} dagar. Den är personlig: skicka inte "
+        "vidare den.\n\nHar du inte bett om en länk kan du bortse från det här mejlet.\n",
+        cte="quoted-printable",
+    )
+    return msg
+
+
+__all__ = ["MailError", "send", "sign_in_email", "smtp_configured"]

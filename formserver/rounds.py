@@ -1,0 +1,45 @@
+"""Opening a samtalsomgång by the routine's rules."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+from .roster import is_eligible
+from .siteconfig import SiteConfig
+from .store import rounds as store
+from .store.people import Person
+
+
+def open_round(
+    conn: sqlite3.Connection,
+    config: SiteConfig,
+    *,
+    year: int,
+    question_set_id: str,
+    plan_template_id: str,
+    opened_by: str | None,
+    today: date,
+) -> store.OpenedRound:
+    """Open a round: a talk for everyone eligible today, with their current manager."""
+    qs = config.question_sets[question_set_id]
+    plan = config.plan_templates[plan_template_id]
+    rules = config.policies.eligibility
+
+    def eligible(person: Person) -> bool:
+        return is_eligible(
+            person,
+            permanent=rules.permanent,
+            fixed_term_min_months=rules.fixed_term_min_months,
+            other=rules.other,
+            on=today,
+        )
+
+    return store.open_round(
+        conn,
+        year=year,
+        question_set=(qs.id, qs.version),
+        plan_template=(plan.id, plan.version),
+        eligible=eligible,
+        opened_by=opened_by,
+    )

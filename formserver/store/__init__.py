@@ -1,0 +1,1 @@
+"""The store: the only place with SQL. One module per kind of record."""

@@ -1,0 +1,66 @@
+"""The append-only audit log (database triggers refuse updates and deletes)."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from .db import iso, transaction, utc_now
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log."""
+
+    at: str
+    actor_id: str | None
+    action: str
+    object_type: str
+    object_id: str
+    outcome: str
+    detail: str
+
+
+def record(
+    conn: sqlite3.Connection,
+    *,
+    actor_id: str | None,
+    action: str,
+    outcome: str,
+    object_type: str = "",
+    object_id: str = "",
+    detail: str = "",
+) -> None:
+    """Append one entry. Never pass form text or tokens in `detail`."""
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO audit_log (at, actor_id, action, object_type, object_id, outcome, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (iso(utc_now()), actor_id, action, object_type, object_id, outcome, detail),
+        )
+
+
+def entries(
+    conn: sqlite3.Connection, *, object_id: str | None = None, actor_id: str | None = None
+) -> list[AuditEntry]:
+    """Entries about an object or by an actor, oldest first."""
+    query, args = "SELECT * FROM audit_log WHERE 1 = 1", []
+    if object_id is not None:
+        query += " AND object_id = ?"
+        args.append(object_id)
+    if actor_id is not None:
+        query += " AND actor_id = ?"
+        args.append(actor_id)
+    rows = conn.execute(query + " ORDER BY id", args)
+    return [
+        AuditEntry(
+            r["at"],
+            r["actor_id"],
+            r["action"],
+            r["object_type"],
+            r["object_id"],
+            r["outcome"],
+            r["detail"],
+        )
+        for r in rows
+    ]

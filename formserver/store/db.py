@@ -1,0 +1,112 @@
+"""SQLite connections, migrations and transactions: durable by default."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+BUSY_TIMEOUT_MS = 5000
+_local = threading.local()
+
+
+class Conflict(Exception):
+    """Someone else saved first: the expected version no longer matches."""
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """Open a connection with WAL, synchronous=FULL, a busy timeout and foreign keys on."""
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def connection_for(path: str | Path) -> sqlite3.Connection:
+    """This thread's long-lived connection to `path`.
+
+    One connection per worker thread, kept open: closing the last connection checkpoints and
+    deletes the WAL, so a connection per request would throw WAL's benefit away.
+    """
+    cache: dict[str, sqlite3.Connection] = _local.__dict__.setdefault("connections", {})
+    key = str(path)
+    if key not in cache:
+        cache[key] = connect(path)
+    return cache[key]
+
+
+def close_thread_connections() -> None:
+    """Close this thread's cached connections (tests and CLI commands)."""
+    cache: dict[str, sqlite3.Connection] = _local.__dict__.get("connections", {})
+    for conn in cache.values():
+        conn.close()
+    cache.clear()
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction taken with BEGIN IMMEDIATE: it waits for the lock up front."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration into complete SQL statements (triggers included)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            yield buffer
+            buffer = ""
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply every numbered migration newer than the database; return the schema version.
+
+    Runs in one BEGIN IMMEDIATE transaction, reading the version inside it, so workers that
+    start together apply each migration exactly once.
+    """
+    scripts = sorted(
+        (item.name, item)
+        for item in resources.files("formserver.migrations").iterdir()
+        if item.name.endswith(".sql")
+    )
+    with transaction(conn):
+        current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        for name, item in scripts:
+            number = int(name.split("_", 1)[0])
+            if number <= current:
+                continue
+            for statement in _statements(item.read_text("utf-8")):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+            current = number
+    return current
+
+
+def new_id() -> str:
+    """A random, unguessable id (96 bits, URL-safe, 16 characters)."""
+    return secrets.token_urlsafe(12)
+
+
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """A timestamp as stored: ISO 8601 in UTC, to the second."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,172 @@
+"""People from the roster, and the HR role."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from ..roster import RosterRow
+from .db import iso, new_id, transaction, utc_now
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person as the service knows them."""
+
+    id: str
+    employee_number: str
+    name: str
+    email: str
+    unit: str
+    title: str
+    manager_number: str | None
+    employment_type: str
+    start_date: date
+    end_date: date | None
+    is_hr: bool
+    in_roster: bool
+
+    def has_left(self, today: date) -> bool:
+        """Whether the person has left: out of the roster, or employment ended."""
+        return not self.in_roster or (self.end_date is not None and self.end_date < today)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What a roster import changed."""
+
+    created: int
+    updated: int
+    unchanged: int
+    left_roster: int
+
+
+def _person(row: sqlite3.Row) -> Person:
+    return Person(
+        id=row["id"],
+        employee_number=row["employee_number"],
+        name=row["name"],
+        email=row["email"],
+        unit=row["unit"],
+        title=row["title"],
+        manager_number=row["manager_number"],
+        employment_type=row["employment_type"],
+        start_date=date.fromisoformat(row["start_date"]),
+        end_date=date.fromisoformat(row["end_date"]) if row["end_date"] else None,
+        is_hr=bool(row["is_hr"]),
+        in_roster=bool(row["in_roster"]),
+    )
+
+
+_FIELDS = (
+    "name",
+    "email",
+    "unit",
+    "title",
+    "manager_number",
+    "employment_type",
+    "start_date",
+    "end_date",
+)
+
+
+def _values(row: RosterRow) -> tuple[object, ...]:
+    return (
+        row.name,
+        row.email,
+        row.unit,
+        row.title,
+        row.manager_number,
+        row.employment_type,
+        row.start_date.isoformat(),
+        row.end_date.isoformat() if row.end_date else None,
+    )
+
+
+def import_roster(conn: sqlite3.Connection, rows: Sequence[RosterRow]) -> ImportSummary:
+    """Create or update everyone in `rows` in one transaction; mark the rest as out of roster."""
+    stamp = iso(utc_now())
+    in_file = json.dumps([row.employee_number for row in rows])
+    with transaction(conn):
+        existing: dict[str, tuple[object, ...]] = {}
+        owner_of_email: dict[str, str] = {}
+        for r in conn.execute(
+            f"SELECT employee_number, in_roster, {', '.join(_FIELDS)} FROM people"
+        ):
+            existing[r["employee_number"]] = (*(r[f] for f in _FIELDS), r["in_roster"])
+            owner_of_email[r["email"]] = r["employee_number"]
+        # E-mail addresses are unique. Park the address of anyone whose address now belongs to
+        # someone else; people still in the roster get their new address below.
+        parked = [
+            (owner,)
+            for row in rows
+            if (owner := owner_of_email.get(row.email)) and owner != row.employee_number
+        ]
+        conn.executemany(
+            "UPDATE people SET email = id || '@parkerad.invalid' WHERE employee_number = ?", parked
+        )
+        inserts, updates, unchanged = [], [], 0
+        for row in rows:
+            values = _values(row)
+            old = existing.get(row.employee_number)
+            if old is None:
+                inserts.append((new_id(), row.employee_number, *values, stamp))
+            elif old != (*values, 1) or (row.employee_number,) in parked:
+                updates.append((*values, stamp, row.employee_number))
+            else:
+                unchanged += 1
+        conn.executemany(
+            f"UPDATE people SET {', '.join(f'{f} = ?' for f in _FIELDS)}, updated_at = ?, "
+            "in_roster = 1 WHERE employee_number = ?",
+            updates,
+        )
+        conn.executemany(
+            f"INSERT INTO people (id, employee_number, {', '.join(_FIELDS)}, updated_at) "
+            f"VALUES ({', '.join('?' * (len(_FIELDS) + 3))})",
+            inserts,
+        )
+        left = conn.execute(
+            "UPDATE people SET in_roster = 0, updated_at = ? WHERE in_roster = 1 AND "
+            "employee_number NOT IN (SELECT value FROM json_each(?))",
+            (stamp, in_file),
+        ).rowcount
+    return ImportSummary(len(inserts), len(updates), unchanged, left)
+
+
+def get_person(conn: sqlite3.Connection, person_id: str) -> Person | None:
+    """One person by id."""
+    row = conn.execute("SELECT * FROM people WHERE id = ?", (person_id,)).fetchone()
+    return _person(row) if row else None
+
+
+def person_by_email(conn: sqlite3.Connection, email: str) -> Person | None:
+    """One person by e-mail address (stored lower-case)."""
+    row = conn.execute("SELECT * FROM people WHERE email = ?", (email.strip().lower(),)).fetchone()
+    return _person(row) if row else None
+
+
+def person_by_number(conn: sqlite3.Connection, employee_number: str) -> Person | None:
+    """One person by employee number."""
+    row = conn.execute(
+        "SELECT * FROM people WHERE employee_number = ?", (employee_number,)
+    ).fetchone()
+    return _person(row) if row else None
+
+
+def set_hr(conn: sqlite3.Connection, person_id: str, is_hr: bool) -> None:
+    """Give or take the HR role."""
+    with transaction(conn):
+        conn.execute("UPDATE people SET is_hr = ? WHERE id = ?", (int(is_hr), person_id))
+
+
+def roster_people(conn: sqlite3.Connection) -> list[Person]:
+    """Everyone currently in the roster."""
+    return [_person(r) for r in conn.execute("SELECT * FROM people WHERE in_roster = 1")]
+
+
+def count_people(conn: sqlite3.Connection) -> int:
+    """How many people are in the roster."""
+    return int(conn.execute("SELECT count(*) FROM people WHERE in_roster = 1").fetchone()[0])

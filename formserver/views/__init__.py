@@ -1,0 +1,63 @@
+"""Blueprints (one per feature) and the error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException
+
+from ..access import current_user
+from ..records import RecordTampered
+from ..store import audit
+
+ERROR_TEXTS = {
+    400: ("Något blev fel i förfrågan", "Gå tillbaka och försök igen."),
+    403: ("Du har inte behörighet", "Den här sidan är inte till för dig. Gå till startsidan."),
+    404: (
+        "Sidan finns inte",
+        "Sidan finns inte, eller så har du inte behörighet att se den. Kontrollera adressen "
+        "eller gå till startsidan.",
+    ),
+    405: ("Det går inte att göra så här", "Gå tillbaka och använd knapparna på sidan."),
+    413: (
+        "Det du skickade var för stort",
+        "Ingenting sparades. Gå tillbaka i webbläsaren: det du skrev finns kvar där. Korta "
+        "texten eller dela upp den och spara igen.",
+    ),
+    429: ("För många försök", "Vänta en stund och försök sedan igen."),
+}
+
+
+def register(app: Flask) -> None:
+    """Register every blueprint and error handler."""
+    from . import auth, handbook, home, hr, talks, team
+
+    for module in (auth, handbook, home, hr, talks, team):
+        app.register_blueprint(module.bp)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        code = error.code or 500
+        title, text = ERROR_TEXTS.get(code, ("Något gick fel", "Försök igen om en stund."))
+        return render_template("errors/error.html", title=title, text=text, code=code), code
+
+    @app.errorhandler(RecordTampered)
+    def tampered(error: RecordTampered) -> tuple[str, int]:
+        from flask import g, request
+
+        user = current_user()
+        audit.record(
+            g.db,
+            actor_id=user.id if user else None,
+            action="record.verify",
+            object_type=error.kind,
+            object_id=error.record_id,
+            outcome="failed",
+            detail=f"{request.method} {request.path}",
+        )
+        text = (
+            "Uppgifterna i den här posten stämmer inte med sin kontrollsumma. De kan ha ändrats "
+            "utanför tjänsten, så vi visar dem inte. Händelsen är loggad. Kontakta HR."
+        )
+        return render_template(
+            "errors/error.html", title="Posten kunde inte verifieras", text=text, code=500
+        ), 500

@@ -1,0 +1,132 @@
+"""Sign-in links (confirm by POST), new links, log out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from .. import mailer, signin, tokens
+from ..access import current_user, rule
+from ..forms import ConfirmForm, RequestLinkForm, signing_keys
+from ..store import audit, auth
+from ..store.db import utc_now
+from ..store.people import person_by_email
+
+bp = Blueprint("auth", __name__)
+
+
+def _days() -> int:
+    return int(current_app.config["SIGN_IN_LINK_DAYS"])
+
+
+def _problem_page(problem: str) -> tuple[str, int]:
+    text = signin.LINK_PROBLEMS[problem]
+    return render_template("auth/link_problem.html", text=text), 400
+
+
+@bp.get("/logga-in/<token:token>")
+@rule("public")
+def confirm_page(token: str) -> str | tuple[str, int]:
+    """Show a confirmation button: opening the link (or a mail scanner) uses nothing."""
+    check = signin.check_link(g.db, signing_keys(), token, now=utc_now(), days=_days())
+    if check.problem:
+        return _problem_page(check.problem)
+    return render_template("auth/confirm.html", form=ConfirmForm())
+
+
+@bp.post("/logga-in/<token:token>")
+@rule("public")
+def confirm(token: str) -> Response | str | tuple[str, int]:
+    """Use the link once, start a fresh session and go on to a URL without the token."""
+    form = ConfirmForm(request.form)
+    if not form.validate():
+        return render_template("auth/confirm.html", form=ConfirmForm(), expired=True), 400
+    result = signin.confirm_link(g.db, signing_keys(), token, now=utc_now(), days=_days())
+    if isinstance(result, signin.LinkCheck):
+        audit.record(g.db, actor_id=None, action="sign_in", outcome=result.problem or "failed")
+        return _problem_page(result.problem or "invalid")
+    session.clear()
+    session.permanent = True
+    session["sid"] = result.session_id
+    session["csrf"] = tokens.new_nonce()
+    audit.record(g.db, actor_id=result.person_id, action="sign_in", outcome="ok")
+    return redirect(result.target)
+
+
+@bp.get("/inloggning-kravs")
+@rule("public")
+def signed_out() -> str:
+    """Explain how to sign in (also after a time-out)."""
+    return render_template("auth/signed_out.html", ended=bool(request.args.get("next")))
+
+
+@bp.route("/ny-lank", methods=["GET", "POST"])
+@rule("public")
+def new_link() -> str | tuple[str, int]:
+    """Ask for a new link. The answer is the same for known and unknown addresses."""
+    form = RequestLinkForm(request.form if request.method == "POST" else None)
+    if request.method == "GET" or not form.validate():
+        status = 400 if request.method == "POST" else 200
+        return render_template("auth/new_link.html", form=form), status
+    email = form.email.data or ""
+    now = utc_now()
+    window, limit = signin.RATE_WINDOW, int(current_app.config["NEW_LINK_LIMIT_PER_HOUR"])
+    allowed = auth.allow(
+        g.db, f"ny-lank:ip:{request.remote_addr}", limit=limit * 4, window=window, now=now
+    ) and auth.allow(g.db, f"ny-lank:e-post:{email}", limit=limit, window=window, now=now)
+    person = person_by_email(g.db, email)
+    outcome = "rate_limited" if not allowed else "unknown"
+    if allowed and person and not person.has_left(now.date()):
+        token = signin.issue_link(g.db, signing_keys(), person, now=now, days=_days())
+        outcome = "issued"
+        if mailer.smtp_configured(current_app.config):
+            msg = mailer.sign_in_email(
+                sender=current_app.config["MAIL_SENDER"],
+                organisation=current_app.extensions["site_config"].organisation.name,
+                name=person.name,
+                email=person.email,
+                url=external_url("auth.confirm_page", token=token),
+                days=_days(),
+            )
+            try:
+                mailer.send(current_app.config, msg)
+                outcome = "sent"
+            except mailer.MailError:
+                outcome = "mail_failed"
+    audit.record(g.db, actor_id=person.id if person else None, action="new_link", outcome=outcome)
+    return render_template("auth/new_link_sent.html")
+
+
+@bp.post("/logga-ut")
+@rule("signed_in")
+def logout() -> Response | tuple[str, int]:
+    """End the session on the server; its cookie is refused from now on."""
+    form = ConfirmForm(request.form)
+    user = current_user()
+    if form.validate() and user is not None:
+        signin.end(g.db, str(session.get("sid")), utc_now())
+        audit.record(g.db, actor_id=user.id, action="sign_out", outcome="ok")
+        session.clear()
+        return redirect(url_for("auth.signed_out_done"))
+    return render_template(
+        "errors/error.html",
+        title="Utloggningen misslyckades",
+        text="Sidan var för gammal. Tryck på Logga ut igen.",
+        code=400,
+    ), 400
+
+
+@bp.get("/utloggad")
+@rule("public")
+def signed_out_done() -> str:
+    """Confirmation after logging out."""
+    return render_template("auth/logged_out.html")
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute URL for e-mail: PUBLIC_URL when set, else this request's host."""
+    base = current_app.config.get("PUBLIC_URL")
+    path = url_for(endpoint, **values)
+    return f"{base.rstrip('/')}{path}" if base else url_for(endpoint, _external=True, **values)

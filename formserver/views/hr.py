@@ -1,0 +1,139 @@
+"""HR: import the roster, open rounds, follow coverage (never content)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from werkzeug.wrappers import Response
+
+from .. import rounds
+from ..access import current_user, rule
+from ..forms import OpenRoundForm, RosterForm
+from ..roster import COLUMNS, parse_roster
+from ..store import audit
+from ..store import rounds as round_store
+from ..store.db import utc_now
+from ..store.people import count_people, import_roster
+
+bp = Blueprint("hr", __name__, url_prefix="/hr")
+
+
+def _actor() -> str:
+    user = current_user()
+    assert user is not None
+    return user.id
+
+
+@bp.get("/")
+@rule("hr")
+def overview() -> str:
+    """People and rounds at a glance."""
+    return render_template(
+        "hr/overview.html", people=count_people(g.db), rounds=round_store.list_rounds(g.db)
+    )
+
+
+@bp.route("/personal", methods=["GET", "POST"])
+@rule("hr")
+def roster() -> str | tuple[str, int]:
+    """Upload the roster CSV: all or nothing, every bad line reported."""
+    if request.method == "GET":
+        return render_template("hr/roster.html", form=RosterForm(), columns=COLUMNS)
+    request.max_content_length = int(current_app.config["ROSTER_MAX_BYTES"])
+    form = RosterForm(CombinedMultiDict((request.files, request.form)))
+    upload = request.files.get("roster")
+    if not form.validate() or upload is None or not upload.filename:
+        error = "Välj en CSV-fil att läsa in." if form.validate() else None
+        return render_template("hr/roster.html", form=form, columns=COLUMNS, file_error=error), 400
+    result = parse_roster(upload.read())
+    if not result.ok:
+        audit.record(
+            g.db,
+            actor_id=_actor(),
+            action="roster.import",
+            outcome="rejected",
+            detail=f"{len(result.errors)} fel",
+        )
+        return render_template(
+            "hr/roster.html", form=RosterForm(), columns=COLUMNS, errors=result.errors
+        ), 422
+    summary = import_roster(g.db, result.rows)
+    audit.record(
+        g.db,
+        actor_id=_actor(),
+        action="roster.import",
+        outcome="ok",
+        detail=f"{len(result.rows)} personer",
+    )
+    return render_template("hr/roster_done.html", summary=summary, total=len(result.rows))
+
+
+def _round_form(data: MultiDict[str, str] | None = None) -> OpenRoundForm:
+    config = current_app.extensions["site_config"]
+    form = OpenRoundForm(data, year=utc_now().year)
+    form.question_set.choices = [(q.id, q.title) for q in config.question_sets.values()]
+    form.plan_template.choices = [(p.id, p.title) for p in config.plan_templates.values()]
+    if data is None:
+        form.question_set.data = config.organisation.default_question_set
+        form.plan_template.data = config.default_question_set.plan_template
+    return form
+
+
+@bp.route("/samtalsomgangar/ny", methods=["GET", "POST"])
+@rule("hr")
+def new_round() -> Response | str | tuple[str, int]:
+    """Open a samtalsomgång for a year with a question set and a plan template."""
+    form = _round_form(request.form if request.method == "POST" else None)
+    if request.method == "GET" or not form.validate():
+        return render_template("hr/new_round.html", form=form), (
+            400 if request.method == "POST" else 200
+        )
+    try:
+        opened = rounds.open_round(
+            g.db,
+            current_app.extensions["site_config"],
+            year=form.year.data or 0,
+            question_set_id=form.question_set.data or "",
+            plan_template_id=form.plan_template.data or "",
+            opened_by=_actor(),
+            today=utc_now().date(),
+        )
+    except round_store.RoundExists:
+        form.year.errors = [
+            "Det finns redan en samtalsomgång för det året med det frågeformuläret."
+        ]
+        return render_template("hr/new_round.html", form=form), 409
+    audit.record(
+        g.db,
+        actor_id=_actor(),
+        action="round.open",
+        outcome="ok",
+        object_type="round",
+        object_id=opened.round_id,
+        detail=f"{opened.talks} samtal",
+    )
+    return redirect(url_for("hr.round_status", round_id=opened.round_id, opened=1))
+
+
+@bp.get("/samtalsomgangar/<rid:round_id>")
+@rule("hr")
+def round_status(round_id: str) -> str:
+    """Coverage per unit and manager: counts only, never answers."""
+    found = round_store.get_round(g.db, round_id)
+    if found is None:
+        abort(404)
+    audit.record(
+        g.db,
+        actor_id=_actor(),
+        action="round.coverage",
+        outcome="ok",
+        object_type="round",
+        object_id=round_id,
+    )
+    return render_template(
+        "hr/round.html",
+        round=found,
+        rows=round_store.coverage(g.db, round_id),
+        question_set=current_app.extensions["site_config"].question_sets.get(found.question_set_id),
+        opened=request.args.get("opened") == "1",
+    )

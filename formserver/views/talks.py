@@ -1,0 +1,134 @@
+"""A talk's page and the preparation form (employee and manager, separately)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from .. import preparation as prep
+from ..access import may_see_other_preparation, require_talk_role, rule
+from ..forms import CSRF_EXPIRED, ConfirmForm
+from ..store import audit
+from ..store.db import Conflict
+from ..store.preparations import TalkLocked, get_preparation, save_preparation
+from ..store.talks import Talk, get_talk
+
+bp = Blueprint("talks", __name__, url_prefix="/samtal")
+
+OTHER = {"employee": "manager", "manager": "employee"}
+
+
+def _talk(talk_id: str, action: str) -> tuple[Talk, str]:
+    talk = get_talk(g.db, talk_id)
+    role = require_talk_role(talk, action, "employee", "manager")
+    assert talk is not None
+    return talk, role
+
+
+@bp.get("/<rid:talk_id>")
+@rule("signed_in")
+def overview(talk_id: str) -> str:
+    """Who, when, where, status; both preparations once both have submitted."""
+    talk, role = _talk(talk_id, "talk.view")
+    signer = prep.signer()
+    own = get_preparation(g.db, talk.id, role, signer)
+    other = get_preparation(g.db, talk.id, OTHER[role], signer)
+    both = may_see_other_preparation(bool(own and own.submitted), bool(other and other.submitted))
+    audit.record(
+        g.db,
+        actor_id=g.user.id,
+        action="talk.view",
+        outcome="ok",
+        object_type="talk",
+        object_id=talk.id,
+        detail=role,
+    )
+    return render_template(
+        "talk/overview.html",
+        talk=talk,
+        role=role,
+        own=own,
+        other=other if both else None,
+        other_submitted=bool(other and other.submitted),
+        question_set=current_app.extensions["site_config"].question_sets[talk.question_set_id],
+        logout_form=ConfirmForm(),
+    )
+
+
+@bp.route("/<rid:talk_id>/forberedelse", methods=["GET", "POST"])
+@rule("signed_in")
+def prepare(talk_id: str) -> Response | str | tuple[str, int]:
+    """Save a draft or submit; typed text always comes back on any error."""
+    talk, role = _talk(talk_id, "preparation.edit")
+    config = current_app.extensions["site_config"]
+    question_set = config.question_sets[talk.question_set_id]
+    form_type = prep.form_class(question_set, int(current_app.config["TEXT_FIELD_MAX_CHARS"]))
+    signer = prep.signer()
+    stored = get_preparation(g.db, talk.id, role, signer)
+    page = {
+        "talk": talk,
+        "role": role,
+        "question_set": question_set,
+        "public_sector": config.organisation.public_sector,
+        "stored": stored,
+        "locked": talk.status == "genomford",
+    }
+    if request.method == "GET":
+        audit.record(
+            g.db,
+            actor_id=g.user.id,
+            action="preparation.read",
+            outcome="ok",
+            object_type="talk",
+            object_id=talk.id,
+            detail=role,
+        )
+        form = form_type(data=prep.form_data(stored.answers, question_set) if stored else None)
+        version = stored.version if stored else 0
+        saved = request.args.get("sparad")
+        return render_template("talk/prepare.html", form=form, version=version, saved=saved, **page)
+    form = form_type(request.form)
+    version = (
+        int(request.form.get("version", "0") or 0)
+        if request.form.get("version", "0").isdigit()
+        else 0
+    )
+    if not form.validate():
+        message = CSRF_EXPIRED if form.csrf_failed else None
+        return render_template(
+            "talk/prepare.html", form=form, version=version, error=message, **page
+        ), 400
+    submit = request.form.get("action") == "skicka"
+    try:
+        new_version = save_preparation(
+            g.db,
+            talk.id,
+            role,
+            prep.answers_from_form(form, question_set),
+            expected_version=version,
+            submit=submit,
+            signer=signer,
+        )
+    except Conflict:
+        current = get_preparation(g.db, talk.id, role, signer)
+        return render_template(
+            "talk/prepare.html",
+            form=form,
+            version=current.version if current else 0,
+            conflict=current,
+            **page,
+        ), 409
+    except TalkLocked:
+        return render_template("talk/prepare.html", form=form, version=version, **page), 409
+    audit.record(
+        g.db,
+        actor_id=g.user.id,
+        action="preparation.submit" if submit else "preparation.save",
+        outcome="ok",
+        object_type="talk",
+        object_id=talk.id,
+        detail=f"{role} v{new_version}",
+    )
+    if submit:
+        return redirect(url_for("talks.overview", talk_id=talk.id, skickad=1))
+    return redirect(url_for("talks.prepare", talk_id=talk.id, sparad=1))

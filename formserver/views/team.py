@@ -1,0 +1,126 @@
+"""The manager's team page and calling each talk."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, render_template, request
+from werkzeug.wrappers import Response
+from wtforms.fields import BooleanField, HiddenField
+
+from .. import calling
+from ..access import current_user, require_talk_role, rule
+from ..forms import CallForm, signing_keys
+from ..invitations import calendar_invite
+from ..store import audit
+from ..store.db import Conflict, utc_now
+from ..store.talks import get_talk, team_talks
+from .auth import external_url
+
+bp = Blueprint("team", __name__)
+
+
+class CallTalkForm(CallForm):
+    """The call form, with the talk's version and the short-notice confirmation."""
+
+    version = HiddenField()
+    short_notice_ok = BooleanField("Jag vill kalla ändå, trots kort tid att förbereda sig")
+
+
+@bp.get("/chef")
+@rule("signed_in")
+def team() -> str:
+    """The manager's employees per round, with status and date."""
+    user = current_user()
+    assert user is not None
+    talks = team_talks(g.db, user.id)
+    audit.record(g.db, actor_id=user.id, action="team.view", outcome="ok")
+    return render_template("team/team.html", talks=talks)
+
+
+@bp.route("/samtal/<rid:talk_id>/kalla", methods=["GET", "POST"])
+@rule("signed_in")
+def call(talk_id: str) -> str | tuple[str, int] | Response:
+    """Call the employee: date, time, place, a message; e-mail or hand over link and .ics."""
+    talk = get_talk(g.db, talk_id)
+    require_talk_role(talk, "talk.call", "manager")
+    assert talk is not None
+    notice = current_app.extensions["site_config"].policies.call_notice_days
+    if request.method == "GET":
+        form = CallTalkForm(version=str(talk.version), place=talk.place)
+        return render_template("team/call.html", talk=talk, form=form, notice=notice)
+    form = CallTalkForm(request.form)
+    if not form.validate():
+        return render_template("team/call.html", talk=talk, form=form, notice=notice), 400
+    days = (form.day.data - utc_now().date()).days if form.day.data else 0
+    if days < notice and not form.short_notice_ok.data:
+        return render_template(
+            "team/call.html", talk=talk, form=form, notice=notice, short_notice=days
+        ), 400
+    try:
+        result = calling.call_talk(
+            g.db,
+            talk,
+            app_config=current_app.config,
+            site_config=current_app.extensions["site_config"],
+            keys=signing_keys(),
+            starts_at=calling.local_start(form.starts_at()),
+            duration=form.duration.data or 60,
+            place=form.place.data or "",
+            message=form.message.data or "",
+            expected_version=int(form.version.data or 0),
+            now=utc_now(),
+            link_url=lambda token: external_url("auth.confirm_page", token=token),
+        )
+    except (Conflict, ValueError):
+        fresh = get_talk(g.db, talk_id)
+        return render_template(
+            "team/call.html", talk=fresh, form=form, notice=notice, conflict=True
+        ), 409
+    audit.record(
+        g.db,
+        actor_id=talk.manager_id,
+        action="talk.call",
+        outcome="ok",
+        object_type="talk",
+        object_id=talk.id,
+        detail="e-post skickad" if result.sent else "lämnas över",
+    )
+    return render_template("team/called.html", talk=get_talk(g.db, talk_id), result=result)
+
+
+@bp.get("/samtal/<rid:talk_id>/kallelse.ics")
+@rule("signed_in")
+def invitation_file(talk_id: str) -> Response:
+    """The calendar invitation to hand over; it links to the talk, not to a sign-in link."""
+    talk = get_talk(g.db, talk_id)
+    role = require_talk_role(talk, "talk.ics", "manager", "employee")
+    assert talk is not None
+    if talk.starts_at is None:
+        from flask import abort
+
+        abort(404)
+    config = current_app.extensions["site_config"]
+    invitation = calling.invitation_for(
+        talk,
+        config,
+        starts_at=talk.starts_at,
+        duration=talk.duration_minutes or 60,
+        place=talk.place,
+        message="",
+        sign_in_url=external_url("talks.overview", talk_id=talk.id),
+        routine_url=config.organisation.handbook_url,
+    )
+    audit.record(
+        g.db,
+        actor_id=current_user().id if current_user() else None,  # type: ignore[union-attr]
+        action="talk.ics",
+        outcome="ok",
+        object_type="talk",
+        object_id=talk.id,
+        detail=role,
+    )
+    body = calendar_invite(invitation, sequence=talk.version - 1)
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": 'attachment; filename="medarbetarsamtal.ics"'},
+    )
