@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app, session
 from wtforms import Form, ValidationError
@@ -19,15 +20,21 @@ from wtforms.fields import (
     TimeField,
 )
 from wtforms.form import BaseForm as WTBaseForm
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from . import tokens
+from .roster import EMAIL_PATTERN
 from .text import clean_line, clean_text
 
 CSRF_EXPIRED = (
     "Sidan har varit öppen för länge, så vi kunde inte ta emot formuläret. Det du skrev finns "
     "kvar nedan. Tryck på knappen en gång till."
 )
+
+
+def local_today() -> date:
+    """Today in Sweden: dates people type are Swedish dates."""
+    return datetime.now(ZoneInfo("Europe/Stockholm")).date()
 
 
 def signing_keys() -> list[str | bytes]:
@@ -92,7 +99,10 @@ class RequestLinkForm(BaseForm):
         filters=[_line],
         validators=[
             DataRequired("Skriv din e-postadress."),
-            Email("Skriv en hel e-postadress, till exempel anna@example.se."),
+            Regexp(
+                EMAIL_PATTERN.pattern + "$",
+                message="Skriv en hel e-postadress, till exempel anna@example.se.",
+            ),
             Length(max=254),
         ],
     )
@@ -141,7 +151,7 @@ class CallForm(BaseForm):
     )
 
     def validate_day(self, field: DateField) -> None:
-        if field.data and field.data < date.today():
+        if field.data and field.data < local_today():
             raise ValidationError("Datumet har redan passerat. Välj ett senare datum.")
 
     def starts_at(self) -> datetime:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cache
-
+from wtforms import SelectChoice  # type: ignore[attr-defined]  # stubs predate 3.3
 from wtforms.fields import RadioField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -12,7 +11,8 @@ from .records import RecordSigner
 from .siteconfig.model import Question, QuestionSet
 from .store.preparations import Answers
 
-YES_NO = [("ja", "Ja"), ("nej", "Nej")]
+YES_NO = [SelectChoice("ja", "Ja"), SelectChoice("nej", "Nej")]
+_form_classes: dict[tuple[str, int, int], type[BaseForm]] = {}
 
 
 def value_field(question: Question) -> str:
@@ -32,9 +32,18 @@ def _too_long(max_chars: int) -> Length:
     )
 
 
-@cache
 def form_class(question_set: QuestionSet, max_chars: int) -> type[BaseForm]:
-    """A form class with one field per answerable question (never for `never` sections)."""
+    """A form class with one field per answerable question (never for `never` sections).
+
+    Built once per (set id, version, limit): building WTForms classes is not free.
+    """
+    key = (question_set.id, question_set.version, max_chars)
+    if key not in _form_classes:
+        _form_classes[key] = _build_form_class(question_set, max_chars)
+    return _form_classes[key]
+
+
+def _build_form_class(question_set: QuestionSet, max_chars: int) -> type[BaseForm]:
     fields: dict[str, object] = {}
     for question in question_set.questions():
         if question.kind == "text":
@@ -46,7 +55,7 @@ def form_class(question_set: QuestionSet, max_chars: int) -> type[BaseForm]:
             assert question_set.scale is not None
             scale = question_set.scale
             choices = [
-                (str(v), f"{v} – {scale.labels[v]}" if v in scale.labels else str(v))
+                SelectChoice(str(v), f"{v} – {scale.labels[v]}" if v in scale.labels else str(v))
                 for v in scale.values
             ]
         else:

@@ -12,6 +12,8 @@ from flask import Flask
 from formserver.store import audit, db
 from tests.factories import conn
 
+MIGRATIONS = Path(db.__file__).parent.parent / "migrations"
+
 
 def test_connection_is_durable(tmp_path: Path) -> None:
     connection = db.connect(tmp_path / "d.sqlite3")
@@ -23,9 +25,11 @@ def test_connection_is_durable(tmp_path: Path) -> None:
 
 
 def test_migrations_run_once_and_record_the_version(tmp_path: Path) -> None:
+    newest = max(int(p.name[:4]) for p in MIGRATIONS.glob("*.sql"))
     connection = db.connect(tmp_path / "m.sqlite3")
-    assert db.migrate(connection) == 1
-    assert db.migrate(connection) == 1
+    assert db.migrate(connection) == newest
+    assert db.migrate(connection) == newest
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == newest
     tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"people", "rounds", "talks", "preparations", "audit_log", "sessions"} <= tables
     connection.close()

@@ -126,7 +126,9 @@ def coverage(conn: sqlite3.Connection, round_id: str) -> list[CoverageRow]:
         "sum(t.status != 'ej_kallad') AS called, "
         "sum(t.status IN ('forberedd', 'genomford')) AS prepared, "
         "sum(t.status = 'genomford') AS held "
-        "FROM talks t JOIN people m ON m.id = t.manager_id WHERE t.round_id = ? "
+        "FROM talks t JOIN people m ON m.id = t.manager_id JOIN people e ON e.id = t.employee_id "
+        "WHERE t.round_id = ? AND e.in_roster = 1 "
+        "AND (e.end_date IS NULL OR e.end_date >= date('now')) "
         "GROUP BY t.unit, t.manager_id ORDER BY t.unit, m.name",
         (round_id,),
     )

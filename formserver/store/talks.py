@@ -85,10 +85,17 @@ def get_talk(conn: sqlite3.Connection, talk_id: str) -> Talk | None:
     return _talk(row) if row else None
 
 
+# People who have left: out of the roster, or employment ended before today.
+_STILL_EMPLOYED = "e.in_roster = 1 AND (e.end_date IS NULL OR e.end_date >= date('now')) "
+
+
 def team_talks(conn: sqlite3.Connection, manager_id: str) -> list[Talk]:
-    """Every talk a manager holds, newest round first, then by employee name."""
+    """Every talk a manager holds with people still employed, newest round first, by name."""
     rows = conn.execute(
-        _SELECT + "WHERE t.manager_id = ? ORDER BY r.year DESC, r.opened_at DESC, e.name",
+        _SELECT
+        + "WHERE t.manager_id = ? AND "
+        + _STILL_EMPLOYED
+        + "ORDER BY r.year DESC, r.opened_at DESC, e.name",
         (manager_id,),
     )
     return [_talk(r) for r in rows]

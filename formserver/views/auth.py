@@ -70,7 +70,7 @@ def new_link() -> str | tuple[str, int]:
     if request.method == "GET" or not form.validate():
         status = 400 if request.method == "POST" else 200
         return render_template("auth/new_link.html", form=form), status
-    email = form.email.data or ""
+    email = (form.email.data or "").strip().lower()
     now = utc_now()
     window, limit = signin.RATE_WINDOW, int(current_app.config["NEW_LINK_LIMIT_PER_HOUR"])
     allowed = auth.allow(

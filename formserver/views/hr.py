@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice  # type: ignore[attr-defined]  # stubs predate 3.3
 
 from .. import rounds
 from ..access import current_user, rule
@@ -71,8 +72,10 @@ def roster() -> str | tuple[str, int]:
 def _round_form(data: MultiDict[str, str] | None = None) -> OpenRoundForm:
     config = current_app.extensions["site_config"]
     form = OpenRoundForm(data, year=utc_now().year)
-    form.question_set.choices = [(q.id, q.title) for q in config.question_sets.values()]
-    form.plan_template.choices = [(p.id, p.title) for p in config.plan_templates.values()]
+    form.question_set.choices = [SelectChoice(q.id, q.title) for q in config.question_sets.values()]
+    form.plan_template.choices = [
+        SelectChoice(p.id, p.title) for p in config.plan_templates.values()
+    ]
     if data is None:
         form.question_set.data = config.organisation.default_question_set
         form.plan_template.data = config.default_question_set.plan_template

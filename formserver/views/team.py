@@ -8,10 +8,11 @@ from wtforms.fields import BooleanField, HiddenField
 
 from .. import calling
 from ..access import current_user, require_talk_role, rule
-from ..forms import CallForm, signing_keys
+from ..forms import CallForm, local_today, signing_keys
 from ..invitations import calendar_invite
 from ..store import audit
 from ..store.db import Conflict, utc_now
+from ..store.people import get_person
 from ..store.talks import get_talk, team_talks
 from .auth import external_url
 
@@ -44,13 +45,21 @@ def call(talk_id: str) -> str | tuple[str, int] | Response:
     require_talk_role(talk, "talk.call", "manager")
     assert talk is not None
     notice = current_app.extensions["site_config"].policies.call_notice_days
+    employee = get_person(g.db, talk.employee_id)
+    if employee is None or employee.has_left(local_today()):
+        return render_template(
+            "errors/error.html",
+            code=409,
+            title=f"{talk.employee_name} har slutat",
+            text="Personen finns inte längre med i personallistan och ska inte kallas.",
+        ), 409
     if request.method == "GET":
         form = CallTalkForm(version=str(talk.version), place=talk.place)
         return render_template("team/call.html", talk=talk, form=form, notice=notice)
     form = CallTalkForm(request.form)
     if not form.validate():
         return render_template("team/call.html", talk=talk, form=form, notice=notice), 400
-    days = (form.day.data - utc_now().date()).days if form.day.data else 0
+    days = (form.day.data - local_today()).days if form.day.data else 0
     if days < notice and not form.short_notice_ok.data:
         return render_template(
             "team/call.html", talk=talk, form=form, notice=notice, short_notice=days

@@ -1,0 +1,71 @@
+"""Exports as pure functions: data in, bytes out. No Flask here."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: object) -> str:
+    """A cell a spreadsheet will show as text, never run as a formula (OWASP CSV injection)."""
+    text = "" if cell is None else str(cell)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """UTF-8 with BOM (Excel opens åäö), semicolons (Swedish Excel), every field quoted."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow([neutralise(h) for h in header])
+    for row in rows:
+        writer.writerow([neutralise(cell) for cell in row])
+    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+
+
+def json_bytes(data: Any) -> bytes:
+    """Readable UTF-8 JSON."""
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+
+
+def zip_bytes(files: Iterable[tuple[str, bytes]]) -> bytes:
+    """A zip of (name, content) pairs."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files:
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+@cache
+def _font_config() -> Any:
+    # One shared FontConfiguration: without it memory grows with every document.
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def pdf_bytes(html: str, *, base_url: str) -> bytes:
+    """A PDF/A-2b document from HTML, fonts embedded (WeasyPrint, imported lazily)."""
+    from weasyprint import HTML
+
+    document = HTML(string=html, base_url=base_url)
+    pdf: bytes = document.write_pdf(font_config=_font_config(), pdf_variant="pdf/a-2b")
+    return pdf
+
+
+def safe_filename(*parts: str) -> str:
+    """A server-made ASCII file name from parts (names may hold åäö, quotes, CR/LF)."""
+    import re
+    import unicodedata
+
+    text = "-".join(parts)
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9.]+", "-", ascii_text).strip("-.").lower()
+    return slug[:120] or "dokument"

@@ -1,0 +1,250 @@
+"""Plan versions (notes + plan rows), signatures and follow-ups. Every record is MAC-checked."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..records import RecordSigner, canonical
+from .db import Conflict, iso, new_id, transaction, utc_now
+
+Content = dict[str, Any]
+
+
+class NotHeld(Exception):
+    """The talk is not marked held yet: nothing can be signed."""
+
+
+class Sealed(Exception):
+    """The talk is held and the plan signed by both: the talk cannot change status back."""
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Who signed which version, when, and what they saw (its hash)."""
+
+    role: str
+    person_id: str
+    signed_at: str
+    content_hash: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class PlanVersion:
+    """One version of the record of a talk."""
+
+    id: str
+    talk_id: str
+    number: int
+    content: Content
+    content_hash: str
+    created_at: str
+    updated_at: str
+    edits: int
+    signatures: dict[str, Signature] = field(default_factory=dict)
+
+    @property
+    def sealed(self) -> bool:
+        """Whether anyone has signed this version (then it never changes)."""
+        return bool(self.signatures)
+
+    @property
+    def signed_by_both(self) -> bool:
+        """Whether employee and manager have both signed this version."""
+        return {"employee", "manager"} <= set(self.signatures)
+
+
+def content_hash(content: Content) -> str:
+    """The hash people sign: SHA-256 over the canonical content."""
+    return hashlib.sha256(canonical(content)).hexdigest()
+
+
+def _version_mac_content(talk_id: str, number: int, content: Content) -> dict[str, Any]:
+    return {"talk_id": talk_id, "number": number, "content": content}
+
+
+def _signature_mac_content(version_id: str, s: Signature) -> dict[str, Any]:
+    return {
+        "version_id": version_id,
+        "role": s.role,
+        "person_id": s.person_id,
+        "signed_at": s.signed_at,
+        "content_hash": s.content_hash,
+        "comment": s.comment,
+    }
+
+
+def _load(
+    conn: sqlite3.Connection, rows: list[sqlite3.Row], signer: RecordSigner
+) -> list[PlanVersion]:
+    versions = []
+    for row in rows:
+        content = json.loads(row["content"])
+        signer.verify(
+            _version_mac_content(row["talk_id"], row["number"], content), row["mac"], row["id"]
+        )
+        if content_hash(content) != row["content_hash"]:
+            raise_tampered(signer, row["id"])
+        signatures = {}
+        for s in conn.execute("SELECT * FROM signatures WHERE plan_version_id = ?", (row["id"],)):
+            signature = Signature(
+                s["role"], s["person_id"], s["signed_at"], s["content_hash"], s["comment"]
+            )
+            signer.verify(_signature_mac_content(row["id"], signature), s["mac"], s["id"])
+            signatures[signature.role] = signature
+        versions.append(
+            PlanVersion(
+                row["id"],
+                row["talk_id"],
+                row["number"],
+                content,
+                row["content_hash"],
+                row["created_at"],
+                row["updated_at"],
+                row["edits"],
+                signatures,
+            )
+        )
+    return versions
+
+
+def raise_tampered(signer: RecordSigner, record_id: str) -> None:
+    """Refuse a record whose stored hash does not match its content."""
+    from ..records import RecordTampered
+
+    raise RecordTampered(signer.kind, record_id)
+
+
+def versions(conn: sqlite3.Connection, talk_id: str, signer: RecordSigner) -> list[PlanVersion]:
+    """Every version of a talk's plan, oldest first, each verified."""
+    rows = conn.execute(
+        "SELECT * FROM plan_versions WHERE talk_id = ? ORDER BY number", (talk_id,)
+    ).fetchall()
+    return _load(conn, rows, signer)
+
+
+def latest(conn: sqlite3.Connection, talk_id: str, signer: RecordSigner) -> PlanVersion | None:
+    """The newest version of a talk's plan, verified."""
+    rows = conn.execute(
+        "SELECT * FROM plan_versions WHERE talk_id = ? ORDER BY number DESC LIMIT 1", (talk_id,)
+    ).fetchall()
+    found = _load(conn, rows, signer)
+    return found[0] if found else None
+
+
+def save(
+    conn: sqlite3.Connection,
+    talk_id: str,
+    content: Content,
+    *,
+    expected: tuple[int, int],
+    author_id: str,
+    signer: RecordSigner,
+) -> tuple[int, int]:
+    """Save the plan if nobody saved in between; a sealed version gets a successor.
+
+    `expected` is (version number, edits) as the editor saw them; returns the new pair.
+    """
+    now = iso(utc_now())
+    digest = content_hash(content)
+    with transaction(conn):
+        row = conn.execute(
+            "SELECT id, number, edits, content_hash, "
+            "EXISTS (SELECT 1 FROM signatures WHERE plan_version_id = plan_versions.id) AS sealed "
+            "FROM plan_versions WHERE talk_id = ? ORDER BY number DESC LIMIT 1",
+            (talk_id,),
+        ).fetchone()
+        current = (row["number"], row["edits"]) if row else (0, 0)
+        if current != expected:
+            raise Conflict(talk_id)
+        if row and row["content_hash"] == digest:
+            return current
+        if row is None or row["sealed"]:
+            number = current[0] + 1
+            mac = signer.mac(_version_mac_content(talk_id, number, content))
+            conn.execute(
+                "INSERT INTO plan_versions (id, talk_id, number, content, content_hash, mac, "
+                "created_at, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    new_id(),
+                    talk_id,
+                    number,
+                    json.dumps(content, ensure_ascii=False),
+                    digest,
+                    mac,
+                    now,
+                    now,
+                    author_id,
+                ),
+            )
+            return number, 1
+        mac = signer.mac(_version_mac_content(talk_id, row["number"], content))
+        conn.execute(
+            "UPDATE plan_versions SET content = ?, content_hash = ?, mac = ?, updated_at = ?, "
+            "updated_by = ?, edits = edits + 1 WHERE id = ?",
+            (json.dumps(content, ensure_ascii=False), digest, mac, now, author_id, row["id"]),
+        )
+        return row["number"], row["edits"] + 1
+
+
+def mark_held(conn: sqlite3.Connection, talk_id: str) -> bool:
+    """Mark the talk held (genomförd); False if it already was."""
+    with transaction(conn):
+        return (
+            conn.execute(
+                "UPDATE talks SET status = 'genomford', held_at = ?, version = version + 1 "
+                "WHERE id = ? AND status != 'genomford'",
+                (iso(utc_now()), talk_id),
+            ).rowcount
+            == 1
+        )
+
+
+def sign(
+    conn: sqlite3.Connection,
+    talk_id: str,
+    *,
+    role: str,
+    person_id: str,
+    number: int,
+    seen_hash: str,
+    comment: str,
+    signer: RecordSigner,
+) -> Signature:
+    """Sign exactly the version the signer saw; Conflict if the plan changed since."""
+    with transaction(conn):
+        status = conn.execute("SELECT status FROM talks WHERE id = ?", (talk_id,)).fetchone()
+        if status is None or status["status"] != "genomford":
+            raise NotHeld(talk_id)
+        row = conn.execute(
+            "SELECT id, number, content_hash FROM plan_versions WHERE talk_id = ? "
+            "ORDER BY number DESC LIMIT 1",
+            (talk_id,),
+        ).fetchone()
+        if row is None or row["number"] != number or row["content_hash"] != seen_hash:
+            raise Conflict(talk_id)
+        existing = conn.execute(
+            "SELECT 1 FROM signatures WHERE plan_version_id = ? AND role = ?", (row["id"], role)
+        ).fetchone()
+        signature = Signature(role, person_id, iso(utc_now()), seen_hash, comment)
+        if existing:
+            raise Conflict(talk_id)
+        conn.execute(
+            "INSERT INTO signatures (id, plan_version_id, role, person_id, signed_at, "
+            "content_hash, comment, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                new_id(),
+                row["id"],
+                role,
+                person_id,
+                signature.signed_at,
+                seen_hash,
+                comment,
+                signer.mac(_signature_mac_content(row["id"], signature)),
+            ),
+        )
+    return signature

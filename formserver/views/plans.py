@@ -1,0 +1,306 @@
+"""The record of the talk: notes and plan, marking the talk held, signing, versions, the PDF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from .. import exports
+from .. import plan as plan_logic
+from ..access import require_talk_role, rule
+from ..forms import CSRF_EXPIRED, ConfirmForm, signing_keys
+from ..records import RecordSigner
+from ..store import audit
+from ..store import plans as store
+from ..store.db import Conflict
+from ..store.people import get_person
+from ..store.talks import Talk, get_talk
+from ..text import clean_text
+from ..tokens import as_key_list
+
+bp = Blueprint("plans", __name__, url_prefix="/samtal")
+
+
+def plan_signer() -> RecordSigner:
+    """The MAC signer for plan versions and signatures (its own salt)."""
+    return RecordSigner(signing_keys(), "plan")
+
+
+def _context(talk: Talk) -> dict[str, Any]:
+    config = current_app.extensions["site_config"]
+    return {
+        "talk": talk,
+        "question_set": config.question_sets[talk.question_set_id],
+        "template": config.plan_templates[talk.plan_template_id],
+        "public_sector": config.organisation.public_sector,
+    }
+
+
+def _talk(talk_id: str, action: str, *roles: Any) -> tuple[Talk, str]:
+    talk = get_talk(g.db, talk_id)
+    role = require_talk_role(talk, action, *roles)
+    assert talk is not None
+    return talk, role
+
+
+def _audit(talk: Talk, action: str, detail: str = "", outcome: str = "ok") -> None:
+    audit.record(
+        g.db,
+        actor_id=g.user.id,
+        action=action,
+        outcome=outcome,
+        object_type="talk",
+        object_id=talk.id,
+        detail=detail,
+    )
+
+
+def _page(talk: Talk, role: str, status: int = 200, **extra: Any) -> tuple[str, int]:
+    context = _context(talk)
+    latest = store.latest(g.db, talk.id, plan_signer())
+    content = extra.pop("content", None) or (
+        latest.content
+        if latest
+        else plan_logic.empty_content(context["question_set"], context["template"])
+    )
+    return render_template(
+        "plan/edit.html",
+        role=role,
+        latest=latest,
+        content=content,
+        expected=(latest.number, latest.edits) if latest else (0, 0),
+        errors={},
+        form=ConfirmForm(),
+        **context,
+        **extra,
+    ), status
+
+
+@bp.get("/<rid:talk_id>/plan")
+@rule("signed_in")
+def show(talk_id: str) -> tuple[str, int]:
+    """Manager: edit notes and plan. Employee: read everything recorded, and sign."""
+    talk, role = _talk(talk_id, "plan.read", "employee", "manager")
+    _audit(talk, "plan.read", role)
+    return _page(talk, role, saved=request.args.get("sparad"))
+
+
+@bp.post("/<rid:talk_id>/plan")
+@rule("signed_in")
+def save(talk_id: str) -> Response | tuple[str, int]:
+    """Save notes and rows; add or remove a row. Typed text survives every error."""
+    talk, role = _talk(talk_id, "plan.edit", "manager")
+    context = _context(talk)
+    parsed = plan_logic.parse_form(
+        request.form,
+        context["question_set"],
+        context["template"],
+        talk_day=talk.starts_at.date() if talk.starts_at else None,
+        max_chars=int(current_app.config["TEXT_FIELD_MAX_CHARS"]),
+    )
+    action = request.form.get("action", "spara")
+    kind, _, target = action.partition(":")
+    if kind == "rad-till":
+        plan_logic.add_row(parsed.content, target)
+    elif kind == "rad-bort":
+        grid_id, _, row_id = target.partition(":")
+        plan_logic.remove_row(parsed.content, grid_id, row_id)
+    expected = _expected()
+    if not ConfirmForm(request.form).validate():
+        return _page(
+            talk, role, 400, content=parsed.content, error=CSRF_EXPIRED, expected_override=expected
+        )
+    if parsed.errors:
+        return _page(
+            talk,
+            role,
+            400,
+            content=parsed.content,
+            errors=parsed.errors,
+            expected_override=expected,
+        )
+    try:
+        number, _ = store.save(
+            g.db,
+            talk.id,
+            parsed.content,
+            expected=expected,
+            author_id=g.user.id,
+            signer=plan_signer(),
+        )
+    except Conflict:
+        return _page(talk, role, 409, content=parsed.content, conflict=True)
+    _audit(talk, "plan.save", f"version {number}")
+    anchor = f"#{target.partition(':')[0]}" if kind.startswith("rad") else ""
+    return redirect(url_for("plans.show", talk_id=talk.id, sparad=1) + anchor)
+
+
+def _expected() -> tuple[int, int]:
+    try:
+        return int(request.form.get("number", "0")), int(request.form.get("edits", "0"))
+    except ValueError:
+        return (-1, -1)
+
+
+@bp.post("/<rid:talk_id>/plan/genomford")
+@rule("signed_in")
+def mark_held(talk_id: str) -> Response | tuple[str, int]:
+    """The manager marks the talk held; then both can sign."""
+    talk, role = _talk(talk_id, "talk.held", "manager")
+    if not ConfirmForm(request.form).validate():
+        return _page(talk, role, 400, error=CSRF_EXPIRED)
+    latest = store.latest(g.db, talk.id, plan_signer())
+    if latest is None or plan_logic.is_empty(latest.content):
+        return _page(
+            talk,
+            role,
+            409,
+            error="Skriv och spara anteckningar eller plan först. "
+            "Markera sedan samtalet som genomfört.",
+        )
+    store.mark_held(g.db, talk.id)
+    _audit(talk, "talk.held")
+    return redirect(url_for("plans.show", talk_id=talk.id))
+
+
+@bp.post("/<rid:talk_id>/plan/signera")
+@rule("signed_in")
+def sign(talk_id: str) -> Response | tuple[str, int]:
+    """Sign exactly the version shown: its number and content hash come with the form."""
+    talk, role = _talk(talk_id, "plan.sign", "employee", "manager")
+    comment = clean_text(request.form.get("comment", ""))[:2000]
+    if not ConfirmForm(request.form).validate():
+        return _page(talk, role, 400, error=CSRF_EXPIRED, comment=comment)
+    try:
+        store.sign(
+            g.db,
+            talk.id,
+            role=role,
+            person_id=g.user.id,
+            number=int(request.form.get("number", "0") or 0),
+            seen_hash=request.form.get("content_hash", ""),
+            comment=comment,
+            signer=plan_signer(),
+        )
+    except store.NotHeld:
+        _audit(talk, "plan.sign", "inte genomfört", outcome="refused")
+        return _page(
+            talk,
+            role,
+            409,
+            comment=comment,
+            error="Samtalet är inte markerat som genomfört ännu. Planen kan skrivas "
+            "under först när chefen har markerat samtalet som genomfört.",
+        )
+    except (Conflict, ValueError):
+        _audit(talk, "plan.sign", "planen ändrad", outcome="refused")
+        return _page(
+            talk,
+            role,
+            409,
+            comment=comment,
+            error="Planen har ändrats sedan du öppnade sidan, eller så har du redan "
+            "skrivit under. Läs igenom versionen nedan och skriv under igen.",
+        )
+    _audit(talk, "plan.sign", role)
+    return redirect(url_for("plans.show", talk_id=talk.id, underskriven=1))
+
+
+@bp.get("/<rid:talk_id>/plan/versioner")
+@rule("signed_in")
+def history(talk_id: str) -> str:
+    """Every version, who signed it, and what changed from the one before."""
+    talk, role = _talk(talk_id, "plan.versions", "employee", "manager")
+    context = _context(talk)
+    versions = store.versions(g.db, talk.id, plan_signer())
+    changes = [
+        plan_logic.changes(
+            versions[i - 1].content if i else None,
+            v.content,
+            context["question_set"],
+            context["template"],
+        )
+        for i, v in enumerate(versions)
+    ]
+    _audit(talk, "plan.versions", role)
+    return render_template(
+        "plan/versions.html",
+        versions=versions,
+        changes=changes,
+        names=_signer_names(talk),
+        **context,
+    )
+
+
+def _signer_names(talk: Talk) -> dict[str, str]:
+    return {"employee": talk.employee_name, "manager": talk.manager_name}
+
+
+def document_html(talk: Talk, version: store.PlanVersion) -> str:
+    """The plan as a printable document: the same template for print view and PDF."""
+    return render_template(
+        "plan/document.html",
+        version=version,
+        names=_signer_names(talk),
+        code=verification_code(version),
+        **_context(talk),
+    )
+
+
+def verification_code(version: store.PlanVersion) -> str:
+    """A code printed on the document that the verify page checks against the stored record."""
+    from itsdangerous import Signer
+
+    signature = Signer(as_key_list(signing_keys()), salt="plan-verification").get_signature(
+        f"{version.id}:{version.content_hash}"
+    )
+    return f"{version.id}-{signature.decode()[:12]}"
+
+
+@bp.get("/<rid:talk_id>/plan/utskrift")
+@rule("signed_in")
+def print_view(talk_id: str) -> str:
+    """The newest version as a document to print."""
+    talk, role = _talk(talk_id, "plan.print", "employee", "manager")
+    version = store.latest(g.db, talk.id, plan_signer())
+    if version is None:
+        abort(404)
+    _audit(talk, "plan.print", role)
+    return document_html(talk, version)
+
+
+@bp.get("/<rid:talk_id>/plan.pdf")
+@rule("signed_in")
+def pdf(talk_id: str) -> Response:
+    """The newest version as PDF/A-2b: server-made file name, attachment, no-store, audited."""
+    talk, role = _talk(talk_id, "plan.download", "employee", "manager")
+    version = store.latest(g.db, talk.id, plan_signer())
+    if version is None:
+        abort(404)
+    body = exports.pdf_bytes(document_html(talk, version), base_url=request.url_root)
+    _audit(talk, "plan.download", f"pdf version {version.number}")
+    return download(
+        body,
+        "application/pdf",
+        exports.safe_filename("plan", str(talk.year), talk.employee_name) + ".pdf",
+    )
+
+
+def download(body: bytes, mimetype: str, filename: str) -> Response:
+    """A download: exact content type, attachment with a server-made name, never cached."""
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def person_name(person_id: str) -> str:
+    """A person's name (for signatures)."""
+    found = get_person(g.db, person_id)
+    return found.name if found else "okänd"

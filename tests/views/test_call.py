@@ -1,0 +1,525 @@
+"""The manager's team page and calling a talk (kallelse): what the manager, the employee and
+an auditor see, with a real SMTP server on loopback where e-mail is involved."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from icalendar import Calendar
+
+from formserver import create_app
+from formserver.store import db
+from tests import smtp
+from tests.factories import (
+    EMAIL,
+    conn,
+    csrf_token,
+    data_dump,
+    load_people,
+    person,
+    sign_in,
+    talk_of,
+)
+from tests.smtp import HOST, LoopbackSMTP, free_port
+
+smtp_server = smtp.smtp_server  # the fixture, for the tests in this module
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+LINK = re.compile(r"https?://[^\s<>\"']+/logga-in/[A-Za-z0-9_.\-]+")
+HEADER_NAME = re.compile(rb"^([\x21-\x39\x3b-\x7e]+):")
+PLACE = "Rum Ekern, plan 3"
+MESSAGE = "Hej Anna!\nTa gärna med <dina> tankar & idéer."
+MESSAGE_SHOWN = "Hej Anna!\nTa gärna med &lt;dina&gt; tankar &amp; idéer."
+
+
+def make_app(tmp_path: Path, **extra: Any) -> Iterator[Flask]:
+    """Like the conftest app, with extra settings (SMTP); yields it and closes connections."""
+    application = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-key-" + "x" * 32,
+            "DATABASE": str(tmp_path / "mail.sqlite3"),
+            "HANDBOOK_DIR": str(tmp_path / "no-handbook"),
+            **extra,
+        }
+    )
+    load_people(application)
+    yield application
+    db.close_thread_connections()
+
+
+@pytest.fixture
+def mail_app(tmp_path: Path, smtp_server: LoopbackSMTP) -> Iterator[Flask]:
+    """The service sending e-mail through the loopback SMTP server."""
+    yield from make_app(tmp_path, SMTP_HOST=HOST, SMTP_PORT=smtp_server.port)
+
+
+@pytest.fixture
+def broken_mail_app(tmp_path: Path) -> Iterator[Flask]:
+    """The service configured for an SMTP server that does not answer."""
+    yield from make_app(tmp_path, SMTP_HOST=HOST, SMTP_PORT=free_port())
+
+
+def in_days(days: int) -> date:
+    return date.today() + timedelta(days=days)
+
+
+def call_page(client: FlaskClient, talk_id: str) -> str:
+    """The call form as the manager opens it."""
+    page = client.get(f"/samtal/{talk_id}/kalla")
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def post_call(
+    client: FlaskClient,
+    talk_id: str,
+    day: date | str,
+    *,
+    version: str = "1",
+    place: str = PLACE,
+    message: str = MESSAGE,
+    **extra: str,
+) -> Any:
+    """Fill in and send the call form (CSRF token taken from the form page)."""
+    token = csrf_token(call_page(client, talk_id))
+    data = {
+        "csrf_token": token,
+        "version": version,
+        "day": day.isoformat() if isinstance(day, date) else day,
+        "start": "10:00",
+        "duration": "45",
+        "place": place,
+        "message": message,
+        **extra,
+    }
+    return client.post(f"/samtal/{talk_id}/kalla", data=data)
+
+
+def talk_row(app: Flask, talk_id: str) -> Any:
+    return conn(app).execute("SELECT * FROM talks WHERE id = ?", (talk_id,)).fetchone()
+
+
+def audit_rows(app: Flask) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn(app).execute("SELECT * FROM audit_log ORDER BY id")]
+
+
+def manager_client(app: Flask) -> FlaskClient:
+    client = app.test_client()
+    sign_in(client, app, "manager")
+    return client
+
+
+def sign_in_with(app: Flask, link: str) -> tuple[FlaskClient, str]:
+    """Open a personal link in a fresh browser and press the button; returns it and where to."""
+    browser = app.test_client()
+    path = urlsplit(link).path
+    confirm = browser.get(path)
+    assert confirm.status_code == 200, confirm.text
+    assert "Tryck på knappen för att logga in." in confirm.text
+    done = browser.post(path, data={"csrf_token": csrf_token(confirm.text)})
+    assert done.status_code == 302, done.text
+    return browser, done.location
+
+
+def header_names(raw: bytes) -> list[str]:
+    """Top-level header names of a raw message; fails on a line that is not a header or fold."""
+    head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
+    names = []
+    for line in head.splitlines():
+        if line[:1] in (b" ", b"\t"):
+            continue
+        match = HEADER_NAME.match(line)
+        assert match, f"not a header line: {line!r}"
+        names.append(match.group(1).decode().lower())
+    return names
+
+
+# --- The team page -------------------------------------------------------------------------
+
+
+def test_team_page_lists_the_managers_employees_as_not_called(app: Flask) -> None:
+    client = manager_client(app)
+    page = client.get("/chef")
+
+    assert page.status_code == 200
+    assert "<h1>Mina medarbetare</h1>" in page.text
+    assert "Samtalsomgång 2026" in page.text
+    for role in ("employee_a", "employee_b"):
+        talk = talk_of(app, role)
+        row = re.search(
+            rf'<a href="/samtal/{talk.id}">{talk.employee_name}</a></td>\s*<td>(.*?)</td>',
+            page.text,
+        )
+        assert row, role
+        assert row.group(1) == "Ej kallad"
+        assert f'href="/samtal/{talk.id}/kalla">Kalla {talk.employee_name}</a>' in page.text
+    assert "Cecilia Testlund" not in page.text  # N's employee
+    assert "Karin Chefsberg</a>" not in page.text  # not her own talk with T
+
+
+def test_team_page_does_not_offer_to_call_a_person_who_has_left(app: Flask) -> None:
+    # L had a talk when the round opened on 2026-11-01, then left the roster. By the routine
+    # only current staff have a talk: the manager must not be asked to call L.
+    leaver = talk_of(app, "leaver")
+    assert leaver.manager_id == person(app, "manager").id  # the talk exists in the store
+
+    page = manager_client(app).get("/chef")
+
+    assert page.status_code == 200
+    assert "Lars Slutadsson" not in page.text
+    assert f"/samtal/{leaver.id}/kalla" not in page.text
+
+
+def test_a_person_who_has_left_is_not_called(mail_app: Flask, smtp_server: LoopbackSMTP) -> None:
+    client = manager_client(mail_app)
+    leaver = talk_of(mail_app, "leaver")
+    before = data_dump(mail_app)
+
+    token = csrf_token(client.get("/chef").text)
+    assert client.get(f"/samtal/{leaver.id}/kalla").status_code == 409
+    response = client.post(
+        f"/samtal/{leaver.id}/kalla",
+        data={
+            "csrf_token": token,
+            "version": "1",
+            "day": in_days(21).isoformat(),
+            "start": "10:00",
+            "duration": "60",
+            "place": PLACE,
+            "message": MESSAGE,
+        },
+    )
+
+    assert response.status_code == 409
+    assert "har slutat" in response.text
+    assert "är kallad" not in response.text
+    assert smtp_server.messages == []
+    assert data_dump(mail_app) == before  # no link issued, talk still "ej_kallad"
+
+
+def test_team_page_shows_the_date_once_called(app: Flask) -> None:
+    client = manager_client(app)
+    talk = talk_of(app, "employee_a")
+    day = in_days(20)
+    assert post_call(client, talk.id, day).status_code == 200
+
+    page = client.get("/chef")
+
+    assert re.search(
+        rf"{talk.employee_name}</a></td>\s*<td>Kallad</td>\s*<td>{day.isoformat()} 10\.00</td>",
+        page.text,
+    )
+    assert f"Ändra kallelsen till {talk.employee_name}" in page.text
+
+
+# --- The call form -------------------------------------------------------------------------
+
+
+def test_call_form_has_a_label_for_every_field(app: Flask) -> None:
+    talk = talk_of(app, "employee_a")
+    page = call_page(manager_client(app), talk.id)
+
+    assert "Kalla Anna Exempelsson till medarbetarsamtal" in page
+    assert "Kalla minst 14 dagar före samtalet" in page
+    for field, label in [
+        ("day", "Datum"),
+        ("start", "Tid"),
+        ("duration", "Längd i minuter"),
+        ("place", "Plats eller videolänk"),
+        ("message", "Personligt meddelande"),
+    ]:
+        assert re.search(rf'<label for="{field}">{label}[^<]*</label>', page), field
+        assert f'id="{field}" name="{field}"' in page
+    assert '<input type="hidden" name="version" value="1">' in page
+
+
+def test_calling_without_email_hands_over_the_link_and_the_invitation(app: Flask) -> None:
+    client = manager_client(app)
+    talk = talk_of(app, "employee_a")
+    day = in_days(21)
+
+    response = post_call(client, talk.id, day)
+
+    assert response.status_code == 200, response.text
+    assert "<h1>Anna Exempelsson är kallad</h1>" in response.text
+    assert "Tjänsten skickar ingen e-post just nu." in response.text
+    links = LINK.findall(response.text)
+    assert len(links) == 1
+    stored = talk_row(app, talk.id)
+    assert stored["status"] == "kallad"
+    assert datetime.fromisoformat(stored["starts_at"]) == datetime.combine(
+        day, datetime.min.time().replace(hour=10), tzinfo=STOCKHOLM
+    )
+    assert stored["duration_minutes"] == 45
+    assert stored["place"] == PLACE
+    assert stored["version"] == 2
+    assert talk_of(app, "employee_a").status_label == "Kallad"
+    [entry] = [r for r in audit_rows(app) if r["action"] == "talk.call"]
+    assert (entry["outcome"], entry["object_id"], entry["detail"]) == ("ok", talk.id, "lämnas över")
+    assert entry["actor_id"] == person(app, "manager").id
+
+    ics_link = f'href="/samtal/{talk.id}/kallelse.ics"'
+    assert ics_link in response.text
+    ics = client.get(f"/samtal/{talk.id}/kallelse.ics")
+    assert ics.status_code == 200
+    assert ics.mimetype == "text/calendar"
+    assert ics.headers["Content-Disposition"].startswith("attachment")
+    [event] = Calendar.from_ical(ics.data).events
+    assert event.start == datetime(day.year, day.month, day.day, 10, 0, tzinfo=STOCKHOLM)
+    assert event.end == event.start + timedelta(minutes=45)
+    assert event["LOCATION"] == PLACE
+    assert "/logga-in/" not in ics.text  # the file handed over holds no sign-in link
+
+    browser, target = sign_in_with(app, links[0])
+    assert target == f"/samtal/{talk.id}/forberedelse"
+    preparation = browser.get(target)
+    assert preparation.status_code == 200
+    assert "Inloggad som Anna Exempelsson" in preparation.text
+    # The link works once.
+    assert browser.get(urlsplit(links[0]).path).status_code == 400
+
+
+def test_calling_sends_one_email_with_link_routine_and_invitation(
+    mail_app: Flask, smtp_server: LoopbackSMTP
+) -> None:
+    client = manager_client(mail_app)
+    talk = talk_of(mail_app, "employee_a")
+    day = in_days(30)
+
+    response = post_call(client, talk.id, day)
+
+    assert response.status_code == 200, response.text
+    assert "<h1>Anna Exempelsson är kallad</h1>" in response.text
+    assert "Kallelsen är skickad med e-post till anna.exempelsson@example.se" in response.text
+    assert "/logga-in/" not in response.text  # the personal link went to the employee only
+    assert len(smtp_server.messages) == 1
+    assert smtp_server.rcpt_tos == [[EMAIL["employee_a"]]]
+    msg = smtp_server.messages[0]
+    assert msg["Subject"].startswith("Kallelse till medarbetarsamtal ")
+    assert msg["To"].addresses[0].addr_spec == EMAIL["employee_a"]
+    assert msg["Reply-To"].addresses[0].addr_spec == EMAIL["manager"]
+    plain = msg.get_body(preferencelist=("plain",))
+    assert plain is not None
+    body = plain.get_content().replace("\r\n", "\n")
+    assert "Karin Chefsberg kallar dig till medarbetarsamtal." in body
+    assert f"Var: {PLACE}" in body
+    assert "Hej Anna!\nTa gärna med <dina> tankar & idéer." in body
+    routine = mail_app.extensions["site_config"].organisation.handbook_url
+    assert f"Läs gärna hela rutinen för medarbetarsamtal: {routine}" in body
+    [link] = LINK.findall(body)
+    [attachment] = list(msg.iter_attachments())
+    assert attachment.get_content_type() == "text/calendar"
+    assert attachment.get_filename() == "medarbetarsamtal.ics"
+    payload = attachment.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    [event] = Calendar.from_ical(payload).events
+    assert event.start == datetime(day.year, day.month, day.day, 10, 0, tzinfo=STOCKHOLM)
+    assert talk_row(mail_app, talk.id)["status"] == "kallad"
+    [entry] = [r for r in audit_rows(mail_app) if r["action"] == "talk.call"]
+    assert (entry["outcome"], entry["detail"]) == ("ok", "e-post skickad")
+    token = urlsplit(link).path.rsplit("/", 1)[1]
+    assert not any(token in str(value) for r in audit_rows(mail_app) for value in r.values())
+
+    browser, target = sign_in_with(mail_app, link)
+    assert target == f"/samtal/{talk.id}/forberedelse"
+    assert "Inloggad som Anna Exempelsson" in browser.get(target).text
+
+
+def test_a_name_with_a_line_break_cannot_add_a_recipient(
+    mail_app: Flask, smtp_server: LoopbackSMTP
+) -> None:
+    # The roster refuses control characters, so put the name straight into the database.
+    with db.transaction(conn(mail_app)):
+        conn(mail_app).execute(
+            "UPDATE people SET name = ? WHERE employee_number = 'A1'",
+            ("Anna Exempelsson\r\nBcc: evil@example.com",),
+        )
+    talk = talk_of(mail_app, "employee_a")
+
+    response = post_call(manager_client(mail_app), talk.id, in_days(21))
+
+    assert response.status_code == 200, response.text
+    assert smtp_server.rcpt_tos == [[EMAIL["employee_a"]]]
+    names = header_names(smtp_server.envelopes[0].content)
+    assert names.count("to") == 1
+    assert "bcc" not in names
+    [to] = smtp_server.messages[0]["To"].addresses
+    assert to.addr_spec == EMAIL["employee_a"]
+    assert not re.search(r"[\r\n]", to.display_name)
+
+
+def test_when_mail_cannot_be_sent_the_manager_gets_the_link_to_hand_over(
+    broken_mail_app: Flask,
+) -> None:
+    talk = talk_of(broken_mail_app, "employee_a")
+
+    response = post_call(manager_client(broken_mail_app), talk.id, in_days(21))
+
+    assert response.status_code == 200, response.text
+    assert "E-posten kunde inte skickas" in response.text
+    assert "Kallelsen skickades inte" in response.text
+    [link] = LINK.findall(response.text)
+    assert f'href="/samtal/{talk.id}/kallelse.ics"' in response.text
+    assert talk_row(broken_mail_app, talk.id)["status"] == "kallad"
+    [entry] = [r for r in audit_rows(broken_mail_app) if r["action"] == "talk.call"]
+    assert entry["detail"] == "lämnas över"
+    _, target = sign_in_with(broken_mail_app, link)
+    assert target == f"/samtal/{talk.id}/forberedelse"
+
+
+# --- Short notice and wrong dates ----------------------------------------------------------
+
+
+def test_short_notice_warns_first_and_calls_when_confirmed(app: Flask) -> None:
+    client = manager_client(app)
+    talk = talk_of(app, "employee_a")
+    before = data_dump(app)
+
+    warned = post_call(client, talk.id, in_days(3))
+
+    assert warned.status_code == 400
+    assert "Kort tid att förbereda sig" in warned.text
+    assert "Samtalet är om 3 dagar." in warned.text
+    assert 'name="short_notice_ok" value="y"' in warned.text
+    assert f'value="{PLACE}"' in warned.text
+    assert f">{MESSAGE_SHOWN}</textarea>" in warned.text
+    assert data_dump(app) == before
+    assert talk_row(app, talk.id)["status"] == "ej_kallad"
+
+    confirmed = post_call(client, talk.id, in_days(3), short_notice_ok="y")
+
+    assert confirmed.status_code == 200, confirmed.text
+    assert "Anna Exempelsson är kallad" in confirmed.text
+    stored = talk_row(app, talk.id)
+    assert stored["status"] == "kallad"
+    assert stored["starts_at"].startswith(in_days(3).isoformat())
+
+
+@pytest.mark.parametrize(("days", "warned"), [(13, True), (14, False)])
+def test_notice_boundary_is_the_configured_days(app: Flask, days: int, warned: bool) -> None:
+    assert app.extensions["site_config"].policies.call_notice_days == 14
+    talk = talk_of(app, "employee_a")
+
+    response = post_call(manager_client(app), talk.id, in_days(days))
+
+    assert response.status_code == (400 if warned else 200)
+    assert ("Kort tid att förbereda sig" in response.text) is warned
+    assert talk_row(app, talk.id)["status"] == ("ej_kallad" if warned else "kallad")
+
+
+@pytest.mark.parametrize(
+    ("day", "error"),
+    [
+        (in_days(-1).isoformat(), "Datumet har redan passerat. Välj ett senare datum."),
+        ("2026-02-30", "Inte ett giltigt datum"),
+        ("", "Välj ett datum."),
+    ],
+    ids=["passerat", "finns-inte", "tomt"],
+)
+def test_a_wrong_date_is_refused_and_typed_text_kept(app: Flask, day: str, error: str) -> None:
+    client = manager_client(app)
+    talk = talk_of(app, "employee_a")
+    before = data_dump(app)
+
+    response = post_call(client, talk.id, day)
+
+    assert response.status_code == 400
+    assert "Något behöver rättas" in response.text
+    assert f"Datum: {error}" in response.text
+    assert f'value="{PLACE}"' in response.text
+    assert f">{MESSAGE_SHOWN}</textarea>" in response.text
+    assert data_dump(app) == before
+
+
+def test_a_stale_version_overwrites_nothing(app: Flask) -> None:
+    client = manager_client(app)
+    talk = talk_of(app, "employee_a")
+    assert post_call(client, talk.id, in_days(21)).status_code == 200
+    before = data_dump(app)
+
+    stale = post_call(
+        client,
+        talk.id,
+        in_days(28),
+        version="1",
+        place="Rum Björken",
+        message="Nytt meddelande som inte får försvinna",
+    )
+
+    assert stale.status_code == 409
+    assert "Någon annan har ändrat kallelsen" in stale.text
+    assert 'value="Rum Björken"' in stale.text
+    assert ">Nytt meddelande som inte får försvinna</textarea>" in stale.text
+    assert '<input type="hidden" name="version" value="2">' in stale.text
+    assert data_dump(app) == before
+    stored = talk_row(app, talk.id)
+    assert (stored["place"], stored["version"]) == (PLACE, 2)
+    assert stored["starts_at"].startswith(in_days(21).isoformat())
+
+    again = post_call(client, talk.id, in_days(28), version="2", place="Rum Björken")
+
+    assert again.status_code == 200, again.text
+    assert talk_row(app, talk.id)["place"] == "Rum Björken"
+
+
+# --- Who may call --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["employee_a", "employee_b", "other_manager", "hr"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_only_the_talks_manager_may_call(app: Flask, role: str, method: str) -> None:
+    client = app.test_client()
+    sign_in(client, app, role)
+    talk = talk_of(app, "employee_a")
+    token = csrf_token(client.get("/ny-lank").text)  # a valid token of this session
+    before, audited = data_dump(app), len(audit_rows(app))
+
+    if method == "GET":
+        response = client.get(f"/samtal/{talk.id}/kalla")
+    else:
+        response = client.post(
+            f"/samtal/{talk.id}/kalla",
+            data={
+                "csrf_token": token,
+                "version": "1",
+                "day": in_days(21).isoformat(),
+                "start": "10:00",
+                "duration": "60",
+                "place": "Hos mig",
+            },
+        )
+
+    assert response.status_code == 404
+    assert "Sidan finns inte" in response.text
+    assert data_dump(app) == before
+    [denial] = audit_rows(app)[audited:]
+    assert denial["actor_id"] == person(app, role).id
+    assert (denial["action"], denial["outcome"]) == ("talk.call", "denied")
+    assert (denial["object_type"], denial["object_id"]) == ("talk", talk.id)
+    assert denial["detail"] == f"{method} /samtal/{talk.id}/kalla"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_anonymous_is_sent_to_sign_in(app: Flask, client: FlaskClient, method: str) -> None:
+    talk = talk_of(app, "employee_a")
+    before = data_dump(app)
+
+    response = client.open(
+        f"/samtal/{talk.id}/kalla",
+        method=method,
+        data={"day": in_days(21).isoformat()} if method == "POST" else None,
+    )
+
+    assert response.status_code == 302
+    assert urlsplit(response.location).path == "/inloggning-kravs"
+    assert data_dump(app) == before
