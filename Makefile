@@ -13,7 +13,11 @@ PORT   ?= 5000
 
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: run test docs bench lint clean
+# Debian packages: pango and fonts for the PDF (WeasyPrint). Installed when missing and we
+# are root (CI); otherwise the command to run is printed.
+SYSTEM_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+
+.PHONY: run test docs bench lint clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +25,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else echo "Saknade systempaket:$$missing. Installera med: sudo apt-get install$$missing"; fi
+
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict
 
 # The demo runs in debug mode (relaxed start-up checks, no debugger) with a key kept in the
 # git-ignored instance/ folder, so printed sign-in links survive a restart.
-run: docs
+run: system-deps docs
 	@test -f instance/config.py || { mkdir -p instance && $(BIN)/python -c \
 	  "import secrets; print('SECRET_KEY = ' + repr(secrets.token_urlsafe(48)))" > instance/config.py; }
 	FORMSERVER_DEBUG=1 $(BIN)/formserver load-demo
@@ -38,7 +50,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+test: system-deps lint
 	$(BIN)/pytest
 	$(BIN)/mkdocs build --strict --site-dir $(VENV)/site-check
 

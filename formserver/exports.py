@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from typing import Any
 
@@ -69,3 +69,34 @@ def safe_filename(*parts: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^A-Za-z0-9.]+", "-", ascii_text).strip("-.").lower()
     return slug[:120] or "dokument"
+
+
+class _Sink(io.RawIOBase):
+    """A write-only stream whose bytes are taken out as they come (zip without a file)."""
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._chunks.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data, self._chunks = b"".join(self._chunks), []
+        return data
+
+
+def stream_zip(files: Iterable[tuple[str, bytes]]) -> Iterator[bytes]:
+    """A zip written as it goes: memory stays flat however many files there are.
+
+    PDFs are compressed already, so entries are stored, not deflated.
+    """
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, content in files:
+            archive.writestr(name, content)
+            yield sink.take()
+    yield sink.take()

@@ -55,3 +55,30 @@ def sign_in_email(
 
 
 __all__ = ["MailError", "send", "sign_in_email", "smtp_configured"]
+
+
+def signed_plan_email(
+    *,
+    sender: str,
+    organisation: str,
+    name: str,
+    email: str,
+    year: int,
+    pdf: bytes,
+    filename: str,
+) -> EmailMessage:
+    """The employee's own copy of the plan both have signed."""
+    msg = EmailMessage()
+    msg["From"] = _address(f"Medarbetarsamtal, {organisation}", sender)
+    msg["To"] = _address(name, email)
+    msg["Subject"] = f"Din underskrivna plan från medarbetarsamtalet {year}"
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain=sender.partition("@")[2] or None)
+    msg.set_content(
+        f"Hej {clean_line(name)}!\n\nDu och din chef har båda skrivit under planen från "
+        f"medarbetarsamtalet {year}. Här är din kopia som PDF.\n\nDu kan också alltid ladda "
+        "ner den i formulärtjänsten.\n",
+        cte="quoted-printable",
+    )
+    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
+    return msg

@@ -165,6 +165,7 @@ def save(
             return current
         if row is None or row["sealed"]:
             number = current[0] + 1
+            conn.execute("UPDATE talks SET signed_at = NULL WHERE id = ?", (talk_id,))
             mac = signer.mac(_version_mac_content(talk_id, number, content))
             conn.execute(
                 "INSERT INTO plan_versions (id, talk_id, number, content, content_hash, mac, "
@@ -247,4 +248,97 @@ def sign(
                 signer.mac(_signature_mac_content(row["id"], signature)),
             ),
         )
+        both = conn.execute(
+            "SELECT count(*) FROM signatures WHERE plan_version_id = ?", (row["id"],)
+        ).fetchone()[0]
+        if both == 2:
+            conn.execute(
+                "UPDATE talks SET signed_at = ? WHERE id = ?", (signature.signed_at, talk_id)
+            )
     return signature
+
+
+FOLLOWUP_STATUSES = {
+    "ej_paborjad": "Inte påbörjad",
+    "pagar": "Pågår",
+    "klar": "Klar",
+    "utgar": "Utgår",
+}
+
+
+@dataclass(frozen=True)
+class Followup:
+    """How a plan row went: "Hur blev resultatet?" and a status."""
+
+    row_id: str
+    status: str
+    result: str
+    updated_at: str
+    version: int
+
+
+def _followup_mac_content(talk_id: str, f: Followup) -> dict[str, Any]:
+    return {
+        "talk_id": talk_id,
+        "row_id": f.row_id,
+        "status": f.status,
+        "result": f.result,
+        "version": f.version,
+    }
+
+
+def followups(conn: sqlite3.Connection, talk_id: str, signer: RecordSigner) -> dict[str, Followup]:
+    """Every row's follow-up for a talk, verified, by row id."""
+    found = {}
+    for r in conn.execute("SELECT * FROM followups WHERE talk_id = ?", (talk_id,)):
+        followup = Followup(r["row_id"], r["status"], r["result"], r["updated_at"], r["version"])
+        signer.verify(_followup_mac_content(talk_id, followup), r["mac"], r["id"])
+        found[followup.row_id] = followup
+    return found
+
+
+def save_followups(
+    conn: sqlite3.Connection,
+    talk_id: str,
+    entries: list[tuple[str, str, str, int]],
+    *,
+    author_id: str,
+    signer: RecordSigner,
+) -> None:
+    """Save (row id, status, result, expected version) for several rows: all or none."""
+    now = iso(utc_now())
+    with transaction(conn):
+        for row_id, status, result, expected in entries:
+            current = conn.execute(
+                "SELECT id, version, status, result FROM followups "
+                "WHERE talk_id = ? AND row_id = ?",
+                (talk_id, row_id),
+            ).fetchone()
+            if (current["version"] if current else 0) != expected:
+                raise Conflict(talk_id)
+            if current and (current["status"], current["result"]) == (status, result):
+                continue
+            followup = Followup(row_id, status, result, now, expected + 1)
+            mac = signer.mac(_followup_mac_content(talk_id, followup))
+            if current is None:
+                conn.execute(
+                    "INSERT INTO followups (id, talk_id, row_id, status, result, updated_at, "
+                    "updated_by, version, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (new_id(), talk_id, row_id, status, result, now, author_id, 1, mac),
+                )
+            else:
+                conn.execute(
+                    "UPDATE followups SET status = ?, result = ?, updated_at = ?, "
+                    "updated_by = ?, version = ?, mac = ? WHERE id = ?",
+                    (status, result, now, author_id, expected + 1, mac, current["id"]),
+                )
+
+
+def previous_signed_talk(conn: sqlite3.Connection, employee_id: str, year: int) -> str | None:
+    """The employee's most recent earlier talk whose plan both signed, if any."""
+    row = conn.execute(
+        "SELECT t.id FROM talks t JOIN rounds r ON r.id = t.round_id WHERE t.employee_id = ? "
+        "AND r.year < ? AND t.signed_at IS NOT NULL ORDER BY r.year DESC LIMIT 1",
+        (employee_id, year),
+    ).fetchone()
+    return str(row["id"]) if row else None

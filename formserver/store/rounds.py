@@ -117,6 +117,7 @@ class CoverageRow:
     called: int
     prepared: int
     held: int
+    signed: int
 
 
 def coverage(conn: sqlite3.Connection, round_id: str) -> list[CoverageRow]:
@@ -125,7 +126,8 @@ def coverage(conn: sqlite3.Connection, round_id: str) -> list[CoverageRow]:
         "SELECT t.unit, m.name AS manager_name, count(*) AS eligible, "
         "sum(t.status != 'ej_kallad') AS called, "
         "sum(t.status IN ('forberedd', 'genomford')) AS prepared, "
-        "sum(t.status = 'genomford') AS held "
+        "sum(t.status = 'genomford') AS held, "
+        "sum(t.signed_at IS NOT NULL) AS signed "
         "FROM talks t JOIN people m ON m.id = t.manager_id JOIN people e ON e.id = t.employee_id "
         "WHERE t.round_id = ? AND e.in_roster = 1 "
         "AND (e.end_date IS NULL OR e.end_date >= date('now')) "
@@ -134,7 +136,13 @@ def coverage(conn: sqlite3.Connection, round_id: str) -> list[CoverageRow]:
     )
     return [
         CoverageRow(
-            r["unit"], r["manager_name"], r["eligible"], r["called"], r["prepared"], r["held"]
+            r["unit"],
+            r["manager_name"],
+            r["eligible"],
+            r["called"],
+            r["prepared"],
+            r["held"],
+            r["signed"],
         )
         for r in rows
     ]

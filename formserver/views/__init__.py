@@ -29,9 +29,9 @@ ERROR_TEXTS = {
 
 def register(app: Flask) -> None:
     """Register every blueprint and error handler."""
-    from . import auth, handbook, home, hr, plans, talks, team
+    from . import auth, downloads, followup, handbook, home, hr, plans, talks, team
 
-    for module in (auth, handbook, home, hr, plans, talks, team):
+    for module in (auth, downloads, followup, handbook, home, hr, plans, talks, team):
         app.register_blueprint(module.bp)
 
     @app.errorhandler(HTTPException)

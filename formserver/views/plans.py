@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import exports
+from .. import exports, mailer
 from .. import plan as plan_logic
 from ..access import require_talk_role, rule
 from ..forms import CSRF_EXPIRED, ConfirmForm, signing_keys
@@ -205,7 +205,33 @@ def sign(talk_id: str) -> Response | tuple[str, int]:
             "skrivit under. Läs igenom versionen nedan och skriv under igen.",
         )
     _audit(talk, "plan.sign", role)
+    _send_copy_when_complete(talk)
     return redirect(url_for("plans.show", talk_id=talk.id, underskriven=1))
+
+
+def _send_copy_when_complete(talk: Talk) -> None:
+    """Once both have signed, e-mail the employee their copy (where SMTP is configured)."""
+    version = store.latest(g.db, talk.id, plan_signer())
+    if version is None or not version.signed_by_both:
+        return
+    if not mailer.smtp_configured(current_app.config):
+        return
+    filename = exports.safe_filename("plan", str(talk.year), talk.employee_name) + ".pdf"
+    msg = mailer.signed_plan_email(
+        sender=current_app.config["MAIL_SENDER"],
+        organisation=current_app.extensions["site_config"].organisation.name,
+        name=talk.employee_name,
+        email=talk.employee_email,
+        year=talk.year,
+        pdf=exports.pdf_bytes(document_html(talk, version), base_url=request.url_root),
+        filename=filename,
+    )
+    try:
+        mailer.send(current_app.config, msg)
+        outcome = "ok"
+    except mailer.MailError:
+        outcome = "failed"
+    _audit(talk, "plan.mail_copy", f"version {version.number}", outcome=outcome)
 
 
 @bp.get("/<rid:talk_id>/plan/versioner")

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from .. import preparation as prep
 from ..access import may_see_other_preparation, require_talk_role, rule
 from ..forms import CSRF_EXPIRED, ConfirmForm
-from ..store import audit
+from ..store import audit, plans
 from ..store.db import Conflict
 from ..store.preparations import TalkLocked, get_preparation, save_preparation
 from ..store.talks import Talk, get_talk
+from .followup import followup_signer, signed_rows
 
 bp = Blueprint("talks", __name__, url_prefix="/samtal")
 
@@ -23,6 +26,20 @@ def _talk(talk_id: str, action: str) -> tuple[Talk, str]:
     role = require_talk_role(talk, action, "employee", "manager")
     assert talk is not None
     return talk, role
+
+
+def _last_year(talk: Talk, role: str) -> dict[str, Any]:
+    """Last year's signed plan to follow up, for the employee (and the manager if it was them)."""
+    previous_id = plans.previous_signed_talk(g.db, talk.employee_id, talk.year)
+    previous = get_talk(g.db, previous_id) if previous_id else None
+    if previous is None or (role == "manager" and previous.manager_id != g.user.id):
+        return {"previous": None}
+    return {
+        "previous": previous,
+        "previous_rows": signed_rows(previous),
+        "previous_followups": plans.followups(g.db, previous.id, followup_signer()),
+        "followup_labels": plans.FOLLOWUP_STATUSES,
+    }
 
 
 @bp.get("/<rid:talk_id>")
@@ -66,6 +83,7 @@ def prepare(talk_id: str) -> Response | str | tuple[str, int]:
     signer = prep.signer()
     stored = get_preparation(g.db, talk.id, role, signer)
     page = {
+        **_last_year(talk, role),
         "talk": talk,
         "role": role,
         "question_set": question_set,

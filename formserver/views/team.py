@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, g, render_template, request
 from werkzeug.wrappers import Response
 from wtforms.fields import BooleanField, HiddenField
 
-from .. import calling
+from .. import calling, preparation
 from ..access import current_user, require_talk_role, rule
 from ..forms import CallForm, local_today, signing_keys
 from ..invitations import calendar_invite
@@ -14,7 +14,9 @@ from ..store import audit
 from ..store.db import Conflict, utc_now
 from ..store.people import get_person
 from ..store.talks import get_talk, team_talks
+from ..team_summary import summarise
 from .auth import external_url
+from .plans import plan_signer
 
 bp = Blueprint("team", __name__)
 
@@ -34,7 +36,19 @@ def team() -> str:
     assert user is not None
     talks = team_talks(g.db, user.id)
     audit.record(g.db, actor_id=user.id, action="team.view", outcome="ok")
-    return render_template("team/team.html", talks=talks)
+    summary = None
+    if talks:
+        config = current_app.extensions["site_config"]
+        newest = [t for t in talks if t.round_id == talks[0].round_id]
+        summary = summarise(
+            g.db,
+            newest,
+            config.question_sets[newest[0].question_set_id],
+            config.plan_templates[newest[0].plan_template_id],
+            preparation_signer=preparation.signer(),
+            plan_signer=plan_signer(),
+        )
+    return render_template("team/team.html", talks=talks, summary=summary)
 
 
 @bp.route("/samtal/<rid:talk_id>/kalla", methods=["GET", "POST"])

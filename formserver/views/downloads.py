@@ -1,0 +1,175 @@
+"""Downloads for managers (their team's plans) and HR (coverage, never content)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, abort, current_app, g, request, stream_with_context
+from werkzeug.wrappers import Response
+
+from .. import exports
+from ..access import current_user, rule
+from ..store import audit
+from ..store import plans as store
+from ..store import rounds as round_store
+from ..store.talks import Talk, team_talks
+from .plans import document_html, download, plan_signer
+
+bp = Blueprint("downloads", __name__)
+
+
+def _team(round_id: str) -> list[Talk]:
+    """The signed-in manager's talks in a round; 404 (audited) when they have none there."""
+    user = current_user()
+    assert user is not None
+    talks = [t for t in team_talks(g.db, user.id) if t.round_id == round_id]
+    if not talks:
+        audit.record(
+            g.db,
+            actor_id=user.id,
+            action="team.download",
+            outcome="denied",
+            object_type="round",
+            object_id=round_id,
+            detail=request.path,
+        )
+        abort(404)
+    return talks
+
+
+def _signed(talks: list[Talk]) -> Iterator[tuple[Talk, store.PlanVersion]]:
+    for talk in talks:
+        version = store.latest(g.db, talk.id, plan_signer())
+        if version is not None and version.signed_by_both:
+            yield talk, version
+
+
+def _audit(action: str, round_id: str, detail: str) -> None:
+    audit.record(
+        g.db,
+        actor_id=g.user.id,
+        action=action,
+        outcome="ok",
+        object_type="round",
+        object_id=round_id,
+        detail=detail,
+    )
+
+
+@bp.get("/chef/samtalsomgangar/<rid:round_id>/planer.zip")
+@rule("signed_in")
+def team_zip(round_id: str) -> Response:
+    """Every plan of the team signed by both, as PDFs in one zip (streamed)."""
+    talks = _team(round_id)
+    _audit("team.download", round_id, "zip")
+
+    def files() -> Iterator[tuple[str, bytes]]:
+        for talk, version in _signed(talks):
+            name = exports.safe_filename("plan", str(talk.year), talk.employee_name) + ".pdf"
+            yield name, exports.pdf_bytes(document_html(talk, version), base_url=request.url_root)
+
+    year = talks[0].year
+    return Response(
+        stream_with_context(exports.stream_zip(files())),
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="planer-{year}.zip"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+OVERVIEW_HEADER = (
+    "Medarbetare",
+    "Enhet",
+    "Status",
+    "Datum",
+    "Plats",
+    "Planversion",
+    "Underskriven av båda",
+)
+
+
+@bp.get("/chef/samtalsomgangar/<rid:round_id>/oversikt.csv")
+@rule("signed_in")
+def team_csv(round_id: str) -> Response:
+    """The team's overview for Excel: status, date and plan state per employee."""
+    talks = _team(round_id)
+    rows = []
+    for talk in talks:
+        version = store.latest(g.db, talk.id, plan_signer())
+        rows.append(
+            (
+                talk.employee_name,
+                talk.unit,
+                talk.status_label,
+                talk.starts_at.strftime("%Y-%m-%d %H.%M") if talk.starts_at else "",
+                talk.place,
+                version.number if version else "",
+                "Ja" if version and version.signed_by_both else "Nej",
+            )
+        )
+    _audit("team.download", round_id, "csv")
+    return download(
+        exports.csv_bytes(OVERVIEW_HEADER, rows), "text/csv", f"oversikt-{talks[0].year}.csv"
+    )
+
+
+def handover(talk: Talk, version: store.PlanVersion, config: Any) -> dict[str, Any]:
+    """One signed plan for the HR system: ids and versions of the set and template used."""
+    template = config.plan_templates[talk.plan_template_id]
+    return {
+        "talk_id": talk.id,
+        "year": talk.year,
+        "employee": {"name": talk.employee_name, "email": talk.employee_email, "unit": talk.unit},
+        "manager": {"name": talk.manager_name, "email": talk.manager_email},
+        "question_set": {"id": talk.question_set_id, "version": talk.question_set_version},
+        "plan_template": {"id": template.id, "version": template.version},
+        "plan_version": version.number,
+        "content_hash": version.content_hash,
+        "content": version.content,
+        "signatures": {
+            role: {"signed_at": s.signed_at, "comment": s.comment, "content_hash": s.content_hash}
+            for role, s in version.signatures.items()
+        },
+    }
+
+
+@bp.get("/chef/samtalsomgangar/<rid:round_id>/planer.json")
+@rule("signed_in")
+def team_json(round_id: str) -> Response:
+    """The team's signed plans as JSON for handover to the HR system."""
+    talks = _team(round_id)
+    config = current_app.extensions["site_config"]
+    data = {"round_id": round_id, "plans": [handover(t, v, config) for t, v in _signed(talks)]}
+    _audit("team.download", round_id, "json")
+    return download(exports.json_bytes(data), "application/json", f"planer-{talks[0].year}.json")
+
+
+COVERAGE_HEADER = (
+    "Enhet",
+    "Chef",
+    "Ska ha samtal",
+    "Kallade",
+    "Förberedda",
+    "Genomförda",
+    "Underskrivna",
+)
+
+
+@bp.get("/hr/samtalsomgangar/<rid:round_id>/tackning.csv")
+@rule("hr")
+def coverage_csv(round_id: str) -> Response:
+    """Coverage per unit and manager as CSV: counts only, never content."""
+    found = round_store.get_round(g.db, round_id)
+    if found is None:
+        abort(404)
+    rows = [
+        (r.unit, r.manager_name, r.eligible, r.called, r.prepared, r.held, r.signed)
+        for r in round_store.coverage(g.db, round_id)
+    ]
+    _audit("round.coverage", round_id, "csv")
+    return download(
+        exports.csv_bytes(COVERAGE_HEADER, rows), "text/csv", f"tackning-{found.year}.csv"
+    )

@@ -1,0 +1,111 @@
+"""Follow-up of a signed plan: each row's status and "Hur blev resultatet?"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from ..access import require_talk_role, rule
+from ..forms import CSRF_EXPIRED, ConfirmForm, signing_keys
+from ..records import RecordSigner
+from ..store import audit
+from ..store import plans as store
+from ..store.db import Conflict
+from ..store.talks import Talk, get_talk
+from ..text import clean_text
+from .plans import plan_signer
+
+bp = Blueprint("followup", __name__, url_prefix="/samtal")
+
+
+def followup_signer() -> RecordSigner:
+    """The MAC signer for follow-ups (its own salt)."""
+    return RecordSigner(signing_keys(), "followup")
+
+
+def signed_rows(talk: Talk) -> list[tuple[Any, dict[str, str]]]:
+    """(grid, row) for every written row of the talk's plan signed by both, in order."""
+    version = store.latest(g.db, talk.id, plan_signer())
+    if version is None or not version.signed_by_both:
+        return []
+    template = current_app.extensions["site_config"].plan_templates[talk.plan_template_id]
+    return [
+        (grid, row)
+        for grid in template.grids
+        for row in version.content["grids"].get(grid.id, [])
+        if len(row) > 1
+    ]
+
+
+def _page(talk: Talk, status: int = 200, **extra: Any) -> tuple[str, int]:
+    return render_template(
+        "plan/followup.html",
+        talk=talk,
+        rows=signed_rows(talk),
+        followups=store.followups(g.db, talk.id, followup_signer()),
+        statuses=store.FOLLOWUP_STATUSES,
+        public_sector=current_app.extensions["site_config"].organisation.public_sector,
+        form=ConfirmForm(),
+        **extra,
+    ), status
+
+
+@bp.get("/<rid:talk_id>/uppfoljning")
+@rule("signed_in")
+def show(talk_id: str) -> tuple[str, int]:
+    """The signed plan's rows with their results so far."""
+    talk = get_talk(g.db, talk_id)
+    role = require_talk_role(talk, "followup.read", "employee", "manager")
+    assert talk is not None
+    audit.record(
+        g.db,
+        actor_id=g.user.id,
+        action="followup.read",
+        outcome="ok",
+        object_type="talk",
+        object_id=talk.id,
+        detail=role,
+    )
+    return _page(talk, saved=request.args.get("sparad"))
+
+
+@bp.post("/<rid:talk_id>/uppfoljning")
+@rule("signed_in")
+def save(talk_id: str) -> Response | tuple[str, int]:
+    """Save every row's status and result at once; typed text survives every error."""
+    talk = get_talk(g.db, talk_id)
+    require_talk_role(talk, "followup.edit", "employee", "manager")
+    assert talk is not None
+    limit = int(current_app.config["TEXT_FIELD_MAX_CHARS"])
+    typed: dict[str, dict[str, str]] = {}
+    entries, errors = [], {}
+    for _, row in signed_rows(talk):
+        row_id = row["row_id"]
+        status = request.form.get(f"status_{row_id}", "ej_paborjad")
+        result = clean_text(request.form.get(f"result_{row_id}", ""))
+        typed[row_id] = {"status": status, "result": result}
+        if status not in store.FOLLOWUP_STATUSES:
+            errors[f"status_{row_id}"] = "Välj en status i listan."
+        if len(result) > limit:
+            errors[f"result_{row_id}"] = f"Texten är för lång: högst {limit} tecken."
+        version = request.form.get(f"version_{row_id}", "0")
+        entries.append((row_id, status, result, int(version) if version.isdigit() else -1))
+    if not ConfirmForm(request.form).validate():
+        return _page(talk, 400, typed=typed, error=CSRF_EXPIRED)
+    if errors:
+        return _page(talk, 400, typed=typed, errors=errors)
+    try:
+        store.save_followups(g.db, talk.id, entries, author_id=g.user.id, signer=followup_signer())
+    except Conflict:
+        return _page(talk, 409, typed=typed, conflict=True)
+    audit.record(
+        g.db,
+        actor_id=g.user.id,
+        action="followup.save",
+        outcome="ok",
+        object_type="talk",
+        object_id=talk.id,
+    )
+    return redirect(url_for("followup.show", talk_id=talk.id, sparad=1))
