@@ -15,14 +15,14 @@ export NO_MKDOCS_2_WARNING := 1
 
 # Debian packages: pango and fonts for the PDF (WeasyPrint). Installed when missing and we
 # are root (CI); otherwise the command to run is printed.
-SYSTEM_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+SYSTEM_PACKAGES ?= libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core chromium
 
 .PHONY: run test docs bench lint clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,server]'
 	touch $(STAMP)
 
 system-deps:
@@ -50,12 +50,18 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: system-deps lint
+node_modules/axe-core/axe.min.js: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+test: system-deps lint node_modules/axe-core/axe.min.js
 	$(BIN)/pytest
 	$(BIN)/mkdocs build --strict --site-dir $(VENV)/site-check
 
 bench: $(STAMP)
 	$(BIN)/python bench/handbook.py
+	$(BIN)/python bench/form_service.py
+	$(BIN)/python bench/roster_import.py
 
 clean:
 	rm -rf $(VENV) site

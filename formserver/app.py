@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
-from flask import Flask, g, request, session
+from flask import Flask, abort, g, request, session
 from werkzeug.routing import BaseConverter
 
 from . import signin, tokens
@@ -58,6 +59,29 @@ def security_headers(response: Any) -> Any:
     return response
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+BACKGROUND_FIELDS = {"csrf_token", "version", "action", "number", "edits", "content_hash"}
+
+
+def refuse_unreadable_posts() -> Any:
+    """Refuse a POST we cannot read exactly, rather than read it as "every field empty".
+
+    Werkzeug parses any other content type, and invalid UTF-8, as an empty or altered form:
+    saved over a draft, that would erase it.
+    """
+    if request.method != "POST" or not request.content_length:
+        return None
+    if request.mimetype not in FORM_TYPES:
+        abort(415)
+    if request.mimetype == FORM_TYPES[0]:
+        body = request.get_data(cache=True, parse_form_data=False)
+        try:
+            parse_qsl(body.decode("ascii"), keep_blank_values=True, errors="strict")
+        except (UnicodeDecodeError, ValueError):
+            abort(400, description="invalid-utf8")
+    return None
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the form service; refuses to start with an unsafe configuration."""
     app = Flask(
@@ -80,6 +104,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     with app.app_context():
         db.migrate(db.connection_for(app.config["DATABASE"]))
+
+    app.before_request(refuse_unreadable_posts)
 
     @app.before_request
     def load_user() -> None:

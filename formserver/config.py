@@ -21,6 +21,8 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+    # Time-outs are enforced on the server; re-signing the cookie on every response buys nothing.
+    "SESSION_REFRESH_EACH_REQUEST": False,
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_ABSOLUTE_HOURS": 8,
     "SIGN_IN_LINK_DAYS": 21,

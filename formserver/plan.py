@@ -96,6 +96,8 @@ def parse_form(
             row = {"row_id": row_id}
             for column in grid.columns:
                 name = f"cell_{grid.id}_{row_id}_{column.id}"
+                if column.kind == "result":
+                    continue  # "Hur blev resultatet?" is a follow-up, never part of the talk
                 if column.kind == "date":
                     value, problem = _parse_date(form.get(name, "").strip(), talk_day)
                     if problem:

@@ -101,6 +101,9 @@ def _round(app: Flask) -> str:
     return str(conn(app).execute("SELECT id FROM rounds").fetchone()[0])
 
 
+# Team downloads: each manager gets their own team in the round (tests/views/test_downloads.py
+# checks that nobody else's plans are in it); people who manage nobody there get a 404.
+MANAGERS = {"manager", "other_manager"}
 # (method, path maker, who may, status for the allowed)
 ROUTES: list[tuple[str, Callable[[Flask], str], set[str], int]] = [
     ("GET", lambda app: "/", set(ROLES), 200),
@@ -117,6 +120,19 @@ ROUTES: list[tuple[str, Callable[[Flask], str], set[str], int]] = [
     ("GET", lambda app: f"/samtal/{_talk(app)}/kalla", {"manager"}, 200),
     ("POST", lambda app: f"/samtal/{_talk(app)}/kalla", {"manager"}, 400),
     ("GET", lambda app: f"/samtal/{_talk(app)}/kallelse.ics", {"employee_a", "manager"}, 404),
+    ("GET", lambda app: f"/samtal/{_talk(app)}/plan", {"employee_a", "manager"}, 200),
+    ("POST", lambda app: f"/samtal/{_talk(app)}/plan", {"manager"}, 302),
+    ("POST", lambda app: f"/samtal/{_talk(app)}/plan/genomford", {"manager"}, 409),
+    ("POST", lambda app: f"/samtal/{_talk(app)}/plan/signera", {"employee_a", "manager"}, 409),
+    ("GET", lambda app: f"/samtal/{_talk(app)}/plan/versioner", {"employee_a", "manager"}, 200),
+    ("GET", lambda app: f"/samtal/{_talk(app)}/plan/utskrift", {"employee_a", "manager"}, 404),
+    ("GET", lambda app: f"/samtal/{_talk(app)}/plan.pdf", {"employee_a", "manager"}, 404),
+    ("GET", lambda app: f"/samtal/{_talk(app)}/uppfoljning", {"employee_a", "manager"}, 200),
+    ("POST", lambda app: f"/samtal/{_talk(app)}/uppfoljning", {"employee_a", "manager"}, 302),
+    ("GET", lambda app: f"/chef/samtalsomgangar/{_round(app)}/planer.zip", MANAGERS, 200),
+    ("GET", lambda app: f"/chef/samtalsomgangar/{_round(app)}/oversikt.csv", MANAGERS, 200),
+    ("GET", lambda app: f"/chef/samtalsomgangar/{_round(app)}/planer.json", MANAGERS, 200),
+    ("GET", lambda app: f"/hr/samtalsomgangar/{_round(app)}/tackning.csv", {"hr"}, 200),
 ]
 
 
@@ -151,6 +167,7 @@ def test_access_matrix(
     before, denials = data_dump(app), _denials(app)
     data = {"csrf_token": token, "version": "0", "action": "spara"} if method == "POST" else None
     response = client.open(url, method=method, data=data)
+    response.close()
     if role in allowed:
         assert response.status_code == status, response.text[:500]
         return

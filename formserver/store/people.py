@@ -100,13 +100,14 @@ def import_roster(conn: sqlite3.Connection, rows: Sequence[RosterRow]) -> Import
             owner_of_email[r["email"]] = r["employee_number"]
         # E-mail addresses are unique. Park the address of anyone whose address now belongs to
         # someone else; people still in the roster get their new address below.
-        parked = [
-            (owner,)
+        parked = {
+            owner
             for row in rows
             if (owner := owner_of_email.get(row.email)) and owner != row.employee_number
-        ]
+        }
         conn.executemany(
-            "UPDATE people SET email = id || '@parkerad.invalid' WHERE employee_number = ?", parked
+            "UPDATE people SET email = id || '@parkerad.invalid' WHERE employee_number = ?",
+            [(number,) for number in parked],
         )
         inserts, updates, unchanged = [], [], 0
         for row in rows:
@@ -114,7 +115,7 @@ def import_roster(conn: sqlite3.Connection, rows: Sequence[RosterRow]) -> Import
             old = existing.get(row.employee_number)
             if old is None:
                 inserts.append((new_id(), row.employee_number, *values, stamp))
-            elif old != (*values, 1) or (row.employee_number,) in parked:
+            elif old != (*values, 1) or row.employee_number in parked:
                 updates.append((*values, stamp, row.employee_number))
             else:
                 unchanged += 1

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..records import RecordSigner
+from . import audit
 from .db import Conflict, iso, new_id, transaction, utc_now
 
 Answers = dict[str, dict[str, str]]
@@ -82,8 +83,12 @@ def save_preparation(
     expected_version: int,
     submit: bool,
     signer: RecordSigner,
+    event: audit.Event | None = None,
 ) -> int:
-    """Save a draft or submit, if nobody saved in between; returns the new version."""
+    """Save a draft or submit, if nobody saved in between; returns the new version.
+
+    `event` is written to the audit log in the same transaction.
+    """
     now = iso(utc_now())
     with transaction(conn):
         talk = conn.execute(
@@ -117,6 +122,8 @@ def save_preparation(
                 "version = ?, mac = ? WHERE id = ?",
                 (body, submitted_at, now, version, mac, current["id"]),
             )
+        if event is not None:
+            audit.append(conn, replace(event, detail=f"{event.detail} v{version}".strip()))
         if role == "employee" and submitted_at:
             conn.execute(
                 "UPDATE talks SET status = 'forberedd', version = version + 1 "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
@@ -23,8 +25,17 @@ ERROR_TEXTS = {
         "Ingenting sparades. Gå tillbaka i webbläsaren: det du skrev finns kvar där. Korta "
         "texten eller dela upp den och spara igen.",
     ),
+    415: (
+        "Formuläret kunde inte läsas",
+        "Ingenting sparades. Skicka formuläret från sidan i formulärtjänsten, inte från ett annat "
+        "program.",
+    ),
     429: ("För många försök", "Vänta en stund och försök sedan igen."),
 }
+INVALID_TEXT = (
+    "Formuläret innehöll tecken som inte kunde läsas, så ingenting sparades. Gå tillbaka i "
+    "webbläsaren, kontrollera texten och spara igen."
+)
 
 
 def register(app: Flask) -> None:
@@ -38,7 +49,29 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
         title, text = ERROR_TEXTS.get(code, ("Något gick fel", "Försök igen om en stund."))
+        if error.description == "invalid-utf8":
+            title, text = "Formuläret kunde inte läsas", INVALID_TEXT
         return render_template("errors/error.html", title=title, text=text, code=code), code
+
+    @app.errorhandler(sqlite3.OperationalError)
+    @app.errorhandler(sqlite3.DatabaseError)
+    def unavailable(error: sqlite3.Error) -> tuple[str, int]:
+        """Disk full, read-only or locked database: say so, and give the typed text back."""
+        from flask import request
+
+        from ..app import BACKGROUND_FIELDS
+
+        typed = (
+            [
+                value
+                for key, value in request.form.items(multi=True)
+                if key not in BACKGROUND_FIELDS and value.strip()
+            ]
+            if request.method == "POST"
+            else []
+        )
+        app.logger.error("database unavailable: %s", type(error).__name__)
+        return render_template("errors/unavailable.html", typed=typed), 503
 
     @app.errorhandler(RecordTampered)
     def tampered(error: RecordTampered) -> tuple[str, int]:

@@ -117,8 +117,11 @@ def prepare(talk_id: str) -> Response | str | tuple[str, int]:
             "talk/prepare.html", form=form, version=version, error=message, **page
         ), 400
     submit = request.form.get("action") == "skicka"
+    event = audit.Event(
+        g.user.id, "preparation.submit" if submit else "preparation.save", "talk", talk.id, role
+    )
     try:
-        new_version = save_preparation(
+        save_preparation(
             g.db,
             talk.id,
             role,
@@ -126,6 +129,7 @@ def prepare(talk_id: str) -> Response | str | tuple[str, int]:
             expected_version=version,
             submit=submit,
             signer=signer,
+            event=event,
         )
     except Conflict:
         current = get_preparation(g.db, talk.id, role, signer)
@@ -138,15 +142,6 @@ def prepare(talk_id: str) -> Response | str | tuple[str, int]:
         ), 409
     except TalkLocked:
         return render_template("talk/prepare.html", form=form, version=version, **page), 409
-    audit.record(
-        g.db,
-        actor_id=g.user.id,
-        action="preparation.submit" if submit else "preparation.save",
-        outcome="ok",
-        object_type="talk",
-        object_id=talk.id,
-        detail=f"{role} v{new_version}",
-    )
     if submit:
         return redirect(url_for("talks.overview", talk_id=talk.id, skickad=1))
     return redirect(url_for("talks.prepare", talk_id=talk.id, sparad=1))
