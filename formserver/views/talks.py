@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from .. import form_layout
 from .. import preparation as prep
 from ..access import may_see_other_preparation, require_talk_role, rule
 from ..forms import CSRF_EXPIRED, ConfirmForm
@@ -90,6 +91,9 @@ def prepare(talk_id: str) -> Response | str | tuple[str, int]:
         "public_sector": config.organisation.public_sector,
         "stored": stored,
         "locked": talk.status == "genomford",
+        "layout": form_layout.layout(
+            question_set, public_sector=config.organisation.public_sector, role=role
+        ),
     }
     if request.method == "GET":
         audit.record(

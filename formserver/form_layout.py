@@ -1,0 +1,129 @@
+"""The preparation form's fixed markup, built once per question set.
+
+Labels, help texts, points and notes never change between requests; only values and errors
+do. Rendering them once (escaped here, with markupsafe) keeps the page cheap to serve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+
+from .preparation import YES_NO, comment_field, value_field
+from .siteconfig.model import Question, QuestionSet, Section
+
+PUBLIC_NOTE = "Det du skriver kan bli en allmän handling."
+
+
+@dataclass(frozen=True)
+class FieldLayout:
+    """One input's fixed parts; the template adds value, errors and aria-invalid."""
+
+    name: str
+    kind: str  # "text" or "choice"
+    head: Markup
+    described: str
+    rows: int = 4
+    choices: tuple[tuple[str, str, str], ...] = ()  # (value, label, input id)
+    legend: str = ""
+
+
+@dataclass(frozen=True)
+class SectionLayout:
+    """A section: its opening markup and its fields (none for a `never` section)."""
+
+    head: Markup
+    fields: list[FieldLayout] = field(default_factory=list)
+
+
+_cache: dict[tuple[str, int, bool, str], list[SectionLayout]] = {}
+
+
+def layout(question_set: QuestionSet, *, public_sector: bool, role: str) -> list[SectionLayout]:
+    """The fixed markup of every section and field, cached per set, version and role."""
+    key = (question_set.id, question_set.version, public_sector, role)
+    if key not in _cache:
+        _cache[key] = [
+            _section(s, question_set, public_sector, role) for s in question_set.sections
+        ]
+    return _cache[key]
+
+
+def _list(items: tuple[str, ...]) -> str:
+    return "<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>" if items else ""
+
+
+def _section(section: Section, qs: QuestionSet, public: bool, role: str) -> SectionLayout:
+    parts = [
+        '<fieldset class="section"><legend><span class="section-title">'
+        f"{escape(section.title)}</span></legend>"
+    ]
+    if section.intro:
+        parts.append(f"<p>{escape(section.intro)}</p>")
+    if section.policy == "never":
+        parts.append(
+            '<p class="note"><strong>Ska inte dokumenteras.</strong> Det här avsnittet är bara '
+            "samtalsstöd. Här finns inget att fylla i, och ingenting om det sparas.</p>"
+        )
+        parts.append(_list(section.points))
+        if section.manager_note and role == "manager":
+            parts.append(f"<p>{escape(section.manager_note)}</p>")
+        return SectionLayout(Markup("".join(parts)))
+    if section.policy == "optional":
+        parts.append(
+            '<p class="note">Det här avsnittet behöver inte fyllas i eller dokumenteras. '
+            f"{escape(section.documentation_note)}</p>"
+        )
+    parts.append(_list(section.points))
+    fields: list[FieldLayout] = []
+    for question in section.questions:
+        fields.extend(_question(question, qs, public))
+    return SectionLayout(Markup("".join(parts)), fields)
+
+
+def _text_field(name: str, label: str, hint: str, public: bool, rows: int) -> FieldLayout:
+    ids = []
+    head = [f'<label for="{name}">{escape(label)}</label>']
+    if hint:
+        head.append(f'<div class="hint" id="{name}-hjalp">{hint}</div>')
+        ids.append(f"{name}-hjalp")
+    if public:
+        head.append(f'<p class="hint" id="{name}-offentlig">{PUBLIC_NOTE}</p>')
+        ids.append(f"{name}-offentlig")
+    return FieldLayout(name, "text", Markup("".join(head)), " ".join(ids), rows)
+
+
+def _question(question: Question, qs: QuestionSet, public: bool) -> list[FieldLayout]:
+    name = value_field(question)
+    if question.kind == "text":
+        hint = "".join(
+            [
+                f"<p>{escape(question.help)}</p>" if question.help else "",
+                f"<p>{escape(question.points_intro)}</p>" if question.points_intro else "",
+                _list(question.points),
+                f"<p>{escape(question.note)}</p>" if question.note else "",
+            ]
+        )
+        return [_text_field(name, question.text, hint, public, 4)]
+    if question.kind == "scale":
+        assert qs.scale is not None
+        labels = qs.scale.labels
+        options = [
+            (str(v), f"{v} – {labels[v]}" if v in labels else str(v)) for v in qs.scale.values
+        ]
+    else:
+        options = [(choice.value, choice.label) for choice in YES_NO]
+    head = f'<p class="hint" id="{name}-hjalp">{escape(question.help)}</p>' if question.help else ""
+    choice = FieldLayout(
+        name,
+        "choice",
+        Markup(head),
+        f"{name}-hjalp" if question.help else "",
+        choices=tuple((v, label, f"{name}-{i}") for i, (v, label) in enumerate(options, 1)),
+        legend=question.text,
+    )
+    comment = _text_field(
+        comment_field(question), f"Kommentar till ”{question.text}” (valfritt)", "", public, 2
+    )
+    return [choice, comment]
