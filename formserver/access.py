@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, Literal, TypeVar
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 
 from .store import audit
 from .store.people import Person
@@ -15,6 +15,20 @@ from .store.talks import Talk
 Rule = Literal["public", "signed_in", "hr"]
 TalkRole = Literal["employee", "manager"]
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+BACKGROUND_FIELDS = {"csrf_token", "version", "action", "number", "edits", "content_hash"}
+
+
+def typed_text() -> list[str]:
+    """What the person typed into a posted form, to show back when it cannot be saved."""
+    if request.method != "POST":
+        return []
+    return [
+        value
+        for key, value in request.form.items(multi=True)
+        if key not in BACKGROUND_FIELDS and not key.startswith("rows_") and value.strip()
+    ]
 
 
 def current_user() -> Person | None:
@@ -53,6 +67,12 @@ def rule(name: Rule) -> Callable[[F], F]:
                     outcome="denied",
                     detail=f"{request.method} {request.path}",
                 )
+                if request.method == "POST":
+                    # The session ended while the form was open (time-out, key rotation):
+                    # nothing is saved, but the typed text comes back to copy.
+                    return render_template(
+                        "auth/signed_out.html", ended=True, typed=typed_text()
+                    ), 401
                 return redirect(url_for("auth.signed_out", next=request.path))
             if name == "hr" and (user is None or not user.is_hr):
                 deny(f"route:{request.endpoint}")

@@ -60,7 +60,6 @@ def security_headers(response: Any) -> Any:
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-BACKGROUND_FIELDS = {"csrf_token", "version", "action", "number", "edits", "content_hash"}
 
 
 def refuse_unreadable_posts() -> Any:

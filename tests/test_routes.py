@@ -172,6 +172,8 @@ def test_access_matrix(
         assert response.status_code == status, response.text[:500]
         return
     expected = 302 if role in {"anonymous", "left"} else (403 if "/hr/" in url else 404)
+    if expected == 302 and method == "POST":
+        expected = 401  # the sign-in page itself, with any typed text shown back
     assert response.status_code == expected
     if expected == 302:
         assert response.location.startswith("/inloggning-kravs")

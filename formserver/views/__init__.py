@@ -7,7 +7,7 @@ import sqlite3
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
-from ..access import current_user
+from ..access import current_user, typed_text
 from ..records import RecordTampered
 from ..store import audit
 
@@ -57,19 +57,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(sqlite3.DatabaseError)
     def unavailable(error: sqlite3.Error) -> tuple[str, int]:
         """Disk full, read-only or locked database: say so, and give the typed text back."""
-        from flask import request
-
-        from ..app import BACKGROUND_FIELDS
-
-        typed = (
-            [
-                value
-                for key, value in request.form.items(multi=True)
-                if key not in BACKGROUND_FIELDS and value.strip()
-            ]
-            if request.method == "POST"
-            else []
-        )
+        typed = typed_text()
         app.logger.error("database unavailable: %s", type(error).__name__)
         return render_template("errors/unavailable.html", typed=typed), 503
 
