@@ -8,7 +8,9 @@ import json
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -51,13 +53,37 @@ def _font_config() -> Any:
     return FontConfiguration()
 
 
-def pdf_bytes(html: str, *, base_url: str) -> bytes:
-    """A PDF/A-2b document from HTML, fonts embedded (WeasyPrint, imported lazily)."""
+def pdf_bytes(html: str, *, static_dir: Path) -> bytes:
+    """A PDF/A-2b document from HTML, fonts embedded (WeasyPrint, imported lazily).
+
+    Links to /static/… are read from `static_dir`; nothing is ever fetched over the network.
+    """
     from weasyprint import HTML
 
-    document = HTML(string=html, base_url=base_url)
+    document = HTML(
+        string=html, base_url="http://formserver.invalid/", url_fetcher=_local_fetcher(static_dir)
+    )
     pdf: bytes = document.write_pdf(font_config=_font_config(), pdf_variant="pdf/a-2b")
     return pdf
+
+
+def _local_fetcher(static_dir: Path) -> Any:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    root = static_dir.resolve()
+
+    class LocalFetcher(URLFetcher):  # type: ignore[misc]
+        """Serves /static/… from disk and refuses everything else (no network, no files)."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            path = urlsplit(url).path
+            target = (root / path.removeprefix("/static/")).resolve()
+            if not path.startswith("/static/") or root not in target.parents:
+                raise ValueError(f"refusing to fetch {url}")
+            mime = "text/css" if target.suffix == ".css" else "application/octet-stream"
+            return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": mime})
+
+    return LocalFetcher()
 
 
 def safe_filename(*parts: str) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = TEMPLATES_DIR / "static"
 
 
 def site_config_dir() -> Path:

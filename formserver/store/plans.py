@@ -338,7 +338,9 @@ def previous_signed_talk(conn: sqlite3.Connection, employee_id: str, year: int) 
     """The employee's most recent earlier talk whose plan both signed, if any."""
     row = conn.execute(
         "SELECT t.id FROM talks t JOIN rounds r ON r.id = t.round_id WHERE t.employee_id = ? "
-        "AND r.year < ? AND t.signed_at IS NOT NULL ORDER BY r.year DESC LIMIT 1",
+        "AND r.year < ? AND EXISTS (SELECT 1 FROM plan_versions v WHERE v.talk_id = t.id "
+        "AND (SELECT count(*) FROM signatures s WHERE s.plan_version_id = v.id) = 2) "
+        "ORDER BY r.year DESC LIMIT 1",
         (employee_id, year),
     ).fetchone()
     return str(row["id"]) if row else None

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from .. import exports
 from ..access import current_user, rule
+from ..paths import STATIC_DIR
 from ..store import audit
 from ..store import plans as store
 from ..store import rounds as round_store
@@ -67,7 +68,7 @@ def team_zip(round_id: str) -> Response:
     def files() -> Iterator[tuple[str, bytes]]:
         for talk, version in _signed(talks):
             name = exports.safe_filename("plan", str(talk.year), talk.employee_name) + ".pdf"
-            yield name, exports.pdf_bytes(document_html(talk, version), base_url=request.url_root)
+            yield name, exports.pdf_bytes(document_html(talk, version), static_dir=STATIC_DIR)
 
     year = talks[0].year
     return Response(

@@ -25,17 +25,20 @@ def followup_signer() -> RecordSigner:
     return RecordSigner(signing_keys(), "followup")
 
 
-def signed_rows(talk: Talk) -> list[tuple[Any, dict[str, str]]]:
-    """(grid, row) for every written row of the talk's plan signed by both, in order."""
-    version = store.latest(g.db, talk.id, plan_signer())
-    if version is None or not version.signed_by_both:
+def signed_rows(talk: Talk) -> list[tuple[Any, int, dict[str, str]]]:
+    """(grid, row number in its grid, row) for every written row of the newest version both
+    signed: a change waiting for new signatures does not hide what was agreed."""
+    signed = [v for v in store.versions(g.db, talk.id, plan_signer()) if v.signed_by_both]
+    if not signed:
         return []
+    content = signed[-1].content
     template = current_app.extensions["site_config"].plan_templates[talk.plan_template_id]
     return [
-        (grid, row)
+        (grid, number, row)
         for grid in template.grids
-        for row in version.content["grids"].get(grid.id, [])
-        if len(row) > 1
+        for number, row in enumerate(
+            (r for r in content["grids"].get(grid.id, []) if len(r) > 1), start=1
+        )
     ]
 
 
@@ -81,7 +84,7 @@ def save(talk_id: str) -> Response | tuple[str, int]:
     limit = int(current_app.config["TEXT_FIELD_MAX_CHARS"])
     typed: dict[str, dict[str, str]] = {}
     entries, errors = [], {}
-    for _, row in signed_rows(talk):
+    for _, _, row in signed_rows(talk):
         row_id = row["row_id"]
         status = request.form.get(f"status_{row_id}", "ej_paborjad")
         result = clean_text(request.form.get(f"result_{row_id}", ""))

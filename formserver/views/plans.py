@@ -11,6 +11,7 @@ from .. import exports, mailer
 from .. import plan as plan_logic
 from ..access import require_talk_role, rule
 from ..forms import CSRF_EXPIRED, ConfirmForm, signing_keys
+from ..paths import STATIC_DIR
 from ..records import RecordSigner
 from ..store import audit
 from ..store import plans as store
@@ -71,7 +72,7 @@ def _page(talk: Talk, role: str, status: int = 200, **extra: Any) -> tuple[str, 
         latest=latest,
         content=content,
         expected=(latest.number, latest.edits) if latest else (0, 0),
-        errors={},
+        errors=extra.pop("errors", {}),
         form=ConfirmForm(),
         **context,
         **extra,
@@ -223,7 +224,7 @@ def _send_copy_when_complete(talk: Talk) -> None:
         name=talk.employee_name,
         email=talk.employee_email,
         year=talk.year,
-        pdf=exports.pdf_bytes(document_html(talk, version), base_url=request.url_root),
+        pdf=exports.pdf_bytes(document_html(talk, version), static_dir=STATIC_DIR),
         filename=filename,
     )
     try:
@@ -305,7 +306,7 @@ def pdf(talk_id: str) -> Response:
     version = store.latest(g.db, talk.id, plan_signer())
     if version is None:
         abort(404)
-    body = exports.pdf_bytes(document_html(talk, version), base_url=request.url_root)
+    body = exports.pdf_bytes(document_html(talk, version), static_dir=STATIC_DIR)
     _audit(talk, "plan.download", f"pdf version {version.number}")
     return download(
         body,
