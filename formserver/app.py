@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from flask import Flask, abort, g, request, session
+from flask import Flask, abort, current_app, g, request, session
 from werkzeug.routing import BaseConverter
 
 from . import signin, tokens
@@ -70,14 +70,25 @@ def refuse_unreadable_posts() -> Any:
     """
     if request.method != "POST" or not request.content_length:
         return None
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit_setting = getattr(view, "body_limit", None)
+    if limit_setting:
+        # A route that takes bigger bodies (the roster file) says so on its view.
+        request.max_content_length = int(current_app.config[limit_setting])
     if request.mimetype not in FORM_TYPES:
         abort(415)
     if request.mimetype == FORM_TYPES[0]:
         body = request.get_data(cache=True, parse_form_data=False)
         try:
-            parse_qsl(body.decode("ascii"), keep_blank_values=True, errors="strict")
+            pairs = parse_qsl(body.decode("ascii"), keep_blank_values=True, errors="strict")
         except (UnicodeDecodeError, ValueError):
             abort(400, description="invalid-utf8")
+        # Werkzeug counts parts only for multipart bodies.
+        if len(pairs) > int(current_app.config["MAX_FORM_PARTS"]):
+            abort(413)
+    elif any("\ufffd" in value for value in request.form.values()):
+        # Werkzeug replaces bytes that are not UTF-8 in multipart fields with U+FFFD.
+        abort(400, description="invalid-utf8")
     return None
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -128,10 +129,32 @@ class OpenRoundForm(BaseForm):
     plan_template = SelectField("Planmall", validate_choice=True)
 
 
+CALL_MAX_DAYS_AHEAD = 730
+
+
+class SwedishDateField(DateField):
+    """A date in the form ÅÅÅÅ-MM-DD, with a Swedish message that says what to write."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not valuelist[0]:
+            self.data = None
+            return
+        text = str(valuelist[0]).strip()
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                raise ValueError(text)
+            self.data = date.fromisoformat(text)
+        except ValueError:
+            self.data = None
+            raise ValueError(
+                "Det datumet finns inte. Skriv datum som ÅÅÅÅ-MM-DD, till exempel 2026-12-08."
+            ) from None
+
+
 class CallForm(BaseForm):
     """Call an employee to the talk."""
 
-    day = DateField("Datum", validators=[InputRequired("Välj ett datum.")])
+    day = SwedishDateField("Datum", validators=[InputRequired("Välj ett datum.")])
     start = TimeField("Tid", validators=[InputRequired("Välj en tid.")])
     duration = IntegerField(
         "Längd i minuter",
@@ -144,15 +167,24 @@ class CallForm(BaseForm):
     place = StringField(
         "Plats eller videolänk",
         filters=[_line],
-        validators=[DataRequired("Skriv var ni ses."), Length(max=300)],
+        validators=[
+            DataRequired("Skriv var ni ses."),
+            Length(max=300, message="Högst 300 tecken. Korta texten, så sparas den."),
+        ],
     )
     message = TextAreaField(
-        "Personligt meddelande (valfritt)", filters=[_text], validators=[Length(max=2000)]
+        "Personligt meddelande (valfritt)",
+        filters=[_text],
+        validators=[Length(max=2000, message="Högst 2000 tecken. Korta texten, så sparas den.")],
     )
 
     def validate_day(self, field: DateField) -> None:
         if field.data and field.data < local_today():
             raise ValidationError("Datumet har redan passerat. Välj ett senare datum.")
+        if field.data and field.data > local_today() + timedelta(days=CALL_MAX_DAYS_AHEAD):
+            raise ValidationError(
+                "Datumet ligger mer än två år fram i tiden. Välj ett datum inom två år."
+            )
 
     def starts_at(self) -> datetime:
         """The talk's start as a naive local date and time."""

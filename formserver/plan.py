@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -54,12 +55,18 @@ def _parse_date(value: str, talk_day: date | None) -> tuple[str, str | None]:
     if not value:
         return "", None
     try:
+        # fromisoformat alone would also take 20261231 and 2026-W53-4.
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
         day = date.fromisoformat(value)
     except ValueError:
         return value, f"”{value}” är inte ett giltigt datum. Skriv datum som ÅÅÅÅ-MM-DD."
     if talk_day and day < talk_day:
-        return value, "Datumet för genomförande och uppföljning kan inte vara före samtalet."
-    return value, None
+        return value, (
+            "Datumet för genomförande och uppföljning kan inte vara före samtalet. Välj "
+            "samtalsdagen eller ett senare datum."
+        )
+    return day.isoformat(), None
 
 
 def parse_form(

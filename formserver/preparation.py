@@ -63,7 +63,7 @@ def _build_form_class(question_set: QuestionSet, max_chars: int) -> type[BaseFor
         fields[value_field(question)] = RadioField(
             question.text,
             choices=choices,
-            validators=[Optional()],
+            validators=[Optional(strip_whitespace=False)],
             validate_choice=True,
         )
         fields[comment_field(question)] = TextAreaField(

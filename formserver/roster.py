@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from .text import clean_line
+
 EMPLOYMENT_TYPES = ("tillsvidare", "visstid", "annan")
 COLUMNS = (
     *("anstallningsnummer", "namn", "epost", "enhet", "befattning"),
@@ -198,7 +200,8 @@ def _clean(raw: str) -> str | None:
     if "\n" in raw or "\r" in raw or "\t" in raw:
         raw = _BREAKS.sub(" ", raw)
     value = raw.strip()
-    return value if value.isascii() else unicodedata.normalize("NFC", value)
+    # Bidi overrides and zero-width characters would reach pages, PDFs and CSV files.
+    return value if value.isascii() else clean_line(value)
 
 
 def _parse_date(column: str, value: str | None, line: int, errors: _Errors) -> date | None:

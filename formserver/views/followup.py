@@ -92,7 +92,9 @@ def save(talk_id: str) -> Response | tuple[str, int]:
         if status not in store.FOLLOWUP_STATUSES:
             errors[f"status_{row_id}"] = "Välj en status i listan."
         if len(result) > limit:
-            errors[f"result_{row_id}"] = f"Texten är för lång: högst {limit} tecken."
+            errors[f"result_{row_id}"] = (
+                f"Texten är för lång: högst {limit} tecken. Korta den, så sparas den."
+            )
         version = request.form.get(f"version_{row_id}", "0")
         entries.append((row_id, status, result, int(version) if version.isdigit() else -1))
     if not ConfirmForm(request.form).validate():

@@ -40,7 +40,6 @@ def roster() -> str | tuple[str, int]:
     """Upload the roster CSV: all or nothing, every bad line reported."""
     if request.method == "GET":
         return render_template("hr/roster.html", form=RosterForm(), columns=COLUMNS)
-    request.max_content_length = int(current_app.config["ROSTER_MAX_BYTES"])
     form = RosterForm(CombinedMultiDict((request.files, request.form)))
     upload = request.files.get("roster")
     if not form.validate() or upload is None or not upload.filename:
@@ -67,6 +66,10 @@ def roster() -> str | tuple[str, int]:
         detail=f"{len(result.rows)} personer",
     )
     return render_template("hr/roster_done.html", summary=summary, total=len(result.rows))
+
+
+# The roster file may be far bigger than a form (see formserver.app.refuse_unreadable_posts).
+roster.body_limit = "ROSTER_MAX_BYTES"  # type: ignore[attr-defined]
 
 
 def _round_form(data: MultiDict[str, str] | None = None) -> OpenRoundForm:

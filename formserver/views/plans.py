@@ -22,6 +22,7 @@ from ..text import clean_text
 from ..tokens import as_key_list
 
 bp = Blueprint("plans", __name__, url_prefix="/samtal")
+COMMENT_MAX = 2000
 
 
 def plan_signer() -> RecordSigner:
@@ -171,9 +172,20 @@ def mark_held(talk_id: str) -> Response | tuple[str, int]:
 def sign(talk_id: str) -> Response | tuple[str, int]:
     """Sign exactly the version shown: its number and content hash come with the form."""
     talk, role = _talk(talk_id, "plan.sign", "employee", "manager")
-    comment = clean_text(request.form.get("comment", ""))[:2000]
+    comment = clean_text(request.form.get("comment", ""))
     if not ConfirmForm(request.form).validate():
         return _page(talk, role, 400, error=CSRF_EXPIRED, comment=comment)
+    if len(comment) > COMMENT_MAX:
+        return _page(
+            talk,
+            role,
+            400,
+            comment=comment,
+            errors={
+                "comment": f"Kommentaren är för lång: högst {COMMENT_MAX} tecken. Korta den och "
+                "skriv under igen."
+            },
+        )
     try:
         store.sign(
             g.db,
@@ -193,7 +205,8 @@ def sign(talk_id: str) -> Response | tuple[str, int]:
             409,
             comment=comment,
             error="Samtalet är inte markerat som genomfört ännu. Planen kan skrivas "
-            "under först när chefen har markerat samtalet som genomfört.",
+            "under först när chefen har markerat samtalet som genomfört. Vänta tills chefen "
+            "har gjort det och skriv under då.",
         )
     except (Conflict, ValueError):
         _audit(talk, "plan.sign", "planen ändrad", outcome="refused")

@@ -421,7 +421,7 @@ def test_notice_boundary_is_the_configured_days(app: Flask, days: int, warned: b
     ("day", "error"),
     [
         (in_days(-1).isoformat(), "Datumet har redan passerat. Välj ett senare datum."),
-        ("2026-02-30", "Inte ett giltigt datum"),
+        ("2026-02-30", "Det datumet finns inte. Skriv datum som ÅÅÅÅ-MM-DD"),
         ("", "Välj ett datum."),
     ],
     ids=["passerat", "finns-inte", "tomt"],

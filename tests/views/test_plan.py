@@ -57,7 +57,10 @@ NOTHING_WRITTEN = "Skriv och spara anteckningar eller plan först."
 CSRF_EXPIRED = "Sidan har varit öppen för länge"
 CONFLICT = "Planen sparades av någon annan medan du skrev. Ingenting är överskrivet."
 BAD_DATE = "är inte ett giltigt datum. Skriv datum som ÅÅÅÅ-MM-DD."
-EARLY_DATE = "Datumet för genomförande och uppföljning kan inte vara före samtalet."
+EARLY_DATE = (
+    "Datumet för genomförande och uppföljning kan inte vara före samtalet. Välj samtalsdagen "
+    "eller ett senare datum."
+)
 NOT_VERIFIED = "Posten kunde inte verifieras"
 NOT_FOUND = "Sidan finns inte"
 PUBLIC_NOTE = "Det du skriver kan bli en allmän handling."
