@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
@@ -60,7 +61,15 @@ def pdf_bytes(html: str, *, static_dir: Path) -> bytes:
     """
     from weasyprint import HTML
 
-    document = HTML(
+    with _PDF_LOCK:  # pango is not safe across threads sharing one font configuration
+        return _render(HTML, html, static_dir)
+
+
+_PDF_LOCK = threading.Lock()
+
+
+def _render(html_class: Any, html: str, static_dir: Path) -> bytes:
+    document = html_class(
         string=html, base_url="http://formserver.invalid/", url_fetcher=_local_fetcher(static_dir)
     )
     pdf: bytes = document.write_pdf(font_config=_font_config(), pdf_variant="pdf/a-2b")

@@ -100,3 +100,64 @@ def test_removing_the_old_key_ends_sessions_and_forms_cleanly(
     assert typed.status_code == 401
     assert "Du behöver logga in" in typed.text
     assert "Mitt svar</textarea>" in typed.text
+
+
+def _signed_plan_with_followup(app: Flask) -> str:
+    """A plan both have signed, with a follow-up saved: every kind of MAC-checked record."""
+    from tests.views.test_plan import signed_plan
+
+    talk, _, employee = signed_plan(app)
+    page = employee.get(f"/samtal/{talk.id}/uppfoljning")
+    row_id = page.text.split('name="version_')[1].split('"')[0]
+    saved = employee.post(
+        f"/samtal/{talk.id}/uppfoljning",
+        data={
+            "csrf_token": csrf_token(page.text),
+            f"status_{row_id}": "pagar",
+            f"result_{row_id}": "Halvvägs",
+            f"version_{row_id}": "0",
+        },
+    )
+    assert saved.status_code == 302
+    return talk.id
+
+
+@pytest.mark.parametrize("rekeyed", [True, False], ids=["rekeyed", "not-rekeyed"])
+def test_rekey_lets_the_old_key_go_without_losing_records(
+    old_app: Flask, tmp_path: Path, rekeyed: bool
+) -> None:
+    browser = old_app.test_client()
+    sign_in(browser, old_app, "employee_a")
+    saved = browser.post(
+        _form(old_app),
+        data={
+            "csrf_token": csrf_token(browser.get(_form(old_app)).text),
+            "version": "0",
+            "q_halsa": "Skrivet med den gamla nyckeln",
+        },
+    )
+    assert saved.status_code == 302
+    talk_id = _signed_plan_with_followup(old_app)
+
+    if rekeyed:
+        rotated = _app(tmp_path, NEW, [OLD])
+        result = rotated.test_cli_runner().invoke(args=["rekey"])
+        assert result.exit_code == 0, result.output
+        assert "poster har fått ny kontrollsumma" in result.output
+
+    retired = _app(tmp_path, NEW, [])
+    reader = retired.test_client()
+    sign_in(reader, retired, "employee_a")
+    pages = [
+        reader.get(_form(retired)),
+        reader.get(f"/samtal/{talk_id}/plan"),
+        reader.get(f"/samtal/{talk_id}/uppfoljning"),
+    ]
+    if rekeyed:
+        assert [p.status_code for p in pages] == [200, 200, 200]
+        assert "Skrivet med den gamla nyckeln" in pages[0].text  # read-only: the talk is held
+        assert "Halvvägs</textarea>" in pages[2].text
+    else:
+        # Without rekey the records made with the removed key cannot be verified: refused.
+        assert [p.status_code for p in pages] == [500, 500, 500]
+        assert all("Posten kunde inte verifieras" in p.text for p in pages)

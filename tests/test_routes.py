@@ -117,6 +117,12 @@ ROUTES: list[tuple[str, Callable[[Flask], str], set[str], int]] = [
     ("GET", lambda app: f"/samtal/{_talk(app)}", {"employee_a", "manager"}, 200),
     ("GET", lambda app: f"/samtal/{_talk(app)}/forberedelse", {"employee_a", "manager"}, 200),
     ("POST", lambda app: f"/samtal/{_talk(app)}/forberedelse", {"employee_a", "manager"}, 302),
+    (
+        "POST",
+        lambda app: f"/samtal/{_talk(app)}/forberedelse/ta-bort",
+        {"employee_a", "manager"},
+        302,
+    ),
     ("GET", lambda app: f"/samtal/{_talk(app)}/kalla", {"manager"}, 200),
     ("POST", lambda app: f"/samtal/{_talk(app)}/kalla", {"manager"}, 400),
     ("GET", lambda app: f"/samtal/{_talk(app)}/kallelse.ics", {"employee_a", "manager"}, 404),

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
-BUSY_TIMEOUT_MS = 5000
+BUSY_TIMEOUT_MS = 15000
+_WRITE_LOCK = threading.RLock()
 _local = threading.local()
 
 
@@ -72,14 +73,20 @@ def close_thread_connections() -> None:
 
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """A write transaction taken with BEGIN IMMEDIATE: it waits for the lock up front."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+    """A write transaction taken with BEGIN IMMEDIATE: it waits for the lock up front.
+
+    Threads of one process queue on a lock first: SQLite's busy handler polls with sleeps of
+    up to 100 ms, so under many threads one can miss the free lock for the whole timeout.
+    Between processes (gunicorn workers) the busy timeout still applies.
+    """
+    with _WRITE_LOCK:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
 
 def _statements(script: str) -> Iterator[str]:

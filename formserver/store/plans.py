@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..records import RecordSigner, canonical
+from . import audit
 from .db import Conflict, iso, new_id, transaction, utc_now
 
 Content = dict[str, Any]
@@ -144,10 +145,12 @@ def save(
     expected: tuple[int, int],
     author_id: str,
     signer: RecordSigner,
+    event: audit.Event | None = None,
 ) -> tuple[int, int]:
     """Save the plan if nobody saved in between; a sealed version gets a successor.
 
     `expected` is (version number, edits) as the editor saw them; returns the new pair.
+    `event` goes to the audit log in the same transaction.
     """
     now = iso(utc_now())
     digest = content_hash(content)
@@ -161,6 +164,8 @@ def save(
         current = (row["number"], row["edits"]) if row else (0, 0)
         if current != expected:
             raise Conflict(talk_id)
+        if event is not None:
+            audit.append(conn, event)
         if row and row["content_hash"] == digest:
             return current
         if row is None or row["sealed"]:
@@ -192,9 +197,11 @@ def save(
         return row["number"], row["edits"] + 1
 
 
-def mark_held(conn: sqlite3.Connection, talk_id: str) -> bool:
+def mark_held(conn: sqlite3.Connection, talk_id: str, event: audit.Event | None = None) -> bool:
     """Mark the talk held (genomförd); False if it already was."""
     with transaction(conn):
+        if event is not None:
+            audit.append(conn, event)
         return (
             conn.execute(
                 "UPDATE talks SET status = 'genomford', held_at = ?, version = version + 1 "
@@ -215,9 +222,12 @@ def sign(
     seen_hash: str,
     comment: str,
     signer: RecordSigner,
+    event: audit.Event | None = None,
 ) -> Signature:
     """Sign exactly the version the signer saw; Conflict if the plan changed since."""
     with transaction(conn):
+        if event is not None:
+            audit.append(conn, event)
         status = conn.execute("SELECT status FROM talks WHERE id = ?", (talk_id,)).fetchone()
         if status is None or status["status"] != "genomford":
             raise NotHeld(talk_id)
@@ -304,10 +314,13 @@ def save_followups(
     *,
     author_id: str,
     signer: RecordSigner,
+    event: audit.Event | None = None,
 ) -> None:
     """Save (row id, status, result, expected version) for several rows: all or none."""
     now = iso(utc_now())
     with transaction(conn):
+        if event is not None:
+            audit.append(conn, event)
         for row_id, status, result, expected in entries:
             current = conn.execute(
                 "SELECT id, version, status, result FROM followups "
@@ -344,3 +357,43 @@ def previous_signed_talk(conn: sqlite3.Connection, employee_id: str, year: int) 
         (employee_id, year),
     ).fetchone()
     return str(row["id"]) if row else None
+
+
+def rekey(
+    conn: sqlite3.Connection, plan_signer: RecordSigner, followup_signer: RecordSigner
+) -> int:
+    """Verify every plan version, signature and follow-up with any current key; re-make each MAC
+    with the newest. Content never changes (the seal triggers allow only the MAC column)."""
+    count = 0
+    with transaction(conn):
+        for row in conn.execute("SELECT * FROM plan_versions").fetchall():
+            content = _version_mac_content(
+                row["talk_id"], row["number"], json.loads(row["content"])
+            )
+            plan_signer.verify(content, row["mac"], row["id"])
+            conn.execute(
+                "UPDATE plan_versions SET mac = ? WHERE id = ?",
+                (plan_signer.mac(content), row["id"]),
+            )
+            count += 1
+        for s in conn.execute("SELECT * FROM signatures").fetchall():
+            signature = Signature(
+                s["role"], s["person_id"], s["signed_at"], s["content_hash"], s["comment"]
+            )
+            content = _signature_mac_content(s["plan_version_id"], signature)
+            plan_signer.verify(content, s["mac"], s["id"])
+            conn.execute(
+                "UPDATE signatures SET mac = ? WHERE id = ?", (plan_signer.mac(content), s["id"])
+            )
+            count += 1
+        for r in conn.execute("SELECT * FROM followups").fetchall():
+            followup = Followup(
+                r["row_id"], r["status"], r["result"], r["updated_at"], r["version"]
+            )
+            content = _followup_mac_content(r["talk_id"], followup)
+            followup_signer.verify(content, r["mac"], r["id"])
+            conn.execute(
+                "UPDATE followups SET mac = ? WHERE id = ?", (followup_signer.mac(content), r["id"])
+            )
+            count += 1
+    return count

@@ -96,6 +96,8 @@ def save_preparation(
             "JOIN rounds r ON r.id = t.round_id WHERE t.id = ?",
             (talk_id,),
         ).fetchone()
+        if talk is None:
+            raise LookupError(talk_id)
         if talk["status"] == "genomford":
             raise TalkLocked(talk_id)
         current = conn.execute(
@@ -131,3 +133,28 @@ def save_preparation(
                 (talk_id,),
             )
     return version
+
+
+def rekey(conn: sqlite3.Connection, signer: RecordSigner) -> int:
+    """Verify every preparation with any current key and re-make its MAC with the newest."""
+    count = 0
+    with transaction(conn):
+        rows = conn.execute(
+            "SELECT p.*, r.question_set_id, r.question_set_version FROM preparations p "
+            "JOIN talks t ON t.id = p.talk_id JOIN rounds r ON r.id = t.round_id"
+        ).fetchall()
+        for row in rows:
+            content = _content(
+                row["talk_id"],
+                row["author_role"],
+                json.loads(row["answers"]),
+                row["submitted_at"],
+                row["version"],
+                (row["question_set_id"], row["question_set_version"]),
+            )
+            signer.verify(content, row["mac"], row["id"])
+            conn.execute(
+                "UPDATE preparations SET mac = ? WHERE id = ?", (signer.mac(content), row["id"])
+            )
+            count += 1
+    return count

@@ -102,15 +102,14 @@ def save(talk_id: str) -> Response | tuple[str, int]:
     if errors:
         return _page(talk, 400, typed=typed, errors=errors)
     try:
-        store.save_followups(g.db, talk.id, entries, author_id=g.user.id, signer=followup_signer())
+        store.save_followups(
+            g.db,
+            talk.id,
+            entries,
+            author_id=g.user.id,
+            signer=followup_signer(),
+            event=audit.Event(g.user.id, "followup.save", "talk", talk.id),
+        )
     except Conflict:
         return _page(talk, 409, typed=typed, conflict=True)
-    audit.record(
-        g.db,
-        actor_id=g.user.id,
-        action="followup.save",
-        outcome="ok",
-        object_type="talk",
-        object_id=talk.id,
-    )
     return redirect(url_for("followup.show", talk_id=talk.id, sparad=1))

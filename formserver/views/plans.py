@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import exports, mailer
+from .. import exports, mailer, maintenance
 from .. import plan as plan_logic
 from ..access import require_talk_role, rule
 from ..forms import CSRF_EXPIRED, ConfirmForm, signing_keys
@@ -19,7 +19,6 @@ from ..store.db import Conflict
 from ..store.people import get_person
 from ..store.talks import Talk, get_talk
 from ..text import clean_text
-from ..tokens import as_key_list
 
 bp = Blueprint("plans", __name__, url_prefix="/samtal")
 COMMENT_MAX = 2000
@@ -124,17 +123,17 @@ def save(talk_id: str) -> Response | tuple[str, int]:
             expected_override=expected,
         )
     try:
-        number, _ = store.save(
+        store.save(
             g.db,
             talk.id,
             parsed.content,
             expected=expected,
             author_id=g.user.id,
             signer=plan_signer(),
+            event=audit.Event(g.user.id, "plan.save", "talk", talk.id, action),
         )
     except Conflict:
         return _page(talk, role, 409, content=parsed.content, conflict=True)
-    _audit(talk, "plan.save", f"version {number}")
     anchor = f"#{target.partition(':')[0]}" if kind.startswith("rad") else ""
     return redirect(url_for("plans.show", talk_id=talk.id, sparad=1) + anchor)
 
@@ -162,8 +161,7 @@ def mark_held(talk_id: str) -> Response | tuple[str, int]:
             error="Skriv och spara anteckningar eller plan först. "
             "Markera sedan samtalet som genomfört.",
         )
-    store.mark_held(g.db, talk.id)
-    _audit(talk, "talk.held")
+    store.mark_held(g.db, talk.id, event=audit.Event(g.user.id, "talk.held", "talk", talk.id))
     return redirect(url_for("plans.show", talk_id=talk.id))
 
 
@@ -196,6 +194,7 @@ def sign(talk_id: str) -> Response | tuple[str, int]:
             seen_hash=request.form.get("content_hash", ""),
             comment=comment,
             signer=plan_signer(),
+            event=audit.Event(g.user.id, "plan.sign", "talk", talk.id, role),
         )
     except store.NotHeld:
         _audit(talk, "plan.sign", "inte genomfört", outcome="refused")
@@ -218,7 +217,6 @@ def sign(talk_id: str) -> Response | tuple[str, int]:
             error="Planen har ändrats sedan du öppnade sidan, eller så har du redan "
             "skrivit under. Läs igenom versionen nedan och skriv under igen.",
         )
-    _audit(talk, "plan.sign", role)
     _send_copy_when_complete(talk)
     return redirect(url_for("plans.show", talk_id=talk.id, underskriven=1))
 
@@ -290,13 +288,8 @@ def document_html(talk: Talk, version: store.PlanVersion) -> str:
 
 
 def verification_code(version: store.PlanVersion) -> str:
-    """A code printed on the document that the verify page checks against the stored record."""
-    from itsdangerous import Signer
-
-    signature = Signer(as_key_list(signing_keys()), salt="plan-verification").get_signature(
-        f"{version.id}:{version.content_hash}"
-    )
-    return f"{version.id}-{signature.decode()[:12]}"
+    """The code printed on the document; `formserver verify-plan` checks it."""
+    return maintenance.verification_code(signing_keys(), version.id, version.content_hash)
 
 
 @bp.get("/<rid:talk_id>/plan/utskrift")

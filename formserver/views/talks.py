@@ -12,6 +12,7 @@ from .. import preparation as prep
 from ..access import may_see_other_preparation, require_talk_role, rule
 from ..forms import CSRF_EXPIRED, ConfirmForm
 from ..store import audit, plans
+from ..store import maintenance as maintenance_store
 from ..store.db import Conflict
 from ..store.preparations import TalkLocked, get_preparation, save_preparation
 from ..store.talks import Talk, get_talk
@@ -149,3 +150,28 @@ def prepare(talk_id: str) -> Response | str | tuple[str, int]:
     if submit:
         return redirect(url_for("talks.overview", talk_id=talk.id, skickad=1))
     return redirect(url_for("talks.prepare", talk_id=talk.id, sparad=1))
+
+
+@bp.post("/<rid:talk_id>/forberedelse/ta-bort")
+@rule("signed_in")
+def delete_draft(talk_id: str) -> Response | tuple[str, int]:
+    """The author deletes their own draft; a submitted preparation stays (it is shared)."""
+    talk, role = _talk(talk_id, "preparation.delete")
+    if not ConfirmForm(request.form).validate():
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title="Utkastet togs inte bort",
+            text="Sidan hade varit öppen för länge. Gå tillbaka och tryck Ta bort utkastet igen.",
+        ), 400
+    deleted = maintenance_store.delete_draft(g.db, talk.id, role)
+    audit.record(
+        g.db,
+        actor_id=g.user.id,
+        action="preparation.delete",
+        outcome="ok" if deleted else "nothing",
+        object_type="talk",
+        object_id=talk.id,
+        detail=role,
+    )
+    return redirect(url_for("talks.prepare", talk_id=talk.id, borttaget=int(deleted)))

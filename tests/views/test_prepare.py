@@ -1101,3 +1101,66 @@ def test_a_record_changed_in_the_database_is_refused_and_audited(
     assert [(r["outcome"], r["object_type"], r["object_id"], r["actor_id"]) for r in failures] == [
         ("failed", "preparation", row_id, person(app, viewer).id)
     ]
+
+
+# --- drafts can be deleted by their author --------------------------------------------------------
+
+
+def test_the_author_deletes_a_draft_but_never_a_submitted_preparation(app: Flask) -> None:
+    client = app.test_client()
+    sign_in(client, app, "employee_a")
+    talk = talk_of(app, "employee_a")
+    page = client.get(form_url(talk))
+    client.post(
+        form_url(talk),
+        data={
+            "csrf_token": csrf_token(page.text),
+            "version": "0",
+            "action": "spara",
+            "q_halsa": "Ett utkast jag ångrar",
+        },
+    )
+    page = client.get(form_url(talk))
+    assert "Ta bort utkastet" in page.text
+    deleted = client.post(f"{form_url(talk)}/ta-bort", data={"csrf_token": csrf_token(page.text)})
+    assert deleted.status_code == 302
+    assert "Utkastet är borttaget." in client.get(deleted.location).text
+    assert conn(app).execute("SELECT count(*) FROM preparations").fetchone()[0] == 0
+
+    page = client.get(form_url(talk))
+    client.post(
+        form_url(talk),
+        data={
+            "csrf_token": csrf_token(page.text),
+            "version": "0",
+            "action": "skicka",
+            "q_halsa": "Inskickat",
+        },
+    )
+    page = client.get(form_url(talk))
+    assert "Ta bort utkastet" not in page.text
+    client.post(f"{form_url(talk)}/ta-bort", data={"csrf_token": csrf_token(page.text)})
+    assert conn(app).execute("SELECT count(*) FROM preparations").fetchone()[0] == 1
+
+
+def test_nobody_else_can_delete_a_draft(app: Flask) -> None:
+    author = app.test_client()
+    sign_in(author, app, "employee_a")
+    talk = talk_of(app, "employee_a")
+    page = author.get(form_url(talk))
+    author.post(
+        form_url(talk),
+        data={"csrf_token": csrf_token(page.text), "version": "0", "q_halsa": "Mitt utkast"},
+    )
+    manager = app.test_client()
+    sign_in(manager, app, "manager")
+    token = csrf_token(manager.get("/chef").text)
+    other = app.test_client()
+    sign_in(other, app, "employee_b")
+    other_token = csrf_token(other.get("/chef").text)
+    before = data_dump(app)
+    denied = other.post(f"{form_url(talk)}/ta-bort", data={"csrf_token": other_token})
+    assert denied.status_code == 404
+    # The manager may delete only the manager's own draft, never the employee's.
+    manager.post(f"{form_url(talk)}/ta-bort", data={"csrf_token": token})
+    assert data_dump(app) == before

@@ -1,33 +1,19 @@
-"""Command-line interface for HR and IT: `formserver --help` (or `flask --app formserver`)."""
+"""Commands for people, rounds and sign-in links (HR and IT)."""
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask import current_app
+from flask.cli import with_appcontext
 
-from . import demo, signin
-from . import rounds as round_logic
-from .roster import parse_roster
-from .store import db
-from .store.people import import_roster, person_by_email, set_hr
-
-
-def _conn() -> object:
-    return db.connection_for(current_app.config["DATABASE"])
-
-
-def _keys() -> list[str | bytes]:
-    return [*current_app.config["SECRET_KEY_FALLBACKS"], current_app.config["SECRET_KEY"]]
-
-
-def _link(token: str) -> str:
-    base = current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
-    return f"{base.rstrip('/')}/logga-in/{token}"
+from .. import demo, signin
+from .. import rounds as round_logic
+from ..roster import parse_roster
+from ..store import db
+from ..store.people import import_roster, person_by_email, set_hr
+from ._shared import _keys, _link
 
 
 @click.command("init-db")
@@ -158,25 +144,3 @@ def load_demo() -> None:
             days=int(current_app.config["SIGN_IN_LINK_DAYS"]),
         )
         click.echo(f"  {role:12} {person.name:22} {_link(token)}")
-
-
-def register_commands(app: Flask) -> None:
-    """Add the commands to `flask --app formserver` and `formserver`."""
-    for command in (init_db, import_roster_command, grant_hr, open_round, issue_link, load_demo):
-        app.cli.add_command(command)
-
-
-def _create_app() -> Flask:
-    from .app import create_app
-
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
-def main() -> None:
-    """Medarbetarsamtal form service: HR and IT commands. Run `formserver COMMAND --help`."""
-
-
-def demo_secret() -> str:
-    """A fresh random key for a local demo run."""
-    return os.environ.get("FORMSERVER_SECRET_KEY") or secrets.token_urlsafe(48)

@@ -1,0 +1,291 @@
+"""Commands for records over time: purge, export, backup, restore, verify."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO, Any
+
+import click
+from flask import current_app, render_template
+from flask.cli import with_appcontext
+
+from .. import exports, maintenance
+from ..paths import STATIC_DIR
+from ..records import RecordTampered
+from ..store import audit, db
+from ..store.plans import FOLLOWUP_STATUSES
+from ..store.talks import STATUS_LABELS
+from ..text import clean_line
+from ._shared import _conn, _keys
+
+
+class Stop(click.ClickException):
+    """A refusal or failure, shown in Swedish without click's English "Error:" prefix."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print the message to standard error."""
+        click.echo(self.format_message(), err=True)
+
+
+def _audit(action: str, outcome: str, object_type: str, object_id: str, detail: str) -> None:
+    audit.record(
+        _conn(),
+        actor_id=None,
+        action=action,
+        outcome=outcome,
+        object_type=object_type,
+        object_id=object_id,
+        detail=detail,
+    )
+
+
+def _tampered(error: RecordTampered, command: str) -> Stop:
+    _audit("record.verify", "failed", error.kind, error.record_id, command)
+    return Stop(
+        f"Posten {error.kind} {error.record_id} stämmer inte med sin kontrollsumma och kan ha "
+        "ändrats utanför tjänsten. Ingenting visades eller skrevs. Händelsen är loggad."
+    )
+
+
+def _per_round(rounds: list[tuple[int, str, int]]) -> None:
+    for year, question_set, talks in rounds:
+        click.echo(f"  Samtalsomgång {year} ({question_set}): {talks} samtal")
+
+
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only show what would be purged (the default).")
+@click.option("--yes", is_flag=True, help="Purge for real: delete the content of every due talk.")
+@click.option(
+    "--gallringsbeslut",
+    metavar="BESLUT",
+    help="The decision (diarienummer or name) the purge rests on; required in the public sector.",
+)
+@with_appcontext
+def purge_command(dry_run: bool, yes: bool, gallringsbeslut: str | None) -> None:
+    """Purge signed plans whose retention period has ended (shows counts only unless --yes).
+
+    A talk is due when both signed its newest plan version and it was held longer ago than
+    policies.retention_years. Its plan versions, signatures, follow-ups and preparations are
+    deleted and the database files rewritten; the talk row (status, dates) stays for statistics.
+    """
+    if dry_run and yes:
+        raise Stop("Välj antingen --dry-run eller --yes, inte båda.")
+    config = current_app.extensions["site_config"]
+    years = config.policies.retention_years
+    public = config.organisation.public_sector
+    if yes:
+        try:
+            result = maintenance.purge(
+                _conn(),
+                retention_years=years,
+                public_sector=public,
+                gallringsbeslut=gallringsbeslut,
+                now=db.utc_now(),
+            )
+        except maintenance.Refused as error:
+            raise Stop(str(error)) from None
+        click.echo(
+            f"Gallrat: {len(result.purged)} samtal. Planer, underskrifter, uppföljningar och "
+            "förberedelser är raderade ur databasfilerna; samtalens status och datum finns kvar "
+            "för statistiken. Varje samtal har fått en rad i granskningsloggen."
+        )
+        if not result.compacted:
+            raise Stop(
+                "Databasen lästes av någon annan samtidigt, så filerna kunde inte skrivas om helt "
+                "och raderad text kan finnas kvar i dem. Kör formserver purge --yes igen när "
+                "tjänsten är stilla."
+            )
+        return
+    overview = maintenance.purge_overview(_conn(), years, db.utc_now())
+    click.echo(
+        f"Bevarandetid {years} år: planer som båda har skrivit under, i samtal som hölls före "
+        f"{overview.cutoff.date().isoformat()}, ska gallras."
+    )
+    if overview.due:
+        click.echo("Skulle gallras:")
+        _per_round(overview.per_round(overview.due))
+    else:
+        click.echo("Inga samtal ska gallras nu.")
+    if overview.kept:
+        click.echo("Behålls, eftersom den senaste planversionen inte är underskriven av båda:")
+        _per_round(overview.per_round(overview.kept))
+    if public and not gallringsbeslut:
+        click.echo("Organisationen är offentlig: gallringen kräver --gallringsbeslut.")
+    click.echo("Ingenting har ändrats. Kör med --yes för att gallra.")
+
+
+@click.command("export-person")
+@click.argument("email")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the two files (created if missing).",
+)
+@with_appcontext
+def export_person(email: str, out_dir: Path) -> None:
+    """Write everything stored about a person (GDPR access) as JSON and PDF into a folder."""
+    conn = _conn()
+    try:
+        data = maintenance.person_export(conn, _keys(), email, db.utc_now())
+    except maintenance.Refused as error:
+        raise Stop(str(error)) from None
+    except RecordTampered as error:
+        raise _tampered(error, "export-person") from None
+    person = data["person"]
+    name = exports.safe_filename("registerutdrag", person["name"], person["employee_number"])
+    out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    json_path, pdf_path = out_dir / f"{name}.json", out_dir / f"{name}.pdf"
+    for path in (json_path, pdf_path):
+        if path.exists():
+            raise Stop(f"{path} finns redan. Flytta eller ta bort den, eller välj en annan mapp.")
+    config = current_app.extensions["site_config"]
+    html = render_template(
+        "maintenance/person_export.html",
+        export=data,
+        question_sets=config.question_sets,
+        plan_templates=config.plan_templates,
+        status_labels=STATUS_LABELS,
+        followup_statuses=FOLLOWUP_STATUSES,
+    )
+    pdf = exports.pdf_bytes(html, static_dir=STATIC_DIR)
+    maintenance.write_new_file(json_path, exports.json_bytes(data))
+    maintenance.write_new_file(pdf_path, pdf)
+    _audit("person.export", "ok", "person", person["id"], "json och pdf")
+    click.echo(
+        f"Registerutdrag för {person['name']}: {len(data['talks'])} samtal, "
+        f"{len(data['audit_log'])} händelser i granskningsloggen.\n  {json_path}\n  {pdf_path}"
+    )
+
+
+def _counts(checked: maintenance.CheckedCopy) -> str:
+    counts = checked.counts
+    return (
+        f"{counts.get('people', 0)} personer, {counts.get('talks', 0)} samtal, "
+        f"{counts.get('preparations', 0)} förberedelser, {counts.get('plan_versions', 0)} "
+        f"planversioner, {counts.get('audit_log', 0)} händelser i granskningsloggen"
+    )
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the database to a new file (VACUUM INTO) and check it."""
+    try:
+        checked = maintenance.backup(_conn(), path)
+    except maintenance.Refused as error:
+        raise Stop(str(error)) from None
+    if checked.problems:
+        raise Stop(
+            f"Säkerhetskopian {path} klarade inte kontrollen och ska inte användas: "
+            + "; ".join(checked.problems[:5])
+        )
+    _audit("database.backup", "ok", "", "", str(path))
+    click.echo(
+        f"Säkerhetskopian är skriven och kontrollerad (integrity_check: ok): {path}\n"
+        f"  {_counts(checked)}."
+    )
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Confirm: replace every record in the live database.")
+@with_appcontext
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the live database with a checked backup, then check the result.
+
+    Without --yes only the backup is checked. Everything written after the backup was taken
+    is lost, audit entries included; the restore itself is then written to the audit log.
+    """
+    database = Path(current_app.config["DATABASE"])
+    if not yes:
+        try:
+            checked = maintenance.check_copy(path)
+        except maintenance.Refused as error:
+            raise Stop(str(error)) from None
+        state = "skadad: " + "; ".join(checked.problems[:5]) if checked.problems else "hel"
+        raise Stop(
+            f"Säkerhetskopian är {state}. Den innehåller {_counts(checked)}. Återställningen "
+            f"ersätter allt i {database}, och det som har sparats sedan kopian gjordes försvinner. "
+            "Kör igen med --yes för att återställa."
+        )
+    try:
+        result = maintenance.restore(path, database)
+    except maintenance.Refused as error:
+        raise Stop(str(error)) from None
+    if result.problems:
+        raise Stop(
+            "Efter återställningen hittade kontrollen fel i databasen: "
+            + "; ".join(result.problems[:5])
+        )
+    _audit("database.restore", "ok", "", "", f"från {path}")
+    click.echo(
+        f"Databasen är återställd från {path} och kontrollerad (integrity_check: ok): "
+        f"{_counts(result)}."
+    )
+
+
+ROLE_NAMES = {"employee": "medarbetare", "manager": "chef"}
+
+
+# A version id may start with "-": the code must then still be read as the argument.
+@click.command("verify-plan", context_settings={"ignore_unknown_options": True})
+@click.argument("code")
+@with_appcontext
+def verify_plan(code: str) -> None:
+    """Check a plan document's verification code against the stored record (no content shown).
+
+    Exits with status 1 when the code matches no stored plan version.
+    """
+    try:
+        found = maintenance.check_code(_conn(), _keys(), code)
+    except RecordTampered as error:
+        raise _tampered(error, "verify-plan") from None
+    if found is None:
+        _audit("plan.verify", "no_match", "", "", clean_line(code)[:80])
+        click.echo(
+            "Koden stämmer inte med någon sparad planversion. Kontrollera att den är rätt "
+            "inskriven. En plan som har gallrats kan inte kontrolleras."
+        )
+        raise click.exceptions.Exit(1)
+    _audit("plan.verify", "ok", "talk", found.talk_id, f"version {found.number}")
+    click.echo(f"Koden stämmer: planversion {found.number} från medarbetarsamtalet {found.year}.")
+    for signed in found.signed_by:
+        when = signed.signed_at[:16].replace("T", " ")
+        click.echo(f"  Underskriven av {signed.name} ({ROLE_NAMES[signed.role]}) {when} UTC.")
+    if not found.signed_by:
+        click.echo("  Versionen är inte underskriven.")
+    elif not found.signed_by_both:
+        click.echo("  Versionen är inte underskriven av båda.")
+    if found.newest_number > found.number:
+        click.echo(
+            f"Obs: planen har ändrats efter den här versionen. Den senaste är version "
+            f"{found.newest_number}."
+        )
+
+
+@click.command("rekey")
+@with_appcontext
+def rekey_command() -> None:
+    """Re-make every record's MAC with the newest key (run before removing a retired key).
+
+    Every record is first verified with the current key and its fallbacks; one that fails stops
+    the command and nothing changes.
+    """
+    from ..records import RecordSigner
+    from ..store import plans, preparations
+
+    keys = _keys()
+    conn = _conn()
+    try:
+        count = preparations.rekey(conn, RecordSigner(keys, "preparation"))
+        count += plans.rekey(conn, RecordSigner(keys, "plan"), RecordSigner(keys, "followup"))
+    except RecordTampered as error:
+        raise _tampered(error, "rekey") from None
+    _audit("records.rekey", "ok", "", "", f"{count} poster")
+    click.echo(
+        f"{count} poster har fått ny kontrollsumma med den nya nyckeln. Nu kan den gamla "
+        "nyckeln tas bort ur SECRET_KEY_FALLBACKS."
+    )
