@@ -62,6 +62,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/handbook.py
 	$(BIN)/python bench/form_service.py
 	$(BIN)/python bench/roster_import.py
+	$(BIN)/python bench/crash.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) site

@@ -20,6 +20,9 @@ def on_config(config: Any) -> Any:
         _state["site_config"] = load_site_config(site_config_dir())
     except ConfigError as error:
         raise PluginError(str(error)) from None
+    if not config.get("site_url"):
+        # One source: without it the 404 page's links break when the handbook is not at "/".
+        config["site_url"] = _state["site_config"].organisation.handbook_url
     return config
 
 

@@ -1,0 +1,467 @@
+"""Helpers for the browser tests: the real service as a subprocess, its mail, axe-core, files.
+
+Nothing here is a test. The fixtures in conftest.py put these pieces together.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import IO, Any
+from urllib.error import URLError
+from urllib.request import urlopen
+from zoneinfo import ZoneInfo
+
+from aiosmtpd.controller import Controller
+from playwright.sync_api import BrowserContext, Page, Route
+from pypdf import PdfReader
+
+from formserver.paths import PROJECT_ROOT
+from tests.smtp import HOST, LoopbackSMTP, free_port
+
+ROOT = PROJECT_ROOT
+DOCS = ROOT / "docs"
+# Git-ignored (/test-artifacts/): screenshots of every page and state the tests pass through.
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = Path("/usr/bin/chromium")
+# Root needs --no-sandbox; the rest keeps Chromium from calling out to Google's services.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+NO_CHROMIUM = "Browsertesterna kräver Debians chromium: kör make test som root (installerar den)"
+NO_AXE = "Browsertesterna kräver axe-core: kör make test (installerar node_modules/axe-core)"
+
+ROSTER_HEADER = (
+    "anstallningsnummer;namn;epost;enhet;befattning;chef_anstallningsnummer;"
+    "anstallningsform;startdatum;slutdatum"
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone in the fictional roster."""
+
+    number: str
+    name: str
+    email: str
+    unit: str
+    title: str
+    manager: str
+    start: str = "2020-01-01"
+
+    def csv_line(self, manager: str | None = None) -> str:
+        """The person's roster line (optionally with another manager number)."""
+        boss = self.manager if manager is None else manager
+        fields = (self.number, self.name, self.email, self.unit, self.title, boss)
+        return ";".join((*fields, "tillsvidare", self.start, ""))
+
+
+TOP = Person(
+    "D100",
+    "Maja Exempeldotter",
+    "maja.exempeldotter@example.se",
+    "Förvaltningsledning",
+    "Förvaltningschef",
+    "",
+    "2015-03-01",
+)
+HR = Person(
+    "D110",
+    "Hanna Personalsson",
+    "hanna.personalsson@example.se",
+    "HR-avdelningen",
+    "HR-specialist",
+    "D100",
+    "2019-08-15",
+)
+MANAGER = Person(
+    "D200",
+    "Karin Chefsberg",
+    "karin.chefsberg@example.se",
+    "Barn och utbildning",
+    "Enhetschef",
+    "D100",
+    "2017-01-09",
+)
+EMPLOYEE = Person(
+    "D201",
+    "Anna Exempelsson",
+    "anna.exempelsson@example.se",
+    "Barn och utbildning",
+    "Förskollärare",
+    "D200",
+    "2020-02-01",
+)
+COLLEAGUE = Person(
+    "D202",
+    "Olle Provsson",
+    "olle.provsson@example.se",
+    "Barn och utbildning",
+    "Barnskötare",
+    "D200",
+    "2021-03-01",
+)
+EVERYONE = (TOP, HR, MANAGER, EMPLOYEE, COLLEAGUE)
+
+
+def roster_csv(*people: Person) -> str:
+    """A roster file as HR exports it from the HR system (UTF-8, semicolons)."""
+    return "\n".join((ROSTER_HEADER, *(p.csv_line() for p in people))) + "\n"
+
+
+CONTEXT: dict[str, Any] = {
+    "locale": "sv-SE",
+    "timezone_id": "Europe/Stockholm",
+    "viewport": {"width": 1024, "height": 768},
+    "accept_downloads": True,
+}
+
+
+def sign_in_by_link(context: BrowserContext, link: str) -> Page:
+    """Open a sign-in link and press the confirmation button, as a person does."""
+    page = context.new_page()
+    page.goto(link)
+    page.get_by_role("button", name="Logga in", exact=True).click()
+    page.wait_for_load_state()
+    return page
+
+
+def today() -> date:
+    """Today in Sweden, as the service counts days."""
+    return datetime.now(ZoneInfo("Europe/Stockholm")).date()
+
+
+def missing_requirement() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if not CHROMIUM.is_file():
+        return NO_CHROMIUM
+    if not AXE_JS.is_file():
+        return NO_AXE
+    return None
+
+
+# --- The service ------------------------------------------------------------------------------
+
+
+@dataclass
+class Service:
+    """The form service as a subprocess on a free loopback port, with its own database and an
+    SMTP server on loopback in this process. HR is bootstrapped through the CLI, as IT does."""
+
+    workdir: Path
+    handbook: Path
+    port: int = field(default_factory=free_port)
+    secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+    mail: LoopbackSMTP = field(default_factory=lambda: LoopbackSMTP(port=free_port()))
+    process: subprocess.Popen[bytes] | None = None
+    _controller: Controller | None = None
+    _log: IO[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The service's base URL, without a trailing slash."""
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        """The server's own output (requests and tracebacks)."""
+        return self.workdir / "server.log"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The service's environment: fresh database, loopback SMTP, relaxed start-up checks."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("FORMSERVER_", "FLASK_"))}
+        env.update(
+            FORMSERVER_DEBUG="1",
+            FORMSERVER_SECRET_KEY=self.secret,
+            FORMSERVER_DATABASE=str(self.workdir / "db.sqlite3"),
+            FORMSERVER_SMTP_HOST=HOST,
+            FORMSERVER_SMTP_PORT=str(self.mail.port),
+            FORMSERVER_PUBLIC_URL=self.url,
+            FORMSERVER_HANDBOOK_DIR=str(self.handbook),
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(extra)
+        return env
+
+    def cli(self, *args: str, **env: str) -> str:
+        """Run `flask --app formserver ARGS` against this service's database; its stdout."""
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "formserver", *args],
+            cwd=ROOT,
+            env=self.env(**env),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, (
+            f"flask {' '.join(args)} misslyckades ({result.returncode}):\n"
+            f"{result.stdout}{result.stderr}"
+        )
+        return result.stdout
+
+    def issue_link(self, email: str, **env: str) -> str:
+        """A single-use sign-in link printed by `issue-link`, as IT hands it over."""
+        out = self.cli("issue-link", email, **env).strip().splitlines()
+        assert out and out[-1].startswith(f"{self.url}/logga-in/"), out
+        return out[-1]
+
+    def start(self, bootstrap_hr: Person | None = HR) -> Service:
+        """Start SMTP, bootstrap HR with the CLI (roster of one, grant-hr), then the server."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self._controller = Controller(self.mail, hostname=HOST, port=self.mail.port)
+        self._controller.start()
+        if bootstrap_hr is not None:
+            first = self.workdir / "hr-only.csv"
+            first.write_text(
+                "\n".join((ROSTER_HEADER, bootstrap_hr.csv_line(manager=""))) + "\n",
+                encoding="utf-8",
+            )
+            self.cli("import-roster", str(first))
+            self.cli("grant-hr", bootstrap_hr.email)
+        self._log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "flask", "--app", "formserver", "run"),
+                *("--host", HOST, "--port", str(self.port)),
+                *("--no-reload", "--no-debugger", "--with-threads"),
+            ],
+            cwd=ROOT,
+            env=self.env(),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_until_up()
+        return self
+
+    def _wait_until_up(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise AssertionError(f"Tjänsten startade inte:\n{self.log_tail()}")
+            try:
+                with urlopen(f"{self.url}/", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (URLError, OSError):
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"Tjänsten svarade inte inom {timeout} s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of the server's output, for failure messages."""
+        if not self.log_path.exists():
+            return "(ingen logg)"
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self) -> None:
+        """Stop the server and the SMTP server (only the processes this object started)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    # --- Mail ---------------------------------------------------------------------------------
+
+    def wait_for_mail(
+        self, to: str, subject: str, *, count: int = 1, timeout: float = 15
+    ) -> EmailMessage:
+        """The `count`-th message to `to` whose subject contains `subject` (waits for it)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [
+                m
+                for m in list(self.mail.messages)
+                if to in str(m["To"]) and subject in str(m["Subject"])
+            ]
+            if len(found) >= count:
+                return found[count - 1]
+            if time.monotonic() > deadline:
+                seen = [(str(m["To"]), str(m["Subject"])) for m in self.mail.messages]
+                raise AssertionError(f"Inget e-brev till {to} om {subject!r}. Fick: {seen}")
+            time.sleep(0.1)
+
+    def link_in(self, message: EmailMessage) -> str:
+        """The sign-in link in a message's plain-text body, as a mail client shows it."""
+        body = message.get_body(preferencelist=("plain",))
+        assert body is not None, "e-brevet saknar textdel"
+        text = body.get_content()
+        links = re.findall(rf"{re.escape(self.url)}/logga-in/[A-Za-z0-9_.\-]+", text)
+        assert len(links) == 1, f"väntade en inloggningslänk i e-brevet:\n{text}"
+        return links[0]
+
+
+# --- Accessibility --------------------------------------------------------------------------
+
+AXE_RUN = """async (tags) => {
+  const result = await axe.run(document, {
+    runOnly: {type: 'tag', values: tags},
+    resultTypes: ['violations'],
+  });
+  return result.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    helpUrl: v.helpUrl,
+    count: v.nodes.length,
+    nodes: v.nodes.slice(0, 5).map((n) => ({
+      target: n.target.join(' '),
+      html: n.html.slice(0, 160),
+      summary: (n.failureSummary || '').split('\\n').slice(0, 2).join(' '),
+    })),
+  }));
+}"""
+
+# axe accepts a placeholder as a label (rule "label" passes), but a placeholder disappears while
+# one types. The service promises a visible <label> per field: every control needs one.
+UNLABELLED_CONTROLS = """() => {
+  const skip = new Set(['hidden', 'submit', 'button', 'reset', 'image']);
+  const shown = (el) => el.textContent.trim() !== '' && el.getClientRects().length > 0;
+  return Array.from(document.querySelectorAll('input, select, textarea'))
+    .filter((el) => !skip.has(el.type))
+    .filter((el) => !Array.from(el.labels || []).some(shown))
+    .map((el) => el.outerHTML.slice(0, 160));
+}"""
+
+
+def axe_source() -> str:
+    """axe-core's browser build (node_modules, from package.json)."""
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+def run_axe(page: Page) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.0/2.1 A and AA violations on the page as it is now.
+
+    axe is evaluated from its source: the service's CSP (script-src 'self') would block
+    add_script_tag, but page.evaluate is not subject to the page's CSP.
+    """
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(axe_source())
+    violations: list[dict[str, Any]] = page.evaluate(AXE_RUN, WCAG_TAGS)
+    return violations
+
+
+def describe(label: str, url: str, violation: dict[str, Any]) -> str:
+    """One violation as a line a developer can act on."""
+    nodes = "; ".join(f"{n['target']} ({n['summary']})" for n in violation["nodes"])
+    return (
+        f"{label} <{url}>: {violation['id']} [{violation['impact']}] {violation['help']} "
+        f"– {violation['count']} element: {nodes} – {violation['helpUrl']}"
+    )
+
+
+@dataclass
+class Accessibility:
+    """Runs axe (and the visible-label check) on every page it is shown, saves a screenshot of
+    each, and keeps every problem so that a journey can finish before they are reported.
+
+    A page in a context without JavaScript cannot run axe (timers and promises never settle),
+    so its exact HTML is shown to `checker`, a page with JavaScript, at the same address: the
+    service's own stylesheet loads as usual, and axe sees the same document.
+    """
+
+    folder: Path
+    checker: Page | None = None
+    problems: list[str] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+    _count: int = 0
+
+    def screenshot(self, page: Page, name: str, *, full_page: bool = True) -> Path:
+        """Save a screenshot as a test artefact: <folder>/<NN>-<name>.png."""
+        self._count += 1
+        path = self.folder / f"{self._count:02d}-{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    def check(
+        self, page: Page, name: str, *, labels: bool = True, full_page: bool = True
+    ) -> list[str]:
+        """axe (WCAG 2.0/2.1 A, AA) and, for the service, a visible label on every field."""
+        self.screenshot(page, name, full_page=full_page)
+        target = self.checker if self.checker is not None else page
+        if target is not page:
+            self._show_elsewhere(page, target)
+        found = [describe(name, page.url, v) for v in run_axe(target)]
+        if labels:
+            found += [
+                f"{name} <{page.url}>: fält utan synlig <label> (bara placeholder eller "
+                f"aria-label räcker inte): {html}"
+                for html in target.evaluate(UNLABELLED_CONTROLS)
+            ]
+        self.checked.append(name)
+        self.problems.extend(found)
+        return found
+
+    @staticmethod
+    def _show_elsewhere(page: Page, checker: Page) -> None:
+        html = page.content()
+        address = page.url.split("#")[0]
+
+        def same(url: str) -> bool:
+            return url.split("#")[0] == address
+
+        def fulfil(route: Route) -> None:
+            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
+
+        checker.route(same, fulfil)
+        try:
+            checker.goto(page.url)
+        finally:
+            checker.unroute(same, fulfil)
+
+    def report(self) -> str:
+        """Every problem found, one per line."""
+        return f"{len(self.problems)} tillgänglighetsfel på {len(self.checked)} sidor:\n" + (
+            "\n".join(self.problems)
+        )
+
+
+# --- Files ------------------------------------------------------------------------------------
+
+
+def squash(text: str) -> str:
+    """Text without any whitespace (NFKC): PDF extraction breaks lines wherever a cell wraps."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def pdf_text(path: Path) -> str:
+    """All text of a PDF, page by page."""
+    reader = PdfReader(path)
+    return "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    """A CSV export as Swedish Excel reads it: UTF-8 with BOM, semicolons."""
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf"), "CSV-filen saknar BOM (Excel visar då inte åäö)"
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))

@@ -1,0 +1,59 @@
+"""Every handbook page, as the form service serves it at /handbok/, passes axe (WCAG 2.0/2.1 A, AA).
+
+The pages are listed from docs/ at collection time, so each page is a test of its own; a last test
+checks that the built site has no page this list misses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.browser.support import CONTEXT, DOCS, Accessibility, Service
+
+
+def page_paths() -> list[str]:
+    """The built page of every Markdown file (MkDocs' directory URLs), plus the 404 page."""
+    paths = []
+    for source in sorted(DOCS.rglob("*.md")):
+        parts = source.relative_to(DOCS).with_suffix("").parts
+        if parts[-1] == "index":
+            parts = parts[:-1]
+        paths.append("/".join(parts) + "/" if parts else "")
+    return [*paths, "404.html"]
+
+
+PAGES = page_paths()
+
+
+@pytest.fixture(scope="module")
+def handbook_page(browser: Browser, browser_requirements: None) -> Iterator[Page]:
+    """One tab for all handbook pages, with JavaScript as readers have it."""
+    context = browser.new_context(**CONTEXT)
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("path", PAGES, ids=[p.strip("/") or "start" for p in PAGES])
+def test_handbook_page_has_no_axe_violations(
+    path: str, seeded_service: Service, handbook_page: Page, a11y: Accessibility
+) -> None:
+    response = handbook_page.goto(f"{seeded_service.url}/handbok/{path}")
+    assert response is not None and response.status == 200, path
+    handbook_page.wait_for_load_state("load")
+    name = "handbok-" + (path.strip("/").replace("/", "-") or "start")
+    problems = a11y.check(handbook_page, name, labels=False, full_page=False)
+    assert not problems, a11y.report()
+
+
+def test_every_built_page_is_checked(handbook_site: Path) -> None:
+    built = {
+        "/".join(index.relative_to(handbook_site).parent.parts)
+        for index in handbook_site.rglob("index.html")
+    }
+    built = {path + "/" if path else "" for path in built}
+    assert built == set(PAGES) - {"404.html"}
