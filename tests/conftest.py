@@ -44,21 +44,9 @@ def broken_config(tmp_path: Path) -> BreakConfig:
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
     """A service with a fresh database and the demo-like test people of tests.factories."""
-    from formserver import create_app
-    from formserver.store import db
-    from tests.factories import load_people
+    from tests.factories import make_service
 
-    application = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-key-" + "x" * 32,
-            "DATABASE": str(tmp_path / "test.sqlite3"),
-            "HANDBOOK_DIR": str(tmp_path / "no-handbook"),
-        }
-    )
-    load_people(application)
-    yield application
-    db.close_thread_connections()
+    yield from make_service(tmp_path)
 
 
 @pytest.fixture

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -68,6 +70,25 @@ EMAIL = {role: line.split(";")[2] for role, line in PEOPLE.items()}
 def conn(app: Flask) -> Any:
     """The test thread's connection to the app's database."""
     return db.connection_for(app.config["DATABASE"])
+
+
+def make_service(tmp_path: Path, **extra: Any) -> Iterator[Flask]:
+    """A service with a fresh database and the people of PEOPLE (plus `extra` settings, e.g.
+    SMTP); yields it and closes this thread's connections afterwards."""
+    from formserver import create_app
+
+    application = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-key-" + "x" * 32,
+            "DATABASE": str(tmp_path / "test.sqlite3"),
+            "HANDBOOK_DIR": str(tmp_path / "no-handbook"),
+            **extra,
+        }
+    )
+    load_people(application)
+    yield application
+    db.close_thread_connections()
 
 
 def roster_csv(*lines: str) -> bytes:

@@ -31,7 +31,7 @@ from icalendar import Calendar
 from markupsafe import escape
 from werkzeug.test import TestResponse
 
-from formserver import create_app, rounds
+from formserver import rounds
 from formserver.records import RecordSigner
 from formserver.store import db
 from formserver.store import plans as plan_store
@@ -46,7 +46,7 @@ from tests.factories import (
     conn,
     csrf_token,
     data_dump,
-    load_people,
+    make_service,
     person,
     sign_in,
 )
@@ -502,19 +502,8 @@ def target_name(request: pytest.FixtureRequest) -> str:
 
 
 def make_app(tmp_path: Path, **extra: Any) -> Iterator[Flask]:
-    """Like the conftest app, with extra settings (SMTP); yields it and closes connections."""
-    application = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-key-" + "x" * 32,
-            "DATABASE": str(tmp_path / "bad-input.sqlite3"),
-            "HANDBOOK_DIR": str(tmp_path / "no-handbook"),
-            **extra,
-        }
-    )
-    load_people(application)
-    yield application
-    db.close_thread_connections()
+    """Like the conftest app, with extra settings (SMTP)."""
+    yield from make_service(tmp_path, **extra)
 
 
 @pytest.fixture

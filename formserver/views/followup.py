@@ -15,6 +15,7 @@ from ..store import plans as store
 from ..store.db import Conflict
 from ..store.talks import Talk, get_talk
 from ..text import clean_text
+from .common import audit_talk
 from .plans import plan_signer
 
 bp = Blueprint("followup", __name__, url_prefix="/samtal")
@@ -62,15 +63,7 @@ def show(talk_id: str) -> tuple[str, int]:
     talk = get_talk(g.db, talk_id)
     role = require_talk_role(talk, "followup.read", "employee", "manager")
     assert talk is not None
-    audit.record(
-        g.db,
-        actor_id=g.user.id,
-        action="followup.read",
-        outcome="ok",
-        object_type="talk",
-        object_id=talk.id,
-        detail=role,
-    )
+    audit_talk(talk, "followup.read", role)
     return _page(talk, saved=request.args.get("sparad"))
 
 

@@ -19,6 +19,7 @@ from ..store.db import Conflict
 from ..store.people import get_person
 from ..store.talks import Talk, get_talk
 from ..text import clean_text
+from .common import audit_talk
 
 bp = Blueprint("plans", __name__, url_prefix="/samtal")
 COMMENT_MAX = 2000
@@ -44,18 +45,6 @@ def _talk(talk_id: str, action: str, *roles: Any) -> tuple[Talk, str]:
     role = require_talk_role(talk, action, *roles)
     assert talk is not None
     return talk, role
-
-
-def _audit(talk: Talk, action: str, detail: str = "", outcome: str = "ok") -> None:
-    audit.record(
-        g.db,
-        actor_id=g.user.id,
-        action=action,
-        outcome=outcome,
-        object_type="talk",
-        object_id=talk.id,
-        detail=detail,
-    )
 
 
 def _page(talk: Talk, role: str, status: int = 200, **extra: Any) -> tuple[str, int]:
@@ -84,7 +73,7 @@ def _page(talk: Talk, role: str, status: int = 200, **extra: Any) -> tuple[str, 
 def show(talk_id: str) -> tuple[str, int]:
     """Manager: edit notes and plan. Employee: read everything recorded, and sign."""
     talk, role = _talk(talk_id, "plan.read", "employee", "manager")
-    _audit(talk, "plan.read", role)
+    audit_talk(talk, "plan.read", role)
     return _page(talk, role, saved=request.args.get("sparad"))
 
 
@@ -197,7 +186,7 @@ def sign(talk_id: str) -> Response | tuple[str, int]:
             event=audit.Event(g.user.id, "plan.sign", "talk", talk.id, role),
         )
     except store.NotHeld:
-        _audit(talk, "plan.sign", "inte genomfört", outcome="refused")
+        audit_talk(talk, "plan.sign", "inte genomfört", outcome="refused")
         return _page(
             talk,
             role,
@@ -208,7 +197,7 @@ def sign(talk_id: str) -> Response | tuple[str, int]:
             "har gjort det och skriv under då.",
         )
     except (Conflict, ValueError):
-        _audit(talk, "plan.sign", "planen ändrad", outcome="refused")
+        audit_talk(talk, "plan.sign", "planen ändrad", outcome="refused")
         return _page(
             talk,
             role,
@@ -243,7 +232,7 @@ def _send_copy_when_complete(talk: Talk) -> None:
         outcome = "ok"
     except mailer.MailError:
         outcome = "failed"
-    _audit(talk, "plan.mail_copy", f"version {version.number}", outcome=outcome)
+    audit_talk(talk, "plan.mail_copy", f"version {version.number}", outcome=outcome)
 
 
 @bp.get("/<rid:talk_id>/plan/versioner")
@@ -262,7 +251,7 @@ def history(talk_id: str) -> str:
         )
         for i, v in enumerate(versions)
     ]
-    _audit(talk, "plan.versions", role)
+    audit_talk(talk, "plan.versions", role)
     return render_template(
         "plan/versions.html",
         versions=versions,
@@ -300,7 +289,7 @@ def print_view(talk_id: str) -> str:
     version = store.latest(g.db, talk.id, plan_signer())
     if version is None:
         abort(404)
-    _audit(talk, "plan.print", role)
+    audit_talk(talk, "plan.print", role)
     return document_html(talk, version)
 
 
@@ -313,7 +302,7 @@ def pdf(talk_id: str) -> Response:
     if version is None:
         abort(404)
     body = exports.pdf_bytes(document_html(talk, version), static_dir=STATIC_DIR)
-    _audit(talk, "plan.download", f"pdf version {version.number}")
+    audit_talk(talk, "plan.download", f"pdf version {version.number}")
     return download(
         body,
         "application/pdf",

@@ -16,6 +16,7 @@ from ..store import maintenance as maintenance_store
 from ..store.db import Conflict
 from ..store.preparations import TalkLocked, get_preparation, save_preparation
 from ..store.talks import Talk, get_talk
+from .common import audit_talk
 from .followup import followup_signer, signed_rows
 
 bp = Blueprint("talks", __name__, url_prefix="/samtal")
@@ -53,15 +54,7 @@ def overview(talk_id: str) -> str:
     own = get_preparation(g.db, talk.id, role, signer)
     other = get_preparation(g.db, talk.id, OTHER[role], signer)
     both = may_see_other_preparation(bool(own and own.submitted), bool(other and other.submitted))
-    audit.record(
-        g.db,
-        actor_id=g.user.id,
-        action="talk.view",
-        outcome="ok",
-        object_type="talk",
-        object_id=talk.id,
-        detail=role,
-    )
+    audit_talk(talk, "talk.view", role)
     return render_template(
         "talk/overview.html",
         talk=talk,
@@ -97,15 +90,7 @@ def prepare(talk_id: str) -> Response | str | tuple[str, int]:
         ),
     }
     if request.method == "GET":
-        audit.record(
-            g.db,
-            actor_id=g.user.id,
-            action="preparation.read",
-            outcome="ok",
-            object_type="talk",
-            object_id=talk.id,
-            detail=role,
-        )
+        audit_talk(talk, "preparation.read", role)
         form = form_type(data=prep.form_data(stored.answers, question_set) if stored else None)
         version = stored.version if stored else 0
         saved = request.args.get("sparad")
@@ -165,13 +150,5 @@ def delete_draft(talk_id: str) -> Response | tuple[str, int]:
             text="Sidan hade varit öppen för länge. Gå tillbaka och tryck Ta bort utkastet igen.",
         ), 400
     deleted = maintenance_store.delete_draft(g.db, talk.id, role)
-    audit.record(
-        g.db,
-        actor_id=g.user.id,
-        action="preparation.delete",
-        outcome="ok" if deleted else "nothing",
-        object_type="talk",
-        object_id=talk.id,
-        detail=role,
-    )
+    audit_talk(talk, "preparation.delete", role, outcome="ok" if deleted else "nothing")
     return redirect(url_for("talks.prepare", talk_id=talk.id, borttaget=int(deleted)))

@@ -16,6 +16,7 @@ from ..store.people import get_person
 from ..store.talks import get_talk, team_talks
 from ..team_summary import summarise
 from .auth import external_url
+from .common import audit_talk
 from .plans import plan_signer
 
 bp = Blueprint("team", __name__)
@@ -98,15 +99,7 @@ def call(talk_id: str) -> str | tuple[str, int] | Response:
         return render_template(
             "team/call.html", talk=fresh, form=form, notice=notice, conflict=True
         ), 409
-    audit.record(
-        g.db,
-        actor_id=talk.manager_id,
-        action="talk.call",
-        outcome="ok",
-        object_type="talk",
-        object_id=talk.id,
-        detail="e-post skickad" if result.sent else "lämnas över",
-    )
+    audit_talk(talk, "talk.call", "e-post skickad" if result.sent else "lämnas över")
     return render_template("team/called.html", talk=get_talk(g.db, talk_id), result=result)
 
 

@@ -16,7 +16,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from icalendar import Calendar
 
-from formserver import create_app
 from formserver.store import db
 from tests import smtp
 from tests.factories import (
@@ -24,7 +23,7 @@ from tests.factories import (
     conn,
     csrf_token,
     data_dump,
-    load_people,
+    make_service,
     person,
     sign_in,
     talk_of,
@@ -42,19 +41,8 @@ MESSAGE_SHOWN = "Hej Anna!\nTa gärna med &lt;dina&gt; tankar &amp; idéer."
 
 
 def make_app(tmp_path: Path, **extra: Any) -> Iterator[Flask]:
-    """Like the conftest app, with extra settings (SMTP); yields it and closes connections."""
-    application = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-key-" + "x" * 32,
-            "DATABASE": str(tmp_path / "mail.sqlite3"),
-            "HANDBOOK_DIR": str(tmp_path / "no-handbook"),
-            **extra,
-        }
-    )
-    load_people(application)
-    yield application
-    db.close_thread_connections()
+    """Like the conftest app, with extra settings (SMTP)."""
+    yield from make_service(tmp_path, **extra)
 
 
 @pytest.fixture

@@ -13,10 +13,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from formserver import create_app
-from formserver.store import db
 from tests import smtp
-from tests.factories import EMAIL, conn, csrf_token, load_people, person
+from tests.factories import EMAIL, conn, csrf_token, make_service, person
 from tests.smtp import HOST, LoopbackSMTP
 
 smtp_server = smtp.smtp_server  # the fixture, for the tests in this module
@@ -29,19 +27,7 @@ SUBJECT = "Din inloggningslänk till medarbetarsamtal"
 @pytest.fixture
 def mail_app(tmp_path: Path, smtp_server: LoopbackSMTP) -> Iterator[Flask]:
     """The service sending e-mail through the loopback SMTP server."""
-    application = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-key-" + "x" * 32,
-            "DATABASE": str(tmp_path / "mail.sqlite3"),
-            "HANDBOOK_DIR": str(tmp_path / "no-handbook"),
-            "SMTP_HOST": HOST,
-            "SMTP_PORT": smtp_server.port,
-        }
-    )
-    load_people(application)
-    yield application
-    db.close_thread_connections()
+    yield from make_service(tmp_path, SMTP_HOST=HOST, SMTP_PORT=smtp_server.port)
 
 
 def ask(app: Flask, address: str, client: FlaskClient | None = None) -> Any:

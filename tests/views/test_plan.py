@@ -30,8 +30,7 @@ from pypdf.generic import DictionaryObject
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
-from formserver import create_app, rounds
-from formserver.store import db
+from formserver import rounds
 from formserver.store import plans as plan_store
 from formserver.store.talks import Talk
 from formserver.views.plans import plan_signer, verification_code
@@ -41,7 +40,7 @@ from tests.factories import (
     conn,
     csrf_token,
     data_dump,
-    load_people,
+    make_service,
     person,
     sign_in,
     talk_of,
@@ -1279,19 +1278,7 @@ def test_a_pdf_of_nothing_saved_is_404(app: Flask) -> None:
 @pytest.fixture
 def mail_app(tmp_path: Path, smtp_server: LoopbackSMTP) -> Iterator[Flask]:
     """The service sending e-mail through the loopback SMTP server."""
-    application = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-key-" + "x" * 32,
-            "DATABASE": str(tmp_path / "mail.sqlite3"),
-            "HANDBOOK_DIR": str(tmp_path / "no-handbook"),
-            "SMTP_HOST": HOST,
-            "SMTP_PORT": smtp_server.port,
-        }
-    )
-    load_people(application)
-    yield application
-    db.close_thread_connections()
+    yield from make_service(tmp_path, SMTP_HOST=HOST, SMTP_PORT=smtp_server.port)
 
 
 def _attachments(message: EmailMessage) -> list[EmailMessage]:
