@@ -10,9 +10,9 @@ from urllib.parse import parse_qsl
 from flask import Flask, abort, current_app, g, request, session
 from werkzeug.routing import BaseConverter
 
-from . import signin, tokens
+from . import signin
 from .config import UnsafeConfiguration, config_problems, load_config
-from .forms import csrf_id, signing_keys
+from .forms import csrf_token
 from .paths import TEMPLATES_DIR
 from .siteconfig import load_site_config
 from .store import db
@@ -86,6 +86,9 @@ def refuse_unreadable_posts() -> Any:
         # Werkzeug counts parts only for multipart bodies.
         if len(pairs) > int(current_app.config["MAX_FORM_PARTS"]):
             abort(413)
+        # Parsed once, strictly: hand the result to the request as Werkzeug itself does.
+        request.__dict__["form"] = request.parameter_storage_class(pairs)
+        request.__dict__["files"] = request.parameter_storage_class()
     elif any("\ufffd" in value for value in request.form.values()):
         # Werkzeug replaces bytes that are not UTF-8 in multipart fields with U+FFFD.
         abort(400, description="invalid-utf8")
@@ -138,10 +141,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.context_processor
     def template_helpers() -> dict[str, Any]:
-        def logout_token() -> str:
-            return tokens.dump(signing_keys(), tokens.CSRF_SALT, csrf_id())
-
-        return {"logout_token": logout_token}
+        return {"logout_token": csrf_token}
 
     from .views import register
 

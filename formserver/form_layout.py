@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from .preparation import YES_NO, comment_field, value_field
+from .preparation import choices, comment_field, value_field
 from .siteconfig.model import Question, QuestionSet, Section
 
 PUBLIC_NOTE = "Det du skriver kan bli en allmän handling."
@@ -27,6 +27,31 @@ class FieldLayout:
     rows: int = 4
     choices: tuple[tuple[str, str, str], ...] = ()  # (value, label, input id)
     legend: str = ""
+    label: str = ""  # plain text, for the error summary
+
+    @property
+    def first_id(self) -> str:
+        """The element an error summary link jumps to."""
+        return self.choices[0][2] if self.choices else self.name
+
+    def textarea(self, value: str) -> Markup:
+        """The field without errors (the common case), as one string."""
+        described = f' aria-describedby="{self.described}"' if self.described else ""
+        return Markup(
+            f'<textarea id="{self.name}" name="{self.name}" rows="{self.rows}"{described}>'
+            f"{escape(value)}</textarea>"
+        )
+
+    def radios(self, value: str) -> Markup:
+        """The choices, the stored one checked, as one string."""
+        return Markup(
+            "".join(
+                f'<div class="choice"><input type="radio" id="{input_id}" name="{self.name}" '
+                f'value="{escape(choice)}"{" checked" if choice == value else ""}>'
+                f'<label for="{input_id}">{escape(label)}</label></div>'
+                for choice, label, input_id in self.choices
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -91,7 +116,7 @@ def _text_field(name: str, label: str, hint: str, public: bool, rows: int) -> Fi
     if public:
         head.append(f'<p class="hint" id="{name}-offentlig">{PUBLIC_NOTE}</p>')
         ids.append(f"{name}-offentlig")
-    return FieldLayout(name, "text", Markup("".join(head)), " ".join(ids), rows)
+    return FieldLayout(name, "text", Markup("".join(head)), " ".join(ids), rows, label=label)
 
 
 def _question(question: Question, qs: QuestionSet, public: bool) -> list[FieldLayout]:
@@ -106,14 +131,7 @@ def _question(question: Question, qs: QuestionSet, public: bool) -> list[FieldLa
             ]
         )
         return [_text_field(name, question.text, hint, public, 4)]
-    if question.kind == "scale":
-        assert qs.scale is not None
-        labels = qs.scale.labels
-        options = [
-            (str(v), f"{v} – {labels[v]}" if v in labels else str(v)) for v in qs.scale.values
-        ]
-    else:
-        options = [(choice.value, choice.label) for choice in YES_NO]
+    options = choices(question, qs)
     head = f'<p class="hint" id="{name}-hjalp">{escape(question.help)}</p>' if question.help else ""
     choice = FieldLayout(
         name,
@@ -122,6 +140,7 @@ def _question(question: Question, qs: QuestionSet, public: bool) -> list[FieldLa
         f"{name}-hjalp" if question.help else "",
         choices=tuple((v, label, f"{name}-{i}") for i, (v, label) in enumerate(options, 1)),
         legend=question.text,
+        label=question.text,
     )
     comment = _text_field(
         comment_field(question), f"Kommentar till ”{question.text}” (valfritt)", "", public, 2

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, session
+from flask import current_app, g, session
 from wtforms import Form, ValidationError
 from wtforms.csrf.core import CSRF
 from wtforms.fields import (
@@ -50,19 +50,31 @@ def csrf_id() -> str:
     return str(session["csrf"])
 
 
+def csrf_token() -> str:
+    """This request's CSRF token (made once per request: every form on a page shares it)."""
+    if "csrf_token" not in g:
+        g.csrf_token = tokens.dump(signing_keys(), tokens.CSRF_SALT, csrf_id())
+    return str(g.csrf_token)
+
+
+def csrf_valid(token: str) -> bool:
+    """Whether `token` is this session's CSRF token, signed by a current key, not too old."""
+    max_age = int(current_app.config["CSRF_MAX_AGE_HOURS"]) * 3600
+    try:
+        value = tokens.load(signing_keys(), tokens.CSRF_SALT, token, max_age)
+    except (tokens.TokenExpired, tokens.TokenInvalid):
+        return False
+    return value == session.get("csrf")
+
+
 class SignedCSRF(CSRF):
     """A CSRF token bound to the session, signed with the app's current and fallback keys."""
 
     def generate_csrf_token(self, csrf_token_field: Any) -> str:
-        return tokens.dump(signing_keys(), tokens.CSRF_SALT, csrf_id())
+        return csrf_token()
 
     def validate_csrf_token(self, form: WTBaseForm, field: Any) -> None:
-        max_age = int(current_app.config["CSRF_MAX_AGE_HOURS"]) * 3600
-        try:
-            value = tokens.load(signing_keys(), tokens.CSRF_SALT, field.data or "", max_age)
-        except (tokens.TokenExpired, tokens.TokenInvalid):
-            raise ValidationError(CSRF_EXPIRED) from None
-        if value != session.get("csrf"):
+        if not csrf_valid(field.data or ""):
             raise ValidationError(CSRF_EXPIRED)
 
 

@@ -1,18 +1,24 @@
-"""The preparation form, generated from the round's question set."""
+"""The preparation form, generated from the round's question set.
+
+It is the busiest form of the service and has one field per question (thirty and more), so
+it is read directly from the posted data rather than through a generated WTForms class:
+the same rules (normalised text, a length limit, only listed choices, the signed CSRF token)
+at a fraction of the cost. The other forms use WTForms.
+"""
 
 from __future__ import annotations
 
-from wtforms import SelectChoice  # type: ignore[attr-defined]  # stubs predate 3.3
-from wtforms.fields import RadioField, TextAreaField
-from wtforms.validators import Length, Optional
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-from .forms import BaseForm, _text, signing_keys
+from .forms import csrf_token, csrf_valid, signing_keys
 from .records import RecordSigner
 from .siteconfig.model import Question, QuestionSet
 from .store.preparations import Answers
+from .text import clean_text
 
-YES_NO = [SelectChoice("ja", "Ja"), SelectChoice("nej", "Nej")]
-_form_classes: dict[tuple[str, int, int], type[BaseForm]] = {}
+YES_NO = (("ja", "Ja"), ("nej", "Nej"))
+NOT_A_CHOICE = "Välj ett av alternativen, eller inget."
 
 
 def value_field(question: Question) -> str:
@@ -25,64 +31,77 @@ def comment_field(question: Question) -> str:
     return f"c_{question.id}"
 
 
-def _too_long(max_chars: int) -> Length:
-    return Length(
-        max=max_chars,
-        message=f"Texten är för lång: högst {max_chars} tecken. Korta den, så sparas den.",
+def choices(question: Question, question_set: QuestionSet) -> tuple[tuple[str, str], ...]:
+    """(value, label) of a rating or yes/no question, in order."""
+    if question.kind != "scale":
+        return YES_NO
+    assert question_set.scale is not None
+    labels = question_set.scale.labels
+    return tuple(
+        (str(v), f"{v} – {labels[v]}" if v in labels else str(v)) for v in question_set.scale.values
     )
 
 
-def form_class(question_set: QuestionSet, max_chars: int) -> type[BaseForm]:
-    """A form class with one field per answerable question (never for `never` sections).
-
-    Built once per (set id, version, limit): building WTForms classes is not free.
-    """
-    key = (question_set.id, question_set.version, max_chars)
-    if key not in _form_classes:
-        _form_classes[key] = _build_form_class(question_set, max_chars)
-    return _form_classes[key]
+def too_long(max_chars: int) -> str:
+    """The message for a text over the limit: what is wrong and what to do."""
+    return f"Texten är för lång: högst {max_chars} tecken. Korta den, så sparas den."
 
 
-def _build_form_class(question_set: QuestionSet, max_chars: int) -> type[BaseForm]:
-    fields: dict[str, object] = {}
-    for question in question_set.questions():
-        if question.kind == "text":
-            fields[value_field(question)] = TextAreaField(
-                question.text, filters=[_text], validators=[_too_long(max_chars)]
-            )
-            continue
-        if question.kind == "scale":
-            assert question_set.scale is not None
-            scale = question_set.scale
-            choices = [
-                SelectChoice(str(v), f"{v} – {scale.labels[v]}" if v in scale.labels else str(v))
-                for v in scale.values
-            ]
-        else:
-            choices = YES_NO
-        fields[value_field(question)] = RadioField(
-            question.text,
-            choices=choices,
-            validators=[Optional(strip_whitespace=False)],
-            validate_choice=True,
-        )
-        fields[comment_field(question)] = TextAreaField(
-            "Kommentar", filters=[_text], validators=[_too_long(max_chars)]
-        )
-    return type(f"Preparation_{question_set.id}_{question_set.version}", (BaseForm,), fields)
+@dataclass(frozen=True)
+class FormState:
+    """What the form's template needs: values and errors by field name, and the CSRF token."""
+
+    values: dict[str, str]
+    errors: dict[str, list[str]]
+    csrf_token: str
 
 
-def answers_from_form(form: BaseForm, question_set: QuestionSet) -> Answers:
-    """The answers as stored: by question id, a value and (for ratings, yes/no) a comment."""
+def stored_state(answers: Answers, question_set: QuestionSet) -> FormState:
+    """The form filled with stored answers."""
+    return FormState(form_data(answers, question_set), {}, csrf_token())
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A posted preparation: the answers to store, and the form to show back on an error."""
+
+    answers: Answers
+    state: FormState
+    csrf_ok: bool
+
+    @property
+    def valid(self) -> bool:
+        """Whether it may be saved."""
+        return self.csrf_ok and not self.state.errors
+
+
+def read_post(form: Mapping[str, str], question_set: QuestionSet, max_chars: int) -> Posted:
+    """Read and check every answer; never a `never` section (they have no field)."""
+    values: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+
+    def text(name: str) -> str:
+        value = clean_text(form.get(name, ""))
+        values[name] = value
+        if len(value) > max_chars:
+            errors[name] = [too_long(max_chars)]
+        return value
+
     answers: Answers = {}
     for question in question_set.questions():
-        value = form[value_field(question)].data or ""
-        entry = {"value": str(value)}
-        if question.kind != "text":
-            entry["comment"] = form[comment_field(question)].data or ""
-        if entry["value"] or entry.get("comment"):
+        name = value_field(question)
+        if question.kind == "text":
+            entry = {"value": text(name)}
+        else:
+            value = form.get(name, "")
+            values[name] = value
+            if value and value not in {v for v, _ in choices(question, question_set)}:
+                errors[name] = [NOT_A_CHOICE]
+            entry = {"value": value, "comment": text(comment_field(question))}
+        if any(entry.values()):
             answers[question.id] = entry
-    return answers
+    state = FormState(values, errors, csrf_token())
+    return Posted(answers, state, csrf_valid(form.get("csrf_token", "")))
 
 
 def form_data(answers: Answers, question_set: QuestionSet) -> dict[str, str]:

@@ -74,7 +74,6 @@ def prepare(talk_id: str) -> Response | str | tuple[str, int]:
     talk, role = _talk(talk_id, "preparation.edit")
     config = current_app.extensions["site_config"]
     question_set = config.question_sets[talk.question_set_id]
-    form_type = prep.form_class(question_set, int(current_app.config["TEXT_FIELD_MAX_CHARS"]))
     signer = prep.signer()
     stored = get_preparation(g.db, talk.id, role, signer)
     page = {
@@ -91,20 +90,21 @@ def prepare(talk_id: str) -> Response | str | tuple[str, int]:
     }
     if request.method == "GET":
         audit_talk(talk, "preparation.read", role)
-        form = form_type(data=prep.form_data(stored.answers, question_set) if stored else None)
+        state = prep.stored_state(stored.answers if stored else {}, question_set)
         version = stored.version if stored else 0
         saved = request.args.get("sparad")
-        return render_template("talk/prepare.html", form=form, version=version, saved=saved, **page)
-    form = form_type(request.form)
-    version = (
-        int(request.form.get("version", "0") or 0)
-        if request.form.get("version", "0").isdigit()
-        else 0
-    )
-    if not form.validate():
-        message = CSRF_EXPIRED if form.csrf_failed else None
         return render_template(
-            "talk/prepare.html", form=form, version=version, error=message, **page
+            "talk/prepare.html", form=state, version=version, saved=saved, **page
+        )
+    posted = prep.read_post(
+        request.form, question_set, int(current_app.config["TEXT_FIELD_MAX_CHARS"])
+    )
+    version_text = request.form.get("version", "0")
+    version = int(version_text) if version_text.isdigit() else 0
+    if not posted.valid:
+        message = None if posted.csrf_ok else CSRF_EXPIRED
+        return render_template(
+            "talk/prepare.html", form=posted.state, version=version, error=message, **page
         ), 400
     submit = request.form.get("action") == "skicka"
     event = audit.Event(
@@ -115,7 +115,7 @@ def prepare(talk_id: str) -> Response | str | tuple[str, int]:
             g.db,
             talk.id,
             role,
-            prep.answers_from_form(form, question_set),
+            posted.answers,
             expected_version=version,
             submit=submit,
             signer=signer,
@@ -125,13 +125,13 @@ def prepare(talk_id: str) -> Response | str | tuple[str, int]:
         current = get_preparation(g.db, talk.id, role, signer)
         return render_template(
             "talk/prepare.html",
-            form=form,
+            form=posted.state,
             version=current.version if current else 0,
             conflict=current,
             **page,
         ), 409
     except TalkLocked:
-        return render_template("talk/prepare.html", form=form, version=version, **page), 409
+        return render_template("talk/prepare.html", form=posted.state, version=version, **page), 409
     if submit:
         return redirect(url_for("talks.overview", talk_id=talk.id, skickad=1))
     return redirect(url_for("talks.prepare", talk_id=talk.id, sparad=1))
