@@ -34,23 +34,32 @@ class FieldLayout:
         """The element an error summary link jumps to."""
         return self.choices[0][2] if self.choices else self.name
 
-    def textarea(self, value: str) -> Markup:
-        """The field without errors (the common case), as one string."""
-        described = f' aria-describedby="{self.described}"' if self.described else ""
-        return Markup(
-            f'<textarea id="{self.name}" name="{self.name}" rows="{self.rows}"{described}>'
-            f"{escape(value)}</textarea>"
+    def render(self, value: str, errors: list[str] | None) -> str:
+        """The whole field with its value, and its errors linked by aria-describedby."""
+        ids = " ".join(filter(None, [self.described, f"{self.name}-fel" if errors else ""]))
+        described = f' aria-describedby="{ids}"' if ids else ""
+        error = (
+            f'<p class="field-error" id="{self.name}-fel"><strong>Fel:</strong> '
+            f"{escape(' '.join(errors))}</p>"
+            if errors
+            else ""
         )
-
-    def radios(self, value: str) -> Markup:
-        """The choices, the stored one checked, as one string."""
-        return Markup(
-            "".join(
-                f'<div class="choice"><input type="radio" id="{input_id}" name="{self.name}" '
-                f'value="{escape(choice)}"{" checked" if choice == value else ""}>'
-                f'<label for="{input_id}">{escape(label)}</label></div>'
-                for choice, label, input_id in self.choices
+        if self.kind == "text":
+            invalid = ' aria-invalid="true"' if errors else ""
+            return (
+                f'<div class="field">{self.head}{error}<textarea id="{self.name}" '
+                f'name="{self.name}" rows="{self.rows}"{invalid}{described}>{escape(value)}'
+                "</textarea></div>"
             )
+        radios = "".join(
+            f'<div class="choice"><input type="radio" id="{input_id}" name="{self.name}" '
+            f'value="{escape(choice)}"{" checked" if choice == value else ""}>'
+            f'<label for="{input_id}">{escape(label)}</label></div>'
+            for choice, label, input_id in self.choices
+        )
+        return (
+            f'<fieldset class="choices"{described}><legend>{escape(self.legend)}</legend>'
+            f"{self.head}{error}{radios}</fieldset>"
         )
 
 
@@ -63,6 +72,18 @@ class SectionLayout:
 
 
 _cache: dict[tuple[str, int, bool, str], list[SectionLayout]] = {}
+
+
+def render(
+    sections: list[SectionLayout], values: dict[str, str], errors: dict[str, list[str]]
+) -> Markup:
+    """Every section and field with the person's values and errors: the form's body."""
+    parts: list[str] = []
+    for section in sections:
+        parts.append(section.head)
+        parts.extend(f.render(values.get(f.name, ""), errors.get(f.name)) for f in section.fields)
+        parts.append("</fieldset>")
+    return Markup("".join(parts))
 
 
 def layout(question_set: QuestionSet, *, public_sector: bool, role: str) -> list[SectionLayout]:

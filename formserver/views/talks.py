@@ -87,6 +87,7 @@ def prepare(talk_id: str) -> Response | str | tuple[str, int]:
         "layout": form_layout.layout(
             question_set, public_sector=config.organisation.public_sector, role=role
         ),
+        "render_fields": form_layout.render,
     }
     if request.method == "GET":
         audit_talk(talk, "preparation.read", role)
