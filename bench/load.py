@@ -782,9 +782,12 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0, help="uncounted load first (s)")
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients")
     parser.add_argument("--managers", type=int, default=8, help="of which manager sessions")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    # The README's production advice: sync workers, two per core. A PDF holds the GIL (and a
+    # lock around pango) for a few hundred ms, which stalls every other thread of a gthread
+    # worker; separate processes keep the other requests moving.
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
-    parser.add_argument("--worker-class", choices=("gthread", "sync"), default="gthread")
+    parser.add_argument("--worker-class", choices=("gthread", "sync"), default="sync")
     parser.add_argument("--max-requests", type=int, default=200_000, help="cap (measured)")
     parser.add_argument("--think-ms", type=float, default=0.0, help="pause per loop round")
     parser.add_argument(
