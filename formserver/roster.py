@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import codecs
 import csv
 import io
@@ -11,8 +10,9 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
 
+from .eligibility import Employment as Employment  # re-exported for callers of the roster
+from .eligibility import is_eligible as is_eligible
 from .text import clean_line
 
 EMPLOYMENT_TYPES = ("tillsvidare", "visstid", "annan")
@@ -91,17 +91,6 @@ class RosterResult:
     def ok(self) -> bool:
         """True when the file has no errors at all and may be imported."""
         return not self.errors
-
-
-class Employment(Protocol):
-    """What eligibility looks at: a RosterRow or the store's person record."""
-
-    @property
-    def employment_type(self) -> str: ...
-    @property
-    def start_date(self) -> date: ...
-    @property
-    def end_date(self) -> date | None: ...
 
 
 @dataclass(slots=True)
@@ -404,31 +393,3 @@ def parse_roster(data: bytes, max_rows: int = 200_000) -> RosterResult:
     bad = {error.line for error in errors}
     rows = tuple(p.row for p in parsed if p.row is not None and p.line not in bad)
     return RosterResult(rows, tuple(sorted(errors, key=lambda error: error.line)))
-
-
-def _add_months(day: date, months: int) -> date | None:
-    """The same day `months` later, clamped to the month's end; None past year 9999."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    if year > date.max.year:
-        return None
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def is_eligible(
-    person: Employment, *, permanent: bool, fixed_term_min_months: int, other: bool, on: date
-) -> bool:
-    """Whether the routine covers this person on the day `on`."""
-    if person.start_date > on or (person.end_date is not None and person.end_date < on):
-        return False  # not started yet, or has left
-    if person.employment_type == "tillsvidare":
-        return permanent
-    if person.employment_type == "annan":
-        return other
-    if person.employment_type != "visstid":
-        return False
-    if person.end_date is None:
-        return True  # no end date yet: nothing says the employment is short
-    # Calendar months: 2026-01-15 reaches 5 months on 2026-06-15.
-    reached = _add_months(person.start_date, fixed_term_min_months)
-    return reached is not None and reached <= person.end_date

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import date
 
-from .roster import is_eligible
+from .eligibility import is_eligible
 from .siteconfig import SiteConfig
 from .store import rounds as store
 from .store.people import Person

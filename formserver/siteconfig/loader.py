@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,199 +26,12 @@ from .model import (
     SiteConfig,
     Source,
 )
+from .reader import LineLoader, Reader, unique
 
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 T = TypeVar("T")
 
 
-class _Map(dict[Any, Any]):
-    """A YAML mapping that remembers its own line and each key's line."""
-
-    line: int = 0
-    key_lines: dict[Any, int]
-
-
-class _Seq(list[Any]):
-    """A YAML sequence that remembers the line of each item."""
-
-    line: int = 0
-    item_lines: list[int]
-
-
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that records line numbers (1-based) on mappings and sequences."""
-
-
-def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
-    result = _Map()
-    result.line = node.start_mark.line + 1
-    result.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = key_node.start_mark.line + 1
-    return result
-
-
-def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode) -> _Seq:
-    result = _Seq(loader.construct_object(child, deep=True) for child in node.value)
-    result.line = node.start_mark.line + 1
-    result.item_lines = [child.start_mark.line + 1 for child in node.value]
-    return result
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
-
-_TYPE_NAMES = {str: "text", int: "ett heltal", bool: "true eller false", list: "en lista"}
-
-
-class _Reader:
-    """Reads one YAML mapping field by field, recording every problem instead of stopping."""
-
-    def __init__(
-        self, problems: list[Problem], file: str, data: Any, path: str, line: int | None
-    ) -> None:
-        self.problems = problems
-        self.file = file
-        self.path = path
-        self.line = getattr(data, "line", line)
-        self.seen: set[str] = set()
-        if not isinstance(data, dict):
-            self.fail("", "Ska vara en samling fält (nyckel: värde).")
-            data = {}
-        self.data: dict[Any, Any] = data
-
-    def field(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def line_of(self, key: str) -> int | None:
-        lines = getattr(self.data, "key_lines", {})
-        return lines.get(key, self.line)
-
-    def fail(self, key: str, message: str) -> None:
-        self.problems.append(
-            Problem(self.file, self.line_of(key), self.field(key) if key else self.path, message)
-        )
-
-    def _get(self, key: str, kind: type[T], required: bool, default: T) -> T:
-        self.seen.add(key)
-        if key not in self.data or self.data[key] is None:
-            if required:
-                self.fail(key, "Fältet saknas. Lägg till det.")
-            return default
-        value = self.data[key]
-        # bool is an int in Python; a rating of `true` is still wrong.
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            self.fail(key, f"Ska vara {_TYPE_NAMES[kind]}, men är {_describe(value)}.")
-            return default
-        return value
-
-    def text(self, key: str, required: bool = True) -> str:
-        value = self._get(key, str, required, "")
-        return " ".join(value.split()) if value else value
-
-    def integer(self, key: str, minimum: int = 0) -> int:
-        value = self._get(key, int, True, minimum)
-        if value < minimum:
-            self.fail(key, f"Ska vara minst {minimum}, men är {value}.")
-        return value
-
-    def boolean(self, key: str) -> bool:
-        return self._get(key, bool, True, False)
-
-    def choice(self, key: str, options: Iterable[str]) -> Any:
-        value = self.text(key)
-        allowed = tuple(options)
-        if value and value not in allowed:
-            self.fail(key, f"”{value}” är inte tillåtet. Tillåtna värden: {', '.join(allowed)}.")
-        return value
-
-    def identifier(self, key: str = "id") -> str:
-        value = self.text(key)
-        if value and not ID_PATTERN.match(value):
-            self.fail(
-                key,
-                f"”{value}” är inte ett giltigt id. Använd små bokstäver a–z, siffror och _ "
-                "(börja med en bokstav).",
-            )
-        return value
-
-    def texts(self, key: str) -> tuple[str, ...]:
-        items = self._get(key, list, False, [])
-        result = []
-        for index, item in enumerate(items):
-            if isinstance(item, str) and item.strip():
-                result.append(" ".join(item.split()))
-            else:
-                line = _item_line(items, index, self.line)
-                self.problems.append(
-                    Problem(self.file, line, f"{self.field(key)}[{index + 1}]", "Ska vara text.")
-                )
-        return tuple(result)
-
-    def children(self, key: str, required: bool = True) -> list[_Reader]:
-        items = self._get(key, list, required, [])
-        if required and key in self.data and not items:
-            self.fail(key, "Listan är tom. Lägg till minst en.")
-        return [
-            _Reader(
-                self.problems,
-                self.file,
-                item,
-                f"{self.field(key)}[{index + 1}]",
-                _item_line(items, index, self.line),
-            )
-            for index, item in enumerate(items)
-        ]
-
-    def child(self, key: str) -> _Reader:
-        self.seen.add(key)
-        return _Reader(self.problems, self.file, self.data.get(key), self.field(key), self.line)
-
-    def finish(self) -> None:
-        for key in self.data:
-            if key not in self.seen:
-                self.fail(
-                    str(key),
-                    f"Okänt fält ”{key}”. Kända fält här: {', '.join(sorted(self.seen))}.",
-                )
-
-
-def _item_line(items: Any, index: int, fallback: int | None) -> int | None:
-    lines = getattr(items, "item_lines", None)
-    return lines[index] if lines else fallback
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, dict):
-        return "en samling fält"
-    if isinstance(value, list):
-        return "en lista"
-    if isinstance(value, int):
-        return "ett tal"
-    return "text"
-
-
-def _unique(readers: list[_Reader], ids: list[str], what: str) -> None:
-    """Report every id that appears more than once among sibling readers."""
-    first_line: dict[str, int | None] = {}
-    for reader, ident in zip(readers, ids, strict=True):
-        if not ident:
-            continue
-        if ident in first_line:
-            reader.fail(
-                "id",
-                f"{what} ”{ident}” finns redan (rad {first_line[ident]}). "
-                "Varje id måste vara unikt.",
-            )
-        else:
-            first_line[ident] = reader.line_of("id")
-
-
-def _read_question(r: _Reader) -> Question:
+def _read_question(r: Reader) -> Question:
     question = Question(
         id=r.identifier(),
         text=r.text("text"),
@@ -233,7 +45,7 @@ def _read_question(r: _Reader) -> Question:
     return question
 
 
-def _read_section(r: _Reader) -> Section:
+def _read_section(r: Reader) -> Section:
     ident, title, policy = r.identifier(), r.text("title"), r.choice("policy", POLICIES)
     readers = r.children("questions", required=policy != "never")
     if policy == "never" and readers:
@@ -257,7 +69,7 @@ def _read_section(r: _Reader) -> Section:
     return section
 
 
-def _read_scale(r: _Reader) -> Scale:
+def _read_scale(r: Reader) -> Scale:
     low, high = r.integer("min"), r.integer("max")
     if high <= low:
         r.fail("max", f"Ska vara större än min ({low}).")
@@ -273,7 +85,7 @@ def _read_scale(r: _Reader) -> Scale:
     return Scale(min=low, max=high, labels=labels)
 
 
-def read_question_set(r: _Reader) -> QuestionSet:
+def read_question_set(r: Reader) -> QuestionSet:
     """Build a question set from its YAML mapping, recording problems on the reader."""
     ident = r.identifier()
     version = r.integer("version", minimum=1)
@@ -283,10 +95,10 @@ def read_question_set(r: _Reader) -> QuestionSet:
     r.seen.add("scale")
     section_readers = r.children("sections")
     sections = tuple(_read_section(s) for s in section_readers)
-    _unique(section_readers, [s.id for s in sections], "Avsnittet")
+    unique(section_readers, [s.id for s in sections], "Avsnittet")
     question_readers = [q for s in section_readers for q in s.children("questions", False)]
     all_questions = [q for s in sections for q in s.questions]
-    _unique(question_readers[: len(all_questions)], [q.id for q in all_questions], "Frågan")
+    unique(question_readers[: len(all_questions)], [q.id for q in all_questions], "Frågan")
     if scale is None:
         for reader, question in zip(question_readers, all_questions, strict=False):
             if question.kind == "scale":
@@ -295,7 +107,7 @@ def read_question_set(r: _Reader) -> QuestionSet:
     return QuestionSet(ident, version, title, source, plan, intro, sections, scale)
 
 
-def read_plan_template(r: _Reader) -> PlanTemplate:
+def read_plan_template(r: Reader) -> PlanTemplate:
     """Build a plan template from its YAML mapping, recording problems on the reader."""
     ident = r.identifier()
     version = r.integer("version", minimum=1)
@@ -317,12 +129,12 @@ def read_plan_template(r: _Reader) -> PlanTemplate:
                 )
             )
             c.finish()
-        _unique(column_readers, [c.id for c in columns], "Kolumnen")
+        unique(column_readers, [c.id for c in columns], "Kolumnen")
         grids.append(
             Grid(g.identifier(), g.text("title"), tuple(columns), g.integer("blank_rows", 1))
         )
         g.finish()
-    _unique(grid_readers, [g.id for g in grids], "Tabellen")
+    unique(grid_readers, [g.id for g in grids], "Tabellen")
     template = PlanTemplate(
         ident,
         version,
@@ -338,7 +150,7 @@ def read_plan_template(r: _Reader) -> PlanTemplate:
     return template
 
 
-def _read_organisation(r: _Reader) -> Organisation:
+def _read_organisation(r: Reader) -> Organisation:
     org = Organisation(
         name=r.text("name"),
         public_sector=r.boolean("public_sector"),
@@ -351,7 +163,7 @@ def _read_organisation(r: _Reader) -> Organisation:
     return org
 
 
-def _read_policies(r: _Reader) -> Policies:
+def _read_policies(r: Reader) -> Policies:
     e = r.child("eligibility")
     eligibility = Eligibility(
         permanent=e.boolean("permanent"),
@@ -364,7 +176,7 @@ def _read_policies(r: _Reader) -> Policies:
     return policies
 
 
-def _read_sources(r: _Reader) -> dict[str, Source]:
+def _read_sources(r: Reader) -> dict[str, Source]:
     readers = r.children("sources")
     sources = []
     for s in readers:
@@ -378,7 +190,7 @@ def _read_sources(r: _Reader) -> dict[str, Source]:
             )
         )
         s.finish()
-    _unique(readers, [s.id for s in sources], "Källan")
+    unique(readers, [s.id for s in sources], "Källan")
     r.finish()
     return {s.id: s for s in sources}
 
@@ -386,7 +198,7 @@ def _read_sources(r: _Reader) -> dict[str, Source]:
 def _parse(path: Path, display: str, problems: list[Problem]) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+            return yaml.load(handle, Loader=LineLoader)  # noqa: S506 - a SafeLoader subclass
     except FileNotFoundError:
         problems.append(Problem(display, None, "", "Filen saknas."))
     except UnicodeDecodeError:
@@ -399,19 +211,19 @@ def _parse(path: Path, display: str, problems: list[Problem]) -> Any:
 
 
 def _read_file(
-    root: Path, relative: str, problems: list[Problem], build: Callable[[_Reader], T]
+    root: Path, relative: str, problems: list[Problem], build: Callable[[Reader], T]
 ) -> T | None:
     display = f"{root.name}/{relative}"
     data = _parse(root / relative, display, problems)
     if data is None:
         return None
     before = len(problems)
-    result = build(_Reader(problems, display, data, "", 1))
+    result = build(Reader(problems, display, data, "", 1))
     return result if len(problems) == before else None
 
 
 def _read_folder(
-    root: Path, folder: str, problems: list[Problem], build: Callable[[_Reader], T]
+    root: Path, folder: str, problems: list[Problem], build: Callable[[Reader], T]
 ) -> dict[str, T]:
     """Read every `*.yml` of a folder into valid items by id; a file's id must be its name."""
     found: dict[str, T] = {}
