@@ -62,6 +62,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/handbook.py
 	$(BIN)/python bench/form_service.py
 	$(BIN)/python bench/roster_import.py
+	$(BIN)/python bench/exports.py
 	$(BIN)/python bench/crash.py
 	$(BIN)/python bench/load.py
 
