@@ -15,6 +15,24 @@ from formserver.siteconfig import SiteConfig, load_site_config
 
 SITE_CONFIG = PROJECT_ROOT / "site_config"
 
+# Helpers split out of long test modules: pytest rewrites their asserts as it does in a test module,
+# so a failing check in a helper still shows the values it compared.
+pytest.register_assert_rewrite(
+    "tests.bad_input_helpers",
+    "tests.bad_input_targets",
+    "tests.concurrency_helpers",
+    "tests.maintenance_helpers",
+    "tests.properties_helpers",
+    "tests.roster_helpers",
+    "tests.views.call_helpers",
+    "tests.views.downloads_helpers",
+    "tests.views.followup_helpers",
+    "tests.views.hr_helpers",
+    "tests.views.html_tree",
+    "tests.views.plan_helpers",
+    "tests.views.prepare_helpers",
+)
+
 
 @pytest.fixture(scope="session")
 def site_config() -> SiteConfig:

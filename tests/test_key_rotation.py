@@ -104,7 +104,7 @@ def test_removing_the_old_key_ends_sessions_and_forms_cleanly(
 
 def _signed_plan_with_followup(app: Flask) -> str:
     """A plan both have signed, with a follow-up saved: every kind of MAC-checked record."""
-    from tests.views.test_plan import signed_plan
+    from tests.views.plan_helpers import signed_plan
 
     talk, _, employee = signed_plan(app)
     page = employee.get(f"/samtal/{talk.id}/uppfoljning")

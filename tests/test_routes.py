@@ -101,8 +101,9 @@ def _round(app: Flask) -> str:
     return str(conn(app).execute("SELECT id FROM rounds").fetchone()[0])
 
 
-# Team downloads: each manager gets their own team in the round (tests/views/test_downloads.py
-# checks that nobody else's plans are in it); people who manage nobody there get a 404.
+# Team downloads: each manager gets their own team in the round
+# (tests/views/test_downloads_access.py checks that nobody else's plans are in it); people who
+# manage nobody there get a 404.
 MANAGERS = {"manager", "other_manager"}
 # (method, path maker, who may, status for the allowed)
 ROUTES: list[tuple[str, Callable[[Flask], str], set[str], int]] = [

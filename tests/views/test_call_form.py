@@ -1,43 +1,38 @@
-"""The manager's team page and calling a talk (kallelse): what the manager, the employee and
-an auditor see, with a real SMTP server on loopback where e-mail is involved."""
+"""The manager's team page and the call form, with a real SMTP server on loopback."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from icalendar import Calendar
 
 from formserver.store import db
 from tests import smtp
-from tests.factories import (
-    EMAIL,
-    conn,
-    csrf_token,
-    data_dump,
-    make_service,
-    person,
-    sign_in,
-    talk_of,
-)
+from tests.factories import EMAIL, conn, csrf_token, data_dump, make_service, person, talk_of
 from tests.smtp import HOST, LoopbackSMTP, free_port
+from tests.views.call_helpers import (
+    LINK,
+    MESSAGE,
+    PLACE,
+    STOCKHOLM,
+    audit_rows,
+    call_page,
+    header_names,
+    in_days,
+    manager_client,
+    post_call,
+    sign_in_with,
+    talk_row,
+)
 
 smtp_server = smtp.smtp_server  # the fixture, for the tests in this module
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-LINK = re.compile(r"https?://[^\s<>\"']+/logga-in/[A-Za-z0-9_.\-]+")
-HEADER_NAME = re.compile(rb"^([\x21-\x39\x3b-\x7e]+):")
-PLACE = "Rum Ekern, plan 3"
-MESSAGE = "Hej Anna!\nTa gärna med <dina> tankar & idéer."
-MESSAGE_SHOWN = "Hej Anna!\nTa gärna med &lt;dina&gt; tankar &amp; idéer."
 
 
 def make_app(tmp_path: Path, **extra: Any) -> Iterator[Flask]:
@@ -55,81 +50,6 @@ def mail_app(tmp_path: Path, smtp_server: LoopbackSMTP) -> Iterator[Flask]:
 def broken_mail_app(tmp_path: Path) -> Iterator[Flask]:
     """The service configured for an SMTP server that does not answer."""
     yield from make_app(tmp_path, SMTP_HOST=HOST, SMTP_PORT=free_port())
-
-
-def in_days(days: int) -> date:
-    return date.today() + timedelta(days=days)
-
-
-def call_page(client: FlaskClient, talk_id: str) -> str:
-    """The call form as the manager opens it."""
-    page = client.get(f"/samtal/{talk_id}/kalla")
-    assert page.status_code == 200, page.text
-    return page.text
-
-
-def post_call(
-    client: FlaskClient,
-    talk_id: str,
-    day: date | str,
-    *,
-    version: str = "1",
-    place: str = PLACE,
-    message: str = MESSAGE,
-    **extra: str,
-) -> Any:
-    """Fill in and send the call form (CSRF token taken from the form page)."""
-    token = csrf_token(call_page(client, talk_id))
-    data = {
-        "csrf_token": token,
-        "version": version,
-        "day": day.isoformat() if isinstance(day, date) else day,
-        "start": "10:00",
-        "duration": "45",
-        "place": place,
-        "message": message,
-        **extra,
-    }
-    return client.post(f"/samtal/{talk_id}/kalla", data=data)
-
-
-def talk_row(app: Flask, talk_id: str) -> Any:
-    return conn(app).execute("SELECT * FROM talks WHERE id = ?", (talk_id,)).fetchone()
-
-
-def audit_rows(app: Flask) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn(app).execute("SELECT * FROM audit_log ORDER BY id")]
-
-
-def manager_client(app: Flask) -> FlaskClient:
-    client = app.test_client()
-    sign_in(client, app, "manager")
-    return client
-
-
-def sign_in_with(app: Flask, link: str) -> tuple[FlaskClient, str]:
-    """Open a personal link in a fresh browser and press the button; returns it and where to."""
-    browser = app.test_client()
-    path = urlsplit(link).path
-    confirm = browser.get(path)
-    assert confirm.status_code == 200, confirm.text
-    assert "Tryck på knappen för att logga in." in confirm.text
-    done = browser.post(path, data={"csrf_token": csrf_token(confirm.text)})
-    assert done.status_code == 302, done.text
-    return browser, done.location
-
-
-def header_names(raw: bytes) -> list[str]:
-    """Top-level header names of a raw message; fails on a line that is not a header or fold."""
-    head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
-    names = []
-    for line in head.splitlines():
-        if line[:1] in (b" ", b"\t"):
-            continue
-        match = HEADER_NAME.match(line)
-        assert match, f"not a header line: {line!r}"
-        names.append(match.group(1).decode().lower())
-    return names
 
 
 # --- The team page -------------------------------------------------------------------------
@@ -363,156 +283,3 @@ def test_when_mail_cannot_be_sent_the_manager_gets_the_link_to_hand_over(
     assert entry["detail"] == "lämnas över"
     _, target = sign_in_with(broken_mail_app, link)
     assert target == f"/samtal/{talk.id}/forberedelse"
-
-
-# --- Short notice and wrong dates ----------------------------------------------------------
-
-
-def test_short_notice_warns_first_and_calls_when_confirmed(app: Flask) -> None:
-    client = manager_client(app)
-    talk = talk_of(app, "employee_a")
-    before = data_dump(app)
-
-    warned = post_call(client, talk.id, in_days(3))
-
-    assert warned.status_code == 400
-    assert "Kort tid att förbereda sig" in warned.text
-    assert "Samtalet är om 3 dagar." in warned.text
-    assert 'name="short_notice_ok" value="y"' in warned.text
-    assert f'value="{PLACE}"' in warned.text
-    assert f">{MESSAGE_SHOWN}</textarea>" in warned.text
-    assert data_dump(app) == before
-    assert talk_row(app, talk.id)["status"] == "ej_kallad"
-
-    confirmed = post_call(client, talk.id, in_days(3), short_notice_ok="y")
-
-    assert confirmed.status_code == 200, confirmed.text
-    assert "Anna Exempelsson är kallad" in confirmed.text
-    stored = talk_row(app, talk.id)
-    assert stored["status"] == "kallad"
-    assert stored["starts_at"].startswith(in_days(3).isoformat())
-
-
-@pytest.mark.parametrize(("days", "warned"), [(13, True), (14, False)])
-def test_notice_boundary_is_the_configured_days(app: Flask, days: int, warned: bool) -> None:
-    assert app.extensions["site_config"].policies.call_notice_days == 14
-    talk = talk_of(app, "employee_a")
-
-    response = post_call(manager_client(app), talk.id, in_days(days))
-
-    assert response.status_code == (400 if warned else 200)
-    assert ("Kort tid att förbereda sig" in response.text) is warned
-    assert talk_row(app, talk.id)["status"] == ("ej_kallad" if warned else "kallad")
-
-
-@pytest.mark.parametrize(
-    ("day", "error"),
-    [
-        (in_days(-1).isoformat(), "Datumet har redan passerat. Välj ett senare datum."),
-        ("2026-02-30", "Det datumet finns inte. Skriv datum som ÅÅÅÅ-MM-DD"),
-        ("", "Välj ett datum."),
-    ],
-    ids=["passerat", "finns-inte", "tomt"],
-)
-def test_a_wrong_date_is_refused_and_typed_text_kept(app: Flask, day: str, error: str) -> None:
-    client = manager_client(app)
-    talk = talk_of(app, "employee_a")
-    before = data_dump(app)
-
-    response = post_call(client, talk.id, day)
-
-    assert response.status_code == 400
-    assert "Något behöver rättas" in response.text
-    assert f"Datum: {error}" in response.text
-    assert f'value="{PLACE}"' in response.text
-    assert f">{MESSAGE_SHOWN}</textarea>" in response.text
-    assert data_dump(app) == before
-
-
-def test_a_stale_version_overwrites_nothing(app: Flask) -> None:
-    client = manager_client(app)
-    talk = talk_of(app, "employee_a")
-    assert post_call(client, talk.id, in_days(21)).status_code == 200
-    before = data_dump(app)
-
-    stale = post_call(
-        client,
-        talk.id,
-        in_days(28),
-        version="1",
-        place="Rum Björken",
-        message="Nytt meddelande som inte får försvinna",
-    )
-
-    assert stale.status_code == 409
-    assert "Någon annan har ändrat kallelsen" in stale.text
-    assert 'value="Rum Björken"' in stale.text
-    assert ">Nytt meddelande som inte får försvinna</textarea>" in stale.text
-    assert '<input type="hidden" name="version" value="2">' in stale.text
-    assert data_dump(app) == before
-    stored = talk_row(app, talk.id)
-    assert (stored["place"], stored["version"]) == (PLACE, 2)
-    assert stored["starts_at"].startswith(in_days(21).isoformat())
-
-    again = post_call(client, talk.id, in_days(28), version="2", place="Rum Björken")
-
-    assert again.status_code == 200, again.text
-    assert talk_row(app, talk.id)["place"] == "Rum Björken"
-
-
-# --- Who may call --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("role", ["employee_a", "employee_b", "other_manager", "hr"])
-@pytest.mark.parametrize("method", ["GET", "POST"])
-def test_only_the_talks_manager_may_call(app: Flask, role: str, method: str) -> None:
-    client = app.test_client()
-    sign_in(client, app, role)
-    talk = talk_of(app, "employee_a")
-    token = csrf_token(client.get("/ny-lank").text)  # a valid token of this session
-    before, audited = data_dump(app), len(audit_rows(app))
-
-    if method == "GET":
-        response = client.get(f"/samtal/{talk.id}/kalla")
-    else:
-        response = client.post(
-            f"/samtal/{talk.id}/kalla",
-            data={
-                "csrf_token": token,
-                "version": "1",
-                "day": in_days(21).isoformat(),
-                "start": "10:00",
-                "duration": "60",
-                "place": "Hos mig",
-            },
-        )
-
-    assert response.status_code == 404
-    assert "Sidan finns inte" in response.text
-    assert data_dump(app) == before
-    [denial] = audit_rows(app)[audited:]
-    assert denial["actor_id"] == person(app, role).id
-    assert (denial["action"], denial["outcome"]) == ("talk.call", "denied")
-    assert (denial["object_type"], denial["object_id"]) == ("talk", talk.id)
-    assert denial["detail"] == f"{method} /samtal/{talk.id}/kalla"
-
-
-@pytest.mark.parametrize("method", ["GET", "POST"])
-def test_anonymous_is_sent_to_sign_in(app: Flask, client: FlaskClient, method: str) -> None:
-    talk = talk_of(app, "employee_a")
-    before = data_dump(app)
-
-    response = client.open(
-        f"/samtal/{talk.id}/kalla",
-        method=method,
-        data={"day": in_days(21).isoformat()} if method == "POST" else None,
-    )
-
-    if method == "POST":
-        # A POST without a session: nothing saved, the sign-in page with the typed text back.
-        assert response.status_code == 401
-        assert "Du behöver logga in" in response.text
-    else:
-        assert response.status_code == 302
-        assert urlsplit(response.location).path == "/inloggning-kravs"
-    assert data_dump(app) == before

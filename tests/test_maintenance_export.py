@@ -1,0 +1,189 @@
+"""A person's full export (GDPR access) holds everything about them and nothing else."""
+
+from __future__ import annotations
+
+import io
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from pypdf import PdfReader
+
+from formserver.store.talks import Talk
+from tests.factories import conn, person
+from tests.maintenance_helpers import (
+    ABOUT_ANNA,
+    ABOUT_BO,
+    ANNA,
+    ANNA_PLAN,
+    BO,
+    WEASYPRINT_ICC_LEAK,
+    audit_rows,
+    follow_up,
+    prepare,
+    run,
+    signed_plan,
+)
+
+# --- 3. a person's full export (GDPR access) ------------------------------------------------------
+
+
+def _two_employees(app: Flask) -> tuple[Talk, Talk]:
+    prepare(app, "employee_a", "employee_a", ANNA)
+    prepare(app, "employee_a", "manager", ABOUT_ANNA, submit=False)
+    anna = signed_plan(app, "employee_a", ANNA_PLAN)
+    follow_up(app, anna, ANNA_PLAN)
+    prepare(app, "employee_b", "employee_b", BO)
+    prepare(app, "employee_b", "manager", ABOUT_BO)
+    bo = signed_plan(app, "employee_b", BO)
+    return anna, bo
+
+
+def _export(app: Flask, out: Path, role: str) -> tuple[dict[str, Any], bytes, bytes]:
+    email = person(app, role).email
+    result = run(app, "export-person", email.upper(), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    files = sorted(out.iterdir())
+    assert [f.suffix for f in files] == [".json", ".pdf"]
+    for file in files:
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600
+    raw = files[0].read_bytes()
+    return json.loads(raw), raw, files[1].read_bytes()
+
+
+@WEASYPRINT_ICC_LEAK
+def test_an_employees_export_holds_everything_about_them(app: Flask, tmp_path: Path) -> None:
+    anna, _ = _two_employees(app)
+    data, raw, _ = _export(app, tmp_path / "ut", "employee_a")
+
+    assert data["person"]["email"] == "anna.exempelsson@example.se"
+    assert data["person"]["employee_number"] == "A1"
+    [entry] = data["talks"]
+    talk = entry["talk"]
+    assert (entry["role"], talk["id"], talk["year"], talk["employee_name"]) == (
+        "employee",
+        anna.id,
+        2026,
+        "Anna Exempelsson",
+    )
+    answers = {p["author_role"]: p["answers"]["halsa"]["value"] for p in entry["preparations"]}
+    assert answers == {"employee": ANNA, "manager": ABOUT_ANNA}
+    [version] = entry["plan_versions"]
+    assert version["content"]["notes"]["arbetssituation"] == f"Anteckning: {ANNA_PLAN}"
+    assert {s["role"] for s in version["signatures"]} == {"employee", "manager"}
+    assert version["verification_code"].startswith(version["id"] + "-")
+    assert [f["result"] for f in entry["followups"]] == [f"Resultat: {ANNA_PLAN}"]
+    actions = {(e["action"], e["actor_id"]) for e in data["audit_log"]}
+    anna_id, manager_id = person(app, "employee_a").id, person(app, "manager").id
+    assert ("plan.sign", anna_id) in actions and ("plan.sign", manager_id) in actions
+    assert ("sign_in", anna_id) in actions
+    assert data["names"][manager_id] == "Karin Chefsberg"
+    assert data["sign_in_links"] and data["sessions"]
+
+
+@WEASYPRINT_ICC_LEAK
+def test_an_employees_export_holds_nothing_about_anyone_else(app: Flask, tmp_path: Path) -> None:
+    anna, bo = _two_employees(app)
+    data, raw, pdf = _export(app, tmp_path / "ut", "employee_a")
+
+    text = raw.decode()
+    for other in (BO, ABOUT_BO, bo.id, "Bo Provsson", "bo.provsson@example.se"):
+        assert other not in text
+    anna_ids = {anna.id, person(app, "employee_a").id}
+    rows = conn(app).execute("SELECT id FROM preparations WHERE talk_id = ?", (anna.id,))
+    record_ids = {r[0] for r in rows} | {v["id"] for v in data["talks"][0]["plan_versions"]}
+    for entry in data["audit_log"]:
+        assert entry["actor_id"] == person(app, "employee_a").id or entry["object_id"] in (
+            anna_ids | record_ids
+        ), entry
+    # Only metadata of links and sessions: the stored hashes never leave the database.
+    hashes = [r[0] for r in conn(app).execute("SELECT nonce_hash FROM sign_in_links")]
+    hashes += [r[0] for r in conn(app).execute("SELECT id_hash FROM sessions")]
+    assert hashes and not [h for h in hashes if h in text]
+    assert "nonce_hash" not in text and "id_hash" not in text and '"mac"' not in text
+    assert BO not in _pdf_text(pdf)
+
+
+def _pdf_text(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    return "".join("".join(page.extract_text().split()) for page in reader.pages)
+
+
+@WEASYPRINT_ICC_LEAK
+def test_the_pdf_is_a_readable_swedish_summary(app: Flask, tmp_path: Path) -> None:
+    _two_employees(app)
+    _, _, pdf = _export(app, tmp_path / "ut", "employee_a")
+
+    assert pdf.startswith(b"%PDF-")
+    text = _pdf_text(pdf)
+    for expected in ("RegisterutdragförAnnaExempelsson", ANNA, ABOUT_ANNA, ANNA_PLAN):
+        assert expected in text, expected
+    assert "Granskningslogg" in text
+    assert "Sida1av" in text  # the page footer comes from document.css: the stylesheet loaded
+
+
+@WEASYPRINT_ICC_LEAK
+def test_a_managers_export_has_their_talks_and_only_their_own_preparations(
+    app: Flask, tmp_path: Path
+) -> None:
+    anna, bo = _two_employees(app)
+    data, raw, _ = _export(app, tmp_path / "ut", "manager")
+
+    assert {(t["role"], t["talk"]["id"]) for t in data["talks"]} >= {
+        ("manager", anna.id),
+        ("manager", bo.id),
+    }
+    written = {
+        p["answers"]["halsa"]["value"]
+        for t in data["talks"]
+        for p in t["preparations"]
+        if p["author_role"] == "manager"
+    }
+    assert written == {ABOUT_ANNA, ABOUT_BO}
+    assert ANNA not in raw.decode() and BO.encode() in raw  # Bo's text is in the signed plan
+    assert all(p["author_role"] == "manager" for t in data["talks"] for p in t["preparations"])
+
+
+@WEASYPRINT_ICC_LEAK
+def test_an_export_is_audited_and_never_overwrites(app: Flask, tmp_path: Path) -> None:
+    _two_employees(app)
+    out = tmp_path / "ut"
+    _export(app, out, "employee_a")
+    entries = [r for r in audit_rows(app) if r["action"] == "person.export"]
+    assert [(r["object_id"], r["outcome"]) for r in entries] == [
+        (person(app, "employee_a").id, "ok")
+    ]
+    before = {f.name: f.read_bytes() for f in out.iterdir()}
+
+    again = run(app, "export-person", person(app, "employee_a").email, "--out", str(out))
+
+    assert again.exit_code == 1
+    assert "finns redan" in again.output
+    assert {f.name: f.read_bytes() for f in out.iterdir()} == before
+
+
+def test_an_export_with_a_tampered_record_is_refused_and_audited(
+    app: Flask, tmp_path: Path
+) -> None:
+    anna, _ = _two_employees(app)
+    conn(app).execute(
+        "UPDATE preparations SET answers = ? WHERE talk_id = ? AND author_role = 'employee'",
+        (json.dumps({"halsa": {"value": "Ändrad i databasen"}}), anna.id),
+    )
+    out = tmp_path / "ut"
+
+    result = run(app, "export-person", person(app, "employee_a").email, "--out", str(out))
+
+    assert result.exit_code == 1
+    assert "stämmer inte med sin kontrollsumma" in result.output
+    assert not out.exists() or not list(out.iterdir())
+    failures = [r for r in audit_rows(app) if r["action"] == "record.verify"]
+    assert [(r["object_type"], r["outcome"]) for r in failures] == [("preparation", "failed")]
+
+
+def test_an_unknown_address_is_refused(app: Flask, tmp_path: Path) -> None:
+    result = run(app, "export-person", "ingen@example.se", "--out", str(tmp_path / "ut"))
+    assert result.exit_code == 1
+    assert "Ingen med e-postadressen ingen@example.se finns i personallistan." in result.output

@@ -1,0 +1,371 @@
+"""The preparation form follows the round's question set and stores nothing for a never-section."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.factories import conn, data_dump, sign_in, talk_of
+from tests.views.html_tree import parse
+from tests.views.prepare_helpers import (
+    NEVER_TITLE,
+    PUBLIC_NOTE,
+    SCALE_LABELS,
+    form_url,
+    open_round,
+    overview_url,
+    post_form,
+    preparation_form,
+    section_fieldset,
+    signed_in,
+    stored,
+    stored_row,
+    textarea_text,
+)
+
+# --- 1. the form follows the round's question set -------------------------------------------------
+
+SETS = [
+    pytest.param(
+        2026,
+        "rutin",
+        "handlingsplan",
+        "Arbetssituation och hälsa",
+        "Hur upplever du din hälsa?",
+        id="rutin",
+    ),
+    pytest.param(
+        2027,
+        "goteborg",
+        "utvecklingsplan",
+        "Klargöra uppdrag",
+        "Har chef och medarbetare samma syn på uppdraget/tjänsten?",
+        id="goteborg",
+    ),
+    pytest.param(
+        2028,
+        "kompetenssamtal",
+        "aktivitetsplan",
+        "Framtid",
+        "Vilken utveckling önskar du på längre sikt?",
+        id="kompetenssamtal",
+    ),
+]
+
+
+@pytest.mark.parametrize(("year", "set_id", "plan_id", "a_section", "a_question"), SETS)
+def test_form_has_a_fieldset_per_section_and_a_label_per_question(
+    app: Flask,
+    client: FlaskClient,
+    year: int,
+    set_id: str,
+    plan_id: str,
+    a_section: str,
+    a_question: str,
+) -> None:
+    talk = open_round(app, year, set_id, plan_id)
+    question_set = app.extensions["site_config"].question_sets[set_id]
+    sign_in(client, app, "employee_a")
+
+    page = client.get(form_url(talk))
+
+    assert page.status_code == 200
+    assert "Förberedelse inför medarbetarsamtalet" in page.text
+    form = preparation_form(page.text)
+    fieldsets = form.find_all("fieldset", class_="section")
+    legends = [fs.find_all("legend")[0].text() for fs in fieldsets]
+    assert legends == [section.title for section in question_set.sections]
+    assert a_section in legends
+    labels = [label.text() for label in form.find_all("label")]
+    assert a_question in labels
+    for section, fieldset in zip(question_set.sections, fieldsets, strict=True):
+        if not section.has_fields:
+            continue
+        for q in section.questions:
+            if q.kind == "text":
+                label = fieldset.one("label", for_=f"q_{q.id}")
+                assert label.text() == q.text
+                fieldset.one("textarea", id=f"q_{q.id}", name=f"q_{q.id}")
+                helps = [q.help, q.points_intro, *q.points, q.note]
+                if any(helps):
+                    hint = fieldset.one("div", id=f"q_{q.id}-hjalp")
+                    for text in filter(None, helps):
+                        assert " ".join(text.split()) in hint.text()
+            else:
+                group = [
+                    fs
+                    for fs in fieldset.find_all("fieldset", class_="choices")
+                    if fs.one("legend").text() == q.text
+                ]
+                assert len(group) == 1, q.id
+                assert group[0].find_all("input", type="radio", name=f"q_{q.id}")
+
+    textareas = form.find_all("textarea")
+    # One per text question; one comment per rating or yes/no question. Never-sections: none.
+    assert sorted(t.attrs["name"] for t in textareas) == sorted(
+        f"q_{q.id}" if q.kind == "text" else f"c_{q.id}" for q in question_set.questions()
+    )
+    document = parse(page.text)
+    for textarea in textareas:
+        described = textarea.attrs.get("aria-describedby", "").split()
+        targets = [document.by_id(i) for i in described]
+        assert all(targets), f"{textarea.attrs['name']}: aria-describedby names a missing id"
+        assert PUBLIC_NOTE in [t.text() for t in targets if t], textarea.attrs["name"]
+    assert page.text.count(PUBLIC_NOTE) == len(textareas)
+
+
+def test_rutin_question_shows_its_points_and_note_linked_to_the_field(
+    app: Flask, client: FlaskClient
+) -> None:
+    sign_in(client, app, "employee_a")
+
+    page = client.get(form_url(talk_of(app, "employee_a")))
+
+    document = parse(page.text)
+    textarea = document.one("textarea", name="q_arbetssituation")
+    assert textarea.attrs["aria-describedby"].split() == [
+        "q_arbetssituation-hjalp",
+        "q_arbetssituation-offentlig",
+    ]
+    hint = document.by_id("q_arbetssituation-hjalp")
+    assert hint is not None
+    points = [li.text() for li in hint.find_all("li")]
+    assert points[:5] == [
+        "Arbetsbelastning",
+        "Arbetstider",
+        "Relationer, klimat",
+        "Fysisk arbetsmiljö",
+        "Balans mellan arbete och fritid",
+    ]
+    assert "Diskrimineringsgrunderna är kön, könsidentitet eller könsuttryck" in hint.text()
+    assert document.one("label", for_="q_arbetssituation").text() == (
+        "Hur upplever du din arbetssituation?"
+    )
+
+
+@pytest.mark.parametrize("role", ["employee_a", "manager"])
+def test_goteborg_never_section_is_guidance_without_any_field(app: Flask, role: str) -> None:
+    talk = open_round(app, 2027, "goteborg", "utvecklingsplan")
+    browser = signed_in(app, role)
+
+    page = browser.get(form_url(talk))
+
+    assert page.status_code == 200
+    never = section_fieldset(preparation_form(page.text), NEVER_TITLE)
+    for tag in ("textarea", "input", "select", "button"):
+        assert never.find_all(tag) == [], f"<{tag}> inside the never-section"
+    assert [li.text() for li in never.find_all("li")] == [
+        "Händer det att du känner dig otrygg hemma?",
+        "Händer det att du känner dig otrygg på jobbet?",
+    ]
+    assert "Ska inte dokumenteras." in never.text()
+    assert "ingenting om det sparas" in never.text()
+    manager_note = "Du som chef kan ta stöd i anvisningarna"
+    assert (manager_note in never.text()) == (role == "manager")
+
+
+def test_goteborg_optional_section_says_it_need_not_be_filled_in(
+    app: Flask, client: FlaskClient
+) -> None:
+    talk = open_round(app, 2027, "goteborg", "utvecklingsplan")
+    sign_in(client, app, "employee_a")
+
+    page = client.get(form_url(talk))
+
+    optional = section_fieldset(preparation_form(page.text), "Arbetsmiljö och hälsa")
+    assert "Det här avsnittet behöver inte fyllas i eller dokumenteras." in optional.text()
+    assert "Skriv ner eventuella risker och behov." in optional.text()
+    assert optional.one("label", for_="q_arbetsmiljon_och_halsan").text() == (
+        "Hur upplever du arbetsmiljön och din hälsa?"
+    )
+    optional.one("textarea", name="q_arbetsmiljon_och_halsan")
+    documented = section_fieldset(preparation_form(page.text), "Klargöra uppdrag")
+    assert "behöver inte fyllas i" not in documented.text()
+
+
+@pytest.mark.parametrize(
+    ("question_id", "text"),
+    [
+        ("kanner_till_reglerna", "Känner du till vad som gäller kring bisysslor, jäv och mutor?"),
+        ("har_bisyssla", "Har du någon bisyssla?"),
+    ],
+)
+def test_goteborg_yes_no_questions_are_radio_buttons_ja_nej(
+    app: Flask, client: FlaskClient, question_id: str, text: str
+) -> None:
+    talk = open_round(app, 2027, "goteborg", "utvecklingsplan")
+    sign_in(client, app, "employee_a")
+
+    page = client.get(form_url(talk))
+
+    section = section_fieldset(preparation_form(page.text), "Bisysslor, jäv och mutor")
+    group = [
+        fs
+        for fs in section.find_all("fieldset", class_="choices")
+        if fs.one("legend").text() == text
+    ]
+    assert len(group) == 1
+    radios = group[0].find_all("input", name=f"q_{question_id}")
+    assert [r.attrs["type"] for r in radios] == ["radio", "radio"]
+    assert [r.attrs["value"] for r in radios] == ["ja", "nej"]
+    assert [group[0].one("label", for_=r.attrs["id"]).text() for r in radios] == ["Ja", "Nej"]
+    assert not any("checked" in r.attrs for r in radios)
+    assert section.one("label", for_=f"c_{question_id}").text() == (
+        f"Kommentar till ”{text}” (valfritt)"
+    )
+    section.one("textarea", name=f"c_{question_id}")
+
+
+@pytest.mark.parametrize(
+    ("question_id", "text"),
+    [
+        ("skatta_formaga", "Förmåga"),
+        ("skatta_vilja", "Vilja"),
+        ("skatta_kunskap", "Kunskap"),
+        ("skatta_fardigheter", "Färdigheter"),
+    ],
+)
+def test_kompetenssamtal_ratings_are_radio_buttons_1_to_5_with_labels(
+    app: Flask, client: FlaskClient, question_id: str, text: str
+) -> None:
+    talk = open_round(app, 2028, "kompetenssamtal", "aktivitetsplan")
+    sign_in(client, app, "employee_a")
+
+    page = client.get(form_url(talk))
+
+    section = section_fieldset(preparation_form(page.text), "Skatta din kompetens")
+    group = [
+        fs
+        for fs in section.find_all("fieldset", class_="choices")
+        if fs.one("legend").text() == text
+    ]
+    assert len(group) == 1
+    radios = group[0].find_all("input", type="radio", name=f"q_{question_id}")
+    assert [r.attrs["value"] for r in radios] == ["1", "2", "3", "4", "5"]
+    assert [group[0].one("label", for_=r.attrs["id"]).text() for r in radios] == SCALE_LABELS
+    assert section.one("label", for_=f"c_{question_id}").text() == (
+        f"Kommentar till ”{text}” (valfritt)"
+    )
+    comment = section.one("textarea", name=f"c_{question_id}")
+    assert f"c_{question_id}-offentlig" in comment.attrs["aria-describedby"].split()
+
+
+@pytest.mark.parametrize(
+    ("year", "set_id", "plan_id", "question_id", "value", "shown"),
+    [
+        (2027, "goteborg", "utvecklingsplan", "har_bisyssla", "ja", "Ja"),
+        (2027, "goteborg", "utvecklingsplan", "kanner_till_reglerna", "nej", "Nej"),
+        (2028, "kompetenssamtal", "aktivitetsplan", "skatta_vilja", "4", "Skattning: 4 av 5"),
+    ],
+)
+def test_a_choice_and_its_comment_are_stored_by_question_id_and_shown_again(
+    app: Flask,
+    client: FlaskClient,
+    year: int,
+    set_id: str,
+    plan_id: str,
+    question_id: str,
+    value: str,
+    shown: str,
+) -> None:
+    talk = open_round(app, year, set_id, plan_id)
+    sign_in(client, app, "employee_a")
+
+    saved = post_form(
+        client, talk, {f"q_{question_id}": value, f"c_{question_id}": "Kommentar till valet"}
+    )
+
+    assert saved.status_code == 302
+    preparation = stored(app, talk)
+    assert preparation is not None
+    assert preparation.answers == {question_id: {"value": value, "comment": "Kommentar till valet"}}
+    form = parse(client.get(form_url(talk)).text)
+    checked = [
+        r.attrs["value"]
+        for r in form.find_all("input", name=f"q_{question_id}")
+        if "checked" in r.attrs
+    ]
+    assert checked == [value]
+    assert form.one("textarea", name=f"c_{question_id}").raw_text() == "Kommentar till valet"
+    submitted = post_form(
+        client,
+        talk,
+        {f"q_{question_id}": value, f"c_{question_id}": "Kommentar till valet"},
+        action="skicka",
+    )
+    assert submitted.status_code == 302
+    overview = client.get(overview_url(talk)).text
+    assert shown in overview
+    assert "Kommentar till valet" in overview
+
+
+@pytest.mark.parametrize(
+    ("year", "set_id", "plan_id", "question_id", "value"),
+    [
+        (2027, "goteborg", "utvecklingsplan", "har_bisyssla", "kanske"),
+        (2028, "kompetenssamtal", "aktivitetsplan", "skatta_vilja", "6"),
+        (2028, "kompetenssamtal", "aktivitetsplan", "skatta_vilja", "0"),
+    ],
+)
+def test_a_choice_outside_the_scale_is_refused_and_nothing_stored(
+    app: Flask,
+    client: FlaskClient,
+    year: int,
+    set_id: str,
+    plan_id: str,
+    question_id: str,
+    value: str,
+) -> None:
+    talk = open_round(app, year, set_id, plan_id)
+    sign_in(client, app, "employee_a")
+
+    response = post_form(
+        client, talk, {f"q_{question_id}": value, f"c_{question_id}": "Min kommentar"}
+    )
+
+    assert response.status_code == 400
+    assert "Något behöver rättas" in response.text
+    assert textarea_text(response.text, f"c_{question_id}") == "Min kommentar"
+    assert stored_row(app, talk) is None
+
+
+# --- 2. nothing is stored for a never-section, nor for fields the form does not have --------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "q_vald_i_nara_relation",
+        "c_vald_i_nara_relation",
+        "vald_i_nara_relation",
+        "q_pahittat_falt",
+        "answers[vald_i_nara_relation]",
+    ],
+)
+def test_a_posted_field_for_a_never_section_stores_nothing_about_it(
+    app: Flask, client: FlaskClient, name: str
+) -> None:
+    talk = open_round(app, 2027, "goteborg", "utvecklingsplan")
+    sign_in(client, app, "employee_a")
+    secret = "Jag känner mig otrygg hemma"
+
+    response = post_form(
+        client,
+        talk,
+        {
+            "q_samma_syn_pa_uppdraget": "Ja, i stort sett.",
+            name: secret,
+        },
+    )
+
+    assert response.status_code == 302
+    row = stored_row(app, talk)
+    assert row is not None
+    assert json.loads(row["answers"]) == {"samma_syn_pa_uppdraget": {"value": "Ja, i stort sett."}}
+    assert secret not in data_dump(app)
+    audit_text = json.dumps([dict(r) for r in conn(app).execute("SELECT * FROM audit_log")])
+    assert secret not in audit_text
+    assert secret not in client.get(form_url(talk)).text
