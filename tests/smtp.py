@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -79,3 +80,20 @@ def smtp_server() -> Iterator[LoopbackSMTP]:
         yield server
     finally:
         controller.stop()
+
+
+HEADER_NAME = re.compile(rb"^([\x21-\x39\x3b-\x7e]+):")
+
+
+def header_names(raw: bytes) -> list[str]:
+    """Top-level header names of a raw message; fails on a line that is not a header or fold,
+    so a CR/LF smuggled into a header shows up as a failure, not as a new header."""
+    head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
+    names = []
+    for line in head.splitlines():
+        if line[:1] in (b" ", b"\t"):
+            continue
+        match = HEADER_NAME.match(line)
+        assert match, f"not a header line: {line!r}"
+        names.append(match.group(1).decode().lower())
+    return names

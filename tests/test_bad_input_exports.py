@@ -27,7 +27,7 @@ from tests.bad_input_helpers import (
 )
 from tests.bad_input_targets import _place, target_for
 from tests.factories import EMAIL, conn, csrf_token, person
-from tests.smtp import LoopbackSMTP
+from tests.smtp import LoopbackSMTP, header_names
 
 mail_app = bad_input_targets.mail_app  # the fixture, for the tests in this module
 shared_app = bad_input_targets.shared_app  # the fixture, for the tests in this module
@@ -113,20 +113,6 @@ def test_formula_cells_in_the_hr_coverage_csv_are_neutralised(app: Flask) -> Non
 # --- 8. CR/LF in anything that reaches an e-mail header or a file name ----------------------------
 
 CRLF_NAME = "Anna Exempelsson\r\nBcc: evil@example.com"
-HEADER_LINE = re.compile(rb"^([\x21-\x39\x3b-\x7e]+):")
-
-
-def header_names(raw: bytes) -> list[str]:
-    """Top-level header names of a raw message; fails on a line that is not a header or fold."""
-    head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
-    names = []
-    for line in head.splitlines():
-        if line[:1] in (b" ", b"\t"):
-            continue
-        match = HEADER_LINE.match(line)
-        assert match, f"not a header line: {line!r}"
-        names.append(match.group(1).decode().lower())
-    return names
 
 
 def set_name(app: Flask, number: str, name: str) -> None:

@@ -25,13 +25,13 @@ from formserver.invitations import (
     send_email,
     swedish_datetime,
 )
+from tests.smtp import header_names
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 SENDER = "medarbetarsamtal@example.se"
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 SIGN_IN = "https://samtal.example.se/in/hemlig-token-123"
 ROUTINE = "https://handbok.example.se/rutin/medarbetarsamtal/"
-HEADER_NAME = re.compile(rb"^([\x21-\x39\x3b-\x7e]+):")
 
 INVITATION = Invitation(
     talk_id="t-4f9a2c",
@@ -108,19 +108,6 @@ def body_and_calendar(msg: EmailMessage) -> tuple[str, Calendar]:
     assert isinstance(payload, bytes)
     # Quoted-printable decodes to the wire's CRLF; compare text as the reader sees it.
     return body.get_content().replace("\r\n", "\n"), Calendar.from_ical(payload)
-
-
-def header_names(raw: bytes) -> list[str]:
-    """Top-level header names; fails if any physical line is neither a header nor a fold."""
-    head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
-    names = []
-    for line in head.splitlines():
-        if line[:1] in (b" ", b"\t"):
-            continue
-        match = HEADER_NAME.match(line)
-        assert match, f"not a header line: {line!r}"
-        names.append(match.group(1).decode().lower())
-    return names
 
 
 def test_the_employee_gets_a_complete_invitation(smtp_server: tuple[Mailbox, int]) -> None:

@@ -18,7 +18,6 @@ from tests.factories import conn, csrf_token, sign_in
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 LINK = re.compile(r"https?://[^\s<>\"']+/logga-in/[A-Za-z0-9_.\-]+")
-HEADER_NAME = re.compile(rb"^([\x21-\x39\x3b-\x7e]+):")
 PLACE = "Rum Ekern, plan 3"
 MESSAGE = "Hej Anna!\nTa gärna med <dina> tankar & idéer."
 MESSAGE_SHOWN = "Hej Anna!\nTa gärna med &lt;dina&gt; tankar &amp; idéer."
@@ -84,16 +83,3 @@ def sign_in_with(app: Flask, link: str) -> tuple[FlaskClient, str]:
     done = browser.post(path, data={"csrf_token": csrf_token(confirm.text)})
     assert done.status_code == 302, done.text
     return browser, done.location
-
-
-def header_names(raw: bytes) -> list[str]:
-    """Top-level header names of a raw message; fails on a line that is not a header or fold."""
-    head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
-    names = []
-    for line in head.splitlines():
-        if line[:1] in (b" ", b"\t"):
-            continue
-        match = HEADER_NAME.match(line)
-        assert match, f"not a header line: {line!r}"
-        names.append(match.group(1).decode().lower())
-    return names

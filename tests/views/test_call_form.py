@@ -16,7 +16,7 @@ from icalendar import Calendar
 from formserver.store import db
 from tests import smtp
 from tests.factories import EMAIL, conn, csrf_token, data_dump, make_service, person, talk_of
-from tests.smtp import HOST, LoopbackSMTP, free_port
+from tests.smtp import HOST, LoopbackSMTP, free_port, header_names
 from tests.views.call_helpers import (
     LINK,
     MESSAGE,
@@ -24,7 +24,6 @@ from tests.views.call_helpers import (
     STOCKHOLM,
     audit_rows,
     call_page,
-    header_names,
     in_days,
     manager_client,
     post_call,
