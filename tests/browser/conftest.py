@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.browser.checks import Accessibility
 from tests.browser.support import (
     ARTIFACTS,
     CHROMIUM,
@@ -24,7 +25,6 @@ from tests.browser.support import (
     CONTEXT,
     EVERYONE,
     ROOT,
-    Accessibility,
     Person,
     Service,
     missing_requirement,

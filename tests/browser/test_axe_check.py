@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from tests.browser.support import UNLABELLED_CONTROLS, Accessibility, run_axe
+from tests.browser.checks import UNLABELLED_CONTROLS, Accessibility, run_axe
 
 BAD_PAGE = (
     '<html lang="sv"><head><title>Prov</title></head><body><main>'

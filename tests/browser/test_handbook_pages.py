@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser.support import CONTEXT, DOCS, Accessibility, Service
+from tests.browser.checks import Accessibility
+from tests.browser.support import CONTEXT, DOCS, Service
 
 
 def page_paths() -> list[str]:

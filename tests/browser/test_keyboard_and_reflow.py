@@ -15,17 +15,8 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from formserver.siteconfig import load_site_config
-from tests.browser.support import (
-    COLLEAGUE,
-    EMPLOYEE,
-    HR,
-    MANAGER,
-    ROOT,
-    Accessibility,
-    Person,
-    Service,
-    today,
-)
+from tests.browser.checks import Accessibility
+from tests.browser.support import COLLEAGUE, EMPLOYEE, HR, MANAGER, ROOT, Person, Service, today
 
 SITE = load_site_config(ROOT / "site_config")
 YEAR = today().year  # the seeded service's round
