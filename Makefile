@@ -58,13 +58,14 @@ test: system-deps lint node_modules/axe-core/axe.min.js
 	$(BIN)/pytest
 	$(BIN)/mkdocs build --strict --site-dir $(VENV)/site-check
 
-bench: $(STAMP)
+bench: $(STAMP) node_modules/axe-core/axe.min.js
 	$(BIN)/python bench/handbook.py
 	$(BIN)/python bench/form_service.py
 	$(BIN)/python bench/roster_import.py
 	$(BIN)/python bench/exports.py
 	$(BIN)/python bench/crash.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/lighthouse.py
 
 clean:
 	rm -rf $(VENV) site
