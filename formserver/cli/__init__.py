@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import secrets
-
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
@@ -48,8 +45,3 @@ def _create_app() -> Flask:
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
 def main() -> None:
     """Medarbetarsamtal form service: HR and IT commands. Run `formserver COMMAND --help`."""
-
-
-def demo_secret() -> str:
-    """A fresh random key for a local demo run."""
-    return os.environ.get("FORMSERVER_SECRET_KEY") or secrets.token_urlsafe(48)

@@ -9,19 +9,6 @@ from .db import iso, transaction, utc_now
 
 
 @dataclass(frozen=True)
-class AuditEntry:
-    """One line of the audit log."""
-
-    at: str
-    actor_id: str | None
-    action: str
-    object_type: str
-    object_id: str
-    outcome: str
-    detail: str
-
-
-@dataclass(frozen=True)
 class Event:
     """An audit entry to write inside another transaction, so the change and its entry commit
     together (one disk flush, and never a change without its entry)."""
@@ -63,29 +50,3 @@ def record(
     """Append one entry in its own transaction. Never pass form text or tokens in `detail`."""
     with transaction(conn):
         append(conn, Event(actor_id, action, object_type, object_id, detail), outcome)
-
-
-def entries(
-    conn: sqlite3.Connection, *, object_id: str | None = None, actor_id: str | None = None
-) -> list[AuditEntry]:
-    """Entries about an object or by an actor, oldest first."""
-    query, args = "SELECT * FROM audit_log WHERE 1 = 1", []
-    if object_id is not None:
-        query += " AND object_id = ?"
-        args.append(object_id)
-    if actor_id is not None:
-        query += " AND actor_id = ?"
-        args.append(actor_id)
-    rows = conn.execute(query + " ORDER BY id", args)
-    return [
-        AuditEntry(
-            r["at"],
-            r["actor_id"],
-            r["action"],
-            r["object_type"],
-            r["object_id"],
-            r["outcome"],
-            r["detail"],
-        )
-        for r in rows
-    ]

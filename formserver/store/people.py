@@ -163,11 +163,6 @@ def set_hr(conn: sqlite3.Connection, person_id: str, is_hr: bool) -> None:
         conn.execute("UPDATE people SET is_hr = ? WHERE id = ?", (int(is_hr), person_id))
 
 
-def roster_people(conn: sqlite3.Connection) -> list[Person]:
-    """Everyone currently in the roster."""
-    return [_person(r) for r in conn.execute("SELECT * FROM people WHERE in_roster = 1")]
-
-
 def count_people(conn: sqlite3.Connection) -> int:
     """How many people are in the roster."""
     return int(conn.execute("SELECT count(*) FROM people WHERE in_roster = 1").fetchone()[0])

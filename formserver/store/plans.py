@@ -8,7 +8,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..records import RecordSigner, canonical
+from ..records import RecordSigner, RecordTampered, canonical
 from . import audit
 from .db import Conflict, iso, new_id, transaction, utc_now
 
@@ -115,8 +115,6 @@ def _load(
 
 def raise_tampered(signer: RecordSigner, record_id: str) -> None:
     """Refuse a record whose stored hash does not match its content."""
-    from ..records import RecordTampered
-
     raise RecordTampered(signer.kind, record_id)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template
 
 from ..access import current_user, rule
-from ..forms import ConfirmForm
 from ..store.talks import employee_talks, team_talks
 
 bp = Blueprint("home", __name__)
@@ -22,5 +21,4 @@ def index() -> str:
         "home/index.html",
         my_talks=employee_talks(g.db, user.id),
         team_count=len(team_talks(g.db, user.id)),
-        logout_form=ConfirmForm(),
     )

@@ -16,7 +16,6 @@ from ..records import RecordSigner
 from ..store import audit
 from ..store import plans as store
 from ..store.db import Conflict
-from ..store.people import get_person
 from ..store.talks import Talk, get_talk
 from ..text import clean_text
 from .common import audit_talk
@@ -320,9 +319,3 @@ def download(body: bytes, mimetype: str, filename: str) -> Response:
             "Cache-Control": "no-store",
         },
     )
-
-
-def person_name(person_id: str) -> str:
-    """A person's name (for signatures)."""
-    found = get_person(g.db, person_id)
-    return found.name if found else "okänd"

@@ -63,7 +63,6 @@ def overview(talk_id: str) -> str:
         other=other if both else None,
         other_submitted=bool(other and other.submitted),
         question_set=current_app.extensions["site_config"].question_sets[talk.question_set_id],
-        logout_form=ConfirmForm(),
     )
 
 
