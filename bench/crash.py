@@ -2,7 +2,7 @@
 
 What is checked. A child process (this file run with --child) opens the database with
 formserver.store.db.connect (WAL, synchronous=FULL, busy timeout) and saves records in a loop
-through the store's own functions, with real MACs (formserver.records.RecordSigner and a fixed
+through the store's own functions, with real MACs (security.records.RecordSigner and a fixed
 key list):
 
   preparation  store.preparations.save_preparation (employee or manager, now and then submit)
@@ -48,8 +48,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from formserver.records import RecordSigner, RecordTampered
-from formserver.roster import parse_roster
+from formserver.security.records import RecordSigner, RecordTampered
+from formserver.services.roster import parse_roster
 from formserver.store import audit, db, plans
 from formserver.store import rounds as round_store
 from formserver.store.people import import_roster

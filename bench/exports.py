@@ -31,10 +31,12 @@ from _common import (
 )
 from pypdf import PdfReader
 
-from formserver import create_app, exports, rounds
+from formserver import create_app
+from formserver.documents import exports
 from formserver.paths import STATIC_DIR
-from formserver.records import RecordSigner
-from formserver.roster import parse_roster
+from formserver.security.records import RecordSigner
+from formserver.services import rounds
+from formserver.services.roster import parse_roster
 from formserver.store import db
 from formserver.store import plans as plan_store
 from formserver.store import rounds as round_store

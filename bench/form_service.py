@@ -72,10 +72,12 @@ from urllib.parse import urlencode
 import _common
 from flask import Flask
 
-from formserver import create_app, demo, signin
-from formserver import preparation as prep
-from formserver import rounds as round_logic
-from formserver.roster import parse_roster
+from formserver import create_app
+from formserver.cli import demo
+from formserver.forms import preparation as prep
+from formserver.services import rounds as round_logic
+from formserver.services import sign_in as signin
+from formserver.services.roster import parse_roster
 from formserver.siteconfig.model import QuestionSet
 from formserver.store import db
 from formserver.store.people import import_roster, person_by_email

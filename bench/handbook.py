@@ -46,7 +46,7 @@ HOOK_WRAPPER = '''"""The handbook's hook minus its post-build gate; written by b
 import sys
 
 sys.path.insert(0, {root!r})
-from formserver.mkdocs_hook import on_config, on_page_markdown  # noqa: E402, F401
+from formserver.handbook.hook import on_config, on_page_markdown  # noqa: E402, F401
 '''
 
 

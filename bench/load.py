@@ -5,7 +5,7 @@ FORMSERVER_* variables) runs under gunicorn on 127.0.0.1 only, with a fresh SQLi
 temporary folder: a roster of 61 fictional people (a director, two managers with 29 employees
 each) and an open "rutin" round with the "handlingsplan" template. Every client is a Python
 thread with its own keep-alive HTTP connection (http.client), and signs in as a person does:
-its own single-use link (formserver.signin.issue_link, issued before the server starts), GET
+its own single-use link (sign_in.issue_link, issued before the server starts), GET
 the confirmation page, POST its csrf_token, keep the session cookie. A client signs in again
 with a fresh link every --resign-every rounds of its loop while it has links left.
 
@@ -65,10 +65,11 @@ from urllib.parse import urlencode
 
 import _common
 
-from formserver import create_app, signin
-from formserver import rounds as round_logic
-from formserver.records import RecordSigner, RecordTampered
-from formserver.roster import parse_roster
+from formserver import create_app
+from formserver.security.records import RecordSigner, RecordTampered
+from formserver.services import rounds as round_logic
+from formserver.services import sign_in as signin
+from formserver.services.roster import parse_roster
 from formserver.store import db, plans
 from formserver.store.people import import_roster, person_by_number
 from formserver.store.preparations import get_preparation

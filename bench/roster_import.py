@@ -7,7 +7,7 @@ service's own code, in this process, against a fresh SQLite database in a tempor
 (store.db.connect: WAL, synchronous=FULL):
 
   csv floor        decode UTF-8 and split every record with the csv module: the baseline
-  parse_roster     formserver.roster.parse_roster: every cell and the manager chain checked
+  parse_roster     formserver.services.roster.parse_roster: every cell and the manager chain checked
   first import     store.people.import_roster into the freshly migrated database
   re-import same   import_roster with the same rows again (everything unchanged)
   parse changed    parse_roster of the file with --changed (1 %) rows edited (title, unit, name)
@@ -43,7 +43,7 @@ from typing import Any
 
 import _common
 
-from formserver.roster import RosterRow, parse_roster
+from formserver.services.roster import RosterRow, parse_roster
 from formserver.store import db
 from formserver.store.people import ImportSummary, import_roster
 

@@ -10,6 +10,6 @@ if TYPE_CHECKING:
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the form service (imported lazily so the handbook build needs no Flask app)."""
-    from .app import create_app as factory
+    from formserver.app import create_app as factory
 
     return factory(test_config)

@@ -8,9 +8,9 @@ from typing import Any, Literal, TypeVar
 
 from flask import abort, g, redirect, render_template, request, url_for
 
-from .store import audit
-from .store.people import Person
-from .store.talks import Talk
+from formserver.store import audit
+from formserver.store.people import Person
+from formserver.store.talks import Talk
 
 Rule = Literal["public", "signed_in", "hr"]
 TalkRole = Literal["employee", "manager"]

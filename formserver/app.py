@@ -10,12 +10,12 @@ from urllib.parse import parse_qsl
 from flask import Flask, abort, current_app, g, request, session
 from werkzeug.routing import BaseConverter
 
-from . import signin
-from .config import UnsafeConfiguration, config_problems, load_config
-from .forms import csrf_token
-from .paths import TEMPLATES_DIR
-from .siteconfig import load_site_config
-from .store import db
+from formserver.config import UnsafeConfiguration, config_problems, load_config
+from formserver.forms.base import csrf_token
+from formserver.paths import TEMPLATES_DIR
+from formserver.services import sign_in as signin
+from formserver.siteconfig import load_site_config
+from formserver.store import db
 
 CSP = (
     "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
@@ -36,7 +36,7 @@ class RandomIdConverter(BaseConverter):
 
 
 class TokenConverter(BaseConverter):
-    """A signed token as the service issues them (checked further by formserver.tokens)."""
+    """A signed token as the service issues them (checked further by formserver.security.tokens)."""
 
     regex = r"[^/]{1,6000}"
 
@@ -143,10 +143,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def template_helpers() -> dict[str, Any]:
         return {"logout_token": csrf_token}
 
-    from .views import register
+    from formserver.views import register
 
     register(app)
-    from .cli import register_commands
+    from formserver.cli import register_commands
 
     register_commands(app)
     return app

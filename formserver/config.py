@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from .paths import PROJECT_ROOT, site_config_dir
+from formserver.paths import PROJECT_ROOT, site_config_dir
 
 DEV_SECRET_KEY = "dev-only-not-secret"
 

@@ -20,7 +20,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from formserver.records import RecordSigner
+from formserver.security.records import RecordSigner
 from formserver.store import plans as plan_store
 from formserver.store import talks as talk_store
 from formserver.store.talks import Talk, employee_talks

@@ -18,11 +18,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from formserver import rounds
+from formserver.services import rounds
+from formserver.services.text import clean_line, clean_text
 from formserver.store import plans as plan_store
 from formserver.store.preparations import get_preparation
 from formserver.store.talks import get_talk
-from formserver.text import clean_line, clean_text
 from tests.bad_input_helpers import (
     ROW,
     SAVED,

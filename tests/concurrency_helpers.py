@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from formserver import plan as plan_logic
-from formserver.records import RecordSigner
+from formserver.security.records import RecordSigner
+from formserver.services import planning as plan_logic
 from formserver.store import plans
 from formserver.store.talks import Talk
 from tests.factories import conn, person, talk_of

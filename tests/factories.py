@@ -11,8 +11,9 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from formserver import rounds, signin
-from formserver.roster import parse_roster
+from formserver.services import rounds
+from formserver.services import sign_in as signin
+from formserver.services.roster import parse_roster
 from formserver.store import db
 from formserver.store.people import Person, import_roster, person_by_email, set_hr
 from formserver.store.talks import Talk, employee_talks

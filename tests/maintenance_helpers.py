@@ -23,7 +23,7 @@ from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
 
-from formserver.records import RecordSigner
+from formserver.security.records import RecordSigner
 from formserver.store import db, plans
 from formserver.store.talks import Talk
 from tests.factories import conn, csrf_token, data_dump, person, sign_in, talk_of

@@ -1,7 +1,7 @@
 """Helpers for the property tests: what people type, and the service the examples run against."""
 
 # Property tests over every form field (issue 6): any text is saved as its normalised self
-# (formserver.text.clean_text, clean_line for one-line fields) or refused with a Swedish
+# (formserver.services.text.clean_text, clean_line for one-line fields) or refused with a Swedish
 # field error and shown back. Never a 500.
 #
 # One service per test module: each example reads what is stored before and after its own
@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 from werkzeug.test import TestResponse
 
-from formserver import rounds
 from formserver.paths import PROJECT_ROOT
+from formserver.services import rounds
 from formserver.siteconfig import load_site_config
 from tests.bad_input_helpers import (
     ENGLISH,

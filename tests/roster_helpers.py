@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 
-from formserver.roster import COLUMNS, RosterResult, parse_roster
+from formserver.services.roster import COLUMNS, RosterResult, parse_roster
 
 HEADER = ",".join(COLUMNS)
 BOSS = {"anstallningsnummer": "E1", "chef_anstallningsnummer": ""}

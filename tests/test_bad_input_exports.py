@@ -11,9 +11,9 @@ import zipfile
 import pytest
 from flask import Flask
 
+from formserver.services.text import clean_line
 from formserver.store import db
 from formserver.store import plans as plan_store
-from formserver.text import clean_line
 from tests import bad_input_targets, smtp
 from tests.bad_input_helpers import (
     WEASYPRINT_ICC_LEAK,

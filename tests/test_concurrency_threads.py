@@ -8,8 +8,8 @@ import threading
 import time
 from pathlib import Path
 
-from formserver.records import RecordSigner, RecordTampered
-from formserver.roster import parse_roster
+from formserver.security.records import RecordSigner, RecordTampered
+from formserver.services.roster import parse_roster
 from formserver.store import audit, db
 from formserver.store import rounds as round_store
 from formserver.store.people import import_roster

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from formserver.records import RecordSigner
+from formserver.security.records import RecordSigner
 from formserver.store import plans
 from formserver.store.preparations import get_preparation
 from tests.concurrency_helpers import _plan_signed_by_both, _signers

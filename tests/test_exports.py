@@ -1,4 +1,4 @@
-"""Exports as pure functions (formserver.exports): CSV for Excel, JSON, file names, streamed zips.
+"""Exports as pure functions (formserver.documents.exports): CSV, JSON, file names, zips.
 
 What a manager opening a download, and an auditor, would check: a cell never runs as a formula,
 Swedish Excel reads åäö and the columns, a file name made from a person's name is plain ASCII
@@ -16,7 +16,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from formserver.exports import csv_bytes, json_bytes, neutralise, safe_filename, stream_zip
+from formserver.documents.exports import (
+    csv_bytes,
+    json_bytes,
+    neutralise,
+    safe_filename,
+    stream_zip,
+)
 
 BOM = b"\xef\xbb\xbf"
 

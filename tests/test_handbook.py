@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from formserver import handbook
+from formserver.handbook import markers as handbook
 from formserver.paths import PROJECT_ROOT
 from formserver.siteconfig import SiteConfig
 from tests.conftest import BreakConfig

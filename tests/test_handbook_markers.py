@@ -1,4 +1,4 @@
-"""formserver.handbook: markers, includes, link rewriting and the external-asset scan."""
+"""formserver.handbook.markers: markers, includes, link rewriting and the external-asset scan."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from formserver import handbook
+from formserver.handbook import markers as handbook
 from formserver.siteconfig import SiteConfig
 
 
@@ -51,7 +51,7 @@ def test_missing_include_is_reported(site_config: SiteConfig) -> None:
 
 
 def test_markdown_syntax_in_titles_is_escaped(site_config: SiteConfig) -> None:
-    from formserver.siteconfig.render import markdown_text
+    from formserver.handbook.render import markdown_text
 
     assert (
         str(markdown_text("Mål *viktigt* <b>[x]</b>"))

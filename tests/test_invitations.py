@@ -17,7 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from icalendar import Calendar
 
-from formserver.invitations import (
+from formserver.documents.invitations import (
     Invitation,
     MailError,
     calendar_invite,

@@ -10,7 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from formserver import create_app, preparation
+from formserver import create_app
+from formserver.forms import preparation
 from formserver.store import db
 from formserver.store.preparations import get_preparation
 from tests.factories import csrf_token, link_token, load_people, sign_in, talk_of

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from formserver import maintenance
+from formserver.recordkeeping import retention as maintenance
 from formserver.store import db, plans
 from formserver.store.talks import Talk
 from formserver.views.plans import verification_code as document_code

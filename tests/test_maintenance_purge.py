@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from formserver import maintenance
+from formserver.recordkeeping import retention as maintenance
 from formserver.store import db, plans
 from formserver.store.maintenance import delete_draft
 from formserver.store.preparations import get_preparation

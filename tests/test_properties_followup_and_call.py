@@ -9,9 +9,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from formserver.services.text import clean_line, clean_text
 from formserver.store import plans as plan_store
 from formserver.store.talks import get_talk
-from formserver.text import clean_line, clean_text
 from tests import properties_helpers
 from tests.bad_input_helpers import (
     ENGLISH,

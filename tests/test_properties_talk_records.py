@@ -10,9 +10,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
-from formserver.plan import check_questions, note_sections
+from formserver.services.planning import check_questions, note_sections
+from formserver.services.text import clean_text
 from formserver.store.preparations import get_preparation
-from formserver.text import clean_text
 from tests import properties_helpers
 from tests.bad_input_helpers import ROW, input_value, latest_plan, signer, talk_by_year, textarea
 from tests.factories import conn

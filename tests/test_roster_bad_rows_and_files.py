@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from formserver.roster import COLUMNS, EMPLOYMENT_TYPES, RosterError, parse_roster
+from formserver.services.roster import COLUMNS, EMPLOYMENT_TYPES, RosterError, parse_roster
 from tests.roster_helpers import BOSS, HEADER, messages, only_error, person, roster
 
 # --- rows against each other ----------------------------------------------------------

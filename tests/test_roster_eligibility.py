@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from formserver.roster import is_eligible, parse_roster
+from formserver.services.roster import is_eligible, parse_roster
 from tests.roster_helpers import BOSS, person, roster
 
 # --- eligibility ----------------------------------------------------------------------

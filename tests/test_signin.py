@@ -10,7 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from formserver import signin, tokens
+from formserver.security import tokens
+from formserver.services import sign_in as signin
 from formserver.store import db
 from tests.factories import conn, csrf_token, link_token, person, sign_in
 

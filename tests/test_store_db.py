@@ -12,7 +12,7 @@ from flask import Flask
 from formserver.store import audit, db
 from tests.factories import conn
 
-MIGRATIONS = Path(db.__file__).parent.parent / "migrations"
+MIGRATIONS = Path(db.__file__).parent / "migrations"
 
 
 def test_connection_is_durable(tmp_path: Path) -> None:

@@ -6,8 +6,15 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from .people import grant_hr, import_roster_command, init_db, issue_link, load_demo, open_round
-from .records import (
+from formserver.cli.people import (
+    grant_hr,
+    import_roster_command,
+    init_db,
+    issue_link,
+    load_demo,
+    open_round,
+)
+from formserver.cli.records import (
     backup_command,
     export_person,
     purge_command,
@@ -37,7 +44,7 @@ def register_commands(app: Flask) -> None:
 
 
 def _create_app() -> Flask:
-    from ..app import create_app
+    from formserver.app import create_app
 
     return create_app()
 

@@ -6,7 +6,7 @@ import sqlite3
 
 from flask import current_app
 
-from ..store import db
+from formserver.store import db
 
 
 def _conn() -> sqlite3.Connection:

@@ -8,12 +8,13 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .. import demo, signin
-from .. import rounds as round_logic
-from ..roster import parse_roster
-from ..store import db
-from ..store.people import import_roster, person_by_email, set_hr
-from ._shared import _keys, _link
+from formserver.cli import demo
+from formserver.cli._shared import _keys, _link
+from formserver.services import rounds as round_logic
+from formserver.services import sign_in as signin
+from formserver.services.roster import parse_roster
+from formserver.store import db
+from formserver.store.people import import_roster, person_by_email, set_hr
 
 
 @click.command("init-db")

@@ -9,14 +9,15 @@ import click
 from flask import current_app, render_template
 from flask.cli import with_appcontext
 
-from .. import exports, maintenance
-from ..paths import STATIC_DIR
-from ..records import RecordTampered
-from ..store import audit, db
-from ..store.plans import FOLLOWUP_STATUSES
-from ..store.talks import STATUS_LABELS
-from ..text import clean_line
-from ._shared import _conn, _keys
+from formserver.cli._shared import _conn, _keys
+from formserver.documents import exports
+from formserver.paths import STATIC_DIR
+from formserver.recordkeeping import retention as maintenance
+from formserver.security.records import RecordTampered
+from formserver.services.text import clean_line
+from formserver.store import audit, db
+from formserver.store.plans import FOLLOWUP_STATUSES
+from formserver.store.talks import STATUS_LABELS
 
 
 class Stop(click.ClickException):
@@ -274,8 +275,8 @@ def rekey_command() -> None:
     Every record is first verified with the current key and its fallbacks; one that fails stops
     the command and nothing changes.
     """
-    from ..records import RecordSigner
-    from ..store import plans, preparations
+    from formserver.security.records import RecordSigner
+    from formserver.store import plans, preparations
 
     keys = _keys()
     conn = _conn()

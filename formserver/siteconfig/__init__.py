@@ -1,8 +1,8 @@
 """The organisation's data in `site_config/`: loading, validation and rendering."""
 
-from .errors import ConfigError, Problem
-from .loader import load_site_config
-from .model import PlanTemplate, QuestionSet, SiteConfig
+from formserver.siteconfig.errors import ConfigError, Problem
+from formserver.siteconfig.loader import load_site_config
+from formserver.siteconfig.model import PlanTemplate, QuestionSet, SiteConfig
 
 __all__ = [
     "ConfigError",

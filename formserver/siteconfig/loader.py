@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 import yaml
 
-from .errors import ConfigError, Problem
-from .model import (
+from formserver.siteconfig.errors import ConfigError, Problem
+from formserver.siteconfig.model import (
     ANSWER_KINDS,
     COLUMN_KINDS,
     POLICIES,
@@ -26,7 +26,7 @@ from .model import (
     SiteConfig,
     Source,
 )
-from .reader import LineLoader, Reader, unique
+from formserver.siteconfig.reader import LineLoader, Reader, unique
 
 T = TypeVar("T")
 

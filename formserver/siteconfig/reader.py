@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from .errors import Problem
+from formserver.siteconfig.errors import Problem
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 T = TypeVar("T")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from .db import iso, transaction, utc_now
+from formserver.store.db import iso, transaction, utc_now
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .db import iso, transaction
+from formserver.store.db import iso, transaction
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ def migrate(conn: sqlite3.Connection) -> int:
     """
     scripts = sorted(
         (item.name, item)
-        for item in resources.files("formserver.migrations").iterdir()
+        for item in resources.files("formserver.store.migrations").iterdir()
         if item.name.endswith(".sql")
     )
     with transaction(conn):

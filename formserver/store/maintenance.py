@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .db import iso, transaction, utc_now
+from formserver.store.db import iso, transaction, utc_now
 
 # Both parties signed the newest version of the talk's plan (roles are 'employee'/'manager').
 _SIGNED_BY_BOTH = (
@@ -311,7 +311,7 @@ def newest_schema_version() -> int:
     """The newest migration this code knows."""
     return max(
         int(item.name.split("_", 1)[0])
-        for item in resources.files("formserver.migrations").iterdir()
+        for item in resources.files("formserver.store.migrations").iterdir()
         if item.name.endswith(".sql")
     )
 

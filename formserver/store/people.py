@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from ..roster import RosterRow
-from .db import iso, new_id, transaction, utc_now
+from formserver.services.roster import RosterRow
+from formserver.store.db import iso, new_id, transaction, utc_now
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..records import RecordSigner, RecordTampered, canonical
-from . import audit
-from .db import Conflict, iso, new_id, transaction, utc_now
+from formserver.security.records import RecordSigner, RecordTampered, canonical
+from formserver.store import audit
+from formserver.store.db import Conflict, iso, new_id, transaction, utc_now
 
 Content = dict[str, Any]
 

@@ -7,9 +7,9 @@ import sqlite3
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..records import RecordSigner
-from . import audit
-from .db import Conflict, iso, new_id, transaction, utc_now
+from formserver.security.records import RecordSigner
+from formserver.store import audit
+from formserver.store.db import Conflict, iso, new_id, transaction, utc_now
 
 Answers = dict[str, dict[str, str]]
 

@@ -6,8 +6,8 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .db import iso, new_id, transaction, utc_now
-from .people import Person, _person
+from formserver.store.db import iso, new_id, transaction, utc_now
+from formserver.store.people import Person, _person
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from .db import Conflict, iso, transaction, utc_now
+from formserver.store.db import Conflict, iso, transaction, utc_now
 
 STATUS_LABELS = {
     "ej_kallad": "Ej kallad",

@@ -7,9 +7,9 @@ import sqlite3
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
-from ..access import current_user, typed_text
-from ..records import RecordTampered
-from ..store import audit
+from formserver.access import current_user, typed_text
+from formserver.security.records import RecordTampered
+from formserver.store import audit
 
 ERROR_TEXTS = {
     400: ("Något blev fel i förfrågan", "Gå tillbaka och försök igen."),
@@ -40,7 +40,7 @@ INVALID_TEXT = (
 
 def register(app: Flask) -> None:
     """Register every blueprint and error handler."""
-    from . import auth, downloads, followup, handbook, home, hr, plans, talks, team
+    from formserver.views import auth, downloads, followup, handbook, home, hr, plans, talks, team
 
     for module in (auth, downloads, followup, handbook, home, hr, plans, talks, team):
         app.register_blueprint(module.bp)

@@ -7,12 +7,14 @@ from typing import Any
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from .. import mailer, signin, tokens
-from ..access import current_user, rule
-from ..forms import ConfirmForm, RequestLinkForm, signing_keys
-from ..store import audit, auth
-from ..store.db import utc_now
-from ..store.people import person_by_email
+from formserver.access import current_user, rule
+from formserver.documents import mail as mailer
+from formserver.forms.base import ConfirmForm, RequestLinkForm, signing_keys
+from formserver.security import tokens
+from formserver.services import sign_in as signin
+from formserver.store import audit, auth
+from formserver.store.db import utc_now
+from formserver.store.people import person_by_email
 
 bp = Blueprint("auth", __name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import g
 
-from ..access import current_user
-from ..store import audit
-from ..store.talks import Talk
+from formserver.access import current_user
+from formserver.store import audit
+from formserver.store.talks import Talk
 
 
 def audit_talk(talk: Talk, action: str, detail: str = "", outcome: str = "ok") -> None:

@@ -8,14 +8,14 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, request, stream_with_context
 from werkzeug.wrappers import Response
 
-from .. import exports
-from ..access import current_user, rule
-from ..paths import STATIC_DIR
-from ..store import audit
-from ..store import plans as store
-from ..store import rounds as round_store
-from ..store.talks import Talk, team_talks
-from .plans import document_html, download, plan_signer
+from formserver.access import current_user, rule
+from formserver.documents import exports
+from formserver.paths import STATIC_DIR
+from formserver.store import audit
+from formserver.store import plans as store
+from formserver.store import rounds as round_store
+from formserver.store.talks import Talk, team_talks
+from formserver.views.plans import document_html, download, plan_signer
 
 bp = Blueprint("downloads", __name__)
 

@@ -7,16 +7,16 @@ from typing import Any
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from ..access import require_talk_role, rule
-from ..forms import CSRF_EXPIRED, ConfirmForm, signing_keys
-from ..records import RecordSigner
-from ..store import audit
-from ..store import plans as store
-from ..store.db import Conflict
-from ..store.talks import Talk, get_talk
-from ..text import clean_text
-from .common import audit_talk
-from .plans import plan_signer
+from formserver.access import require_talk_role, rule
+from formserver.forms.base import CSRF_EXPIRED, ConfirmForm, signing_keys
+from formserver.security.records import RecordSigner
+from formserver.services.text import clean_text
+from formserver.store import audit
+from formserver.store import plans as store
+from formserver.store.db import Conflict
+from formserver.store.talks import Talk, get_talk
+from formserver.views.common import audit_talk
+from formserver.views.plans import plan_signer
 
 bp = Blueprint("followup", __name__, url_prefix="/samtal")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, send_from_directory
 from werkzeug.wrappers import Response
 
-from ..access import rule
+from formserver.access import rule
 
 bp = Blueprint("handbook", __name__, url_prefix="/handbok")
 

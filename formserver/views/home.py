@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template
 
-from ..access import current_user, rule
-from ..store.talks import employee_talks, team_talks
+from formserver.access import current_user, rule
+from formserver.store.talks import employee_talks, team_talks
 
 bp = Blueprint("home", __name__)
 

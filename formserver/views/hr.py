@@ -7,14 +7,14 @@ from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice  # type: ignore[attr-defined]  # stubs predate 3.3
 
-from .. import rounds
-from ..access import current_user, rule
-from ..forms import OpenRoundForm, RosterForm
-from ..roster import COLUMNS, parse_roster
-from ..store import audit
-from ..store import rounds as round_store
-from ..store.db import utc_now
-from ..store.people import count_people, import_roster
+from formserver.access import current_user, rule
+from formserver.forms.base import OpenRoundForm, RosterForm
+from formserver.services import rounds
+from formserver.services.roster import COLUMNS, parse_roster
+from formserver.store import audit
+from formserver.store import rounds as round_store
+from formserver.store.db import utc_now
+from formserver.store.people import count_people, import_roster
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
 

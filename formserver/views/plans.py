@@ -7,18 +7,20 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import exports, mailer, maintenance
-from .. import plan as plan_logic
-from ..access import require_talk_role, rule
-from ..forms import CSRF_EXPIRED, ConfirmForm, signing_keys
-from ..paths import STATIC_DIR
-from ..records import RecordSigner
-from ..store import audit
-from ..store import plans as store
-from ..store.db import Conflict
-from ..store.talks import Talk, get_talk
-from ..text import clean_text
-from .common import audit_talk
+from formserver.access import require_talk_role, rule
+from formserver.documents import exports
+from formserver.documents import mail as mailer
+from formserver.forms.base import CSRF_EXPIRED, ConfirmForm, signing_keys
+from formserver.paths import STATIC_DIR
+from formserver.recordkeeping import retention as maintenance
+from formserver.security.records import RecordSigner
+from formserver.services import planning as plan_logic
+from formserver.services.text import clean_text
+from formserver.store import audit
+from formserver.store import plans as store
+from formserver.store.db import Conflict
+from formserver.store.talks import Talk, get_talk
+from formserver.views.common import audit_talk
 
 bp = Blueprint("plans", __name__, url_prefix="/samtal")
 COMMENT_MAX = 2000

@@ -7,17 +7,17 @@ from typing import Any
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import form_layout
-from .. import preparation as prep
-from ..access import may_see_other_preparation, require_talk_role, rule
-from ..forms import CSRF_EXPIRED, ConfirmForm
-from ..store import audit, plans
-from ..store import maintenance as maintenance_store
-from ..store.db import Conflict
-from ..store.preparations import TalkLocked, get_preparation, save_preparation
-from ..store.talks import Talk, get_talk
-from .common import audit_talk
-from .followup import followup_signer, signed_rows
+from formserver.access import may_see_other_preparation, require_talk_role, rule
+from formserver.forms import layout as form_layout
+from formserver.forms import preparation as prep
+from formserver.forms.base import CSRF_EXPIRED, ConfirmForm
+from formserver.store import audit, plans
+from formserver.store import maintenance as maintenance_store
+from formserver.store.db import Conflict
+from formserver.store.preparations import TalkLocked, get_preparation, save_preparation
+from formserver.store.talks import Talk, get_talk
+from formserver.views.common import audit_talk
+from formserver.views.followup import followup_signer, signed_rows
 
 bp = Blueprint("talks", __name__, url_prefix="/samtal")
 

@@ -6,18 +6,19 @@ from flask import Blueprint, current_app, g, render_template, request
 from werkzeug.wrappers import Response
 from wtforms.fields import BooleanField, HiddenField
 
-from .. import calling, preparation
-from ..access import current_user, require_talk_role, rule
-from ..forms import CallForm, local_today, signing_keys
-from ..invitations import calendar_invite
-from ..store import audit
-from ..store.db import Conflict, utc_now
-from ..store.people import get_person
-from ..store.talks import get_talk, team_talks
-from ..team_summary import summarise
-from .auth import external_url
-from .common import audit_talk
-from .plans import plan_signer
+from formserver.access import current_user, require_talk_role, rule
+from formserver.documents.invitations import calendar_invite
+from formserver.forms import preparation
+from formserver.forms.base import CallForm, local_today, signing_keys
+from formserver.services import calling
+from formserver.services.team_summary import summarise
+from formserver.store import audit
+from formserver.store.db import Conflict, utc_now
+from formserver.store.people import get_person
+from formserver.store.talks import get_talk, team_talks
+from formserver.views.auth import external_url
+from formserver.views.common import audit_talk
+from formserver.views.plans import plan_signer
 
 bp = Blueprint("team", __name__)
 

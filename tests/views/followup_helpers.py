@@ -21,8 +21,8 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
-from formserver import rounds
-from formserver.roster import parse_roster
+from formserver.services import rounds
+from formserver.services.roster import parse_roster
 from formserver.store.people import import_roster
 from formserver.store.talks import Talk
 from tests.factories import PEOPLE, conn, person, roster_csv, talk_of

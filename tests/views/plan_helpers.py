@@ -24,7 +24,7 @@ from pypdf import PdfReader
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
-from formserver import rounds
+from formserver.services import rounds
 from formserver.store import plans as plan_store
 from formserver.store.talks import Talk
 from formserver.views.plans import plan_signer

@@ -18,8 +18,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from formserver import preparation as prep
-from formserver import rounds
+from formserver.forms import preparation as prep
+from formserver.services import rounds
 from formserver.store.preparations import Preparation, get_preparation
 from formserver.store.talks import Talk
 from tests.factories import conn, csrf_token, person, sign_in, talk_of

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from formserver import rounds
-from formserver.roster import parse_roster
+from formserver.services import rounds
+from formserver.services.roster import parse_roster
 from formserver.store.people import import_roster
 from tests.factories import PEOPLE, conn, data_dump, person, roster_csv, talk_of
 from tests.views.downloads_helpers import (

@@ -8,8 +8,9 @@ from datetime import date
 from flask import Flask
 from flask.testing import FlaskClient
 
-from formserver import rounds, signin
-from formserver.roster import parse_roster
+from formserver.services import rounds
+from formserver.services import sign_in as signin
+from formserver.services.roster import parse_roster
 from formserver.store import db
 from formserver.store.people import import_roster, person_by_email
 from formserver.store.talks import Talk, employee_talks

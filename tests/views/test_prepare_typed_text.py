@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from formserver import tokens
+from formserver.security import tokens
 from tests.factories import csrf_token, sign_in, talk_of
 from tests.views.html_tree import parse
 from tests.views.prepare_helpers import (

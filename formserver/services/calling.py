@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import mailer, signin
-from .invitations import Invitation, calendar_invite, invitation_email
-from .siteconfig import SiteConfig
-from .store import talks
-from .store.people import get_person
+from formserver.documents import mail as mailer
+from formserver.documents.invitations import Invitation, calendar_invite, invitation_email
+from formserver.services import sign_in as signin
+from formserver.siteconfig import SiteConfig
+from formserver.store import talks
+from formserver.store.people import get_person
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 

@@ -10,8 +10,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from .siteconfig import SiteConfig
-from .siteconfig.render import render_plan_template, render_question_set, render_sources
+from formserver.handbook.render import render_plan_template, render_question_set, render_sources
+from formserver.siteconfig import SiteConfig
 
 MARKER = re.compile(r"^<!--\s*(fragor|planmall|inkludera|kallor)\s*(?::\s*(\S+))?\s*-->\s*$", re.M)
 FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)

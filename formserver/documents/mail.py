@@ -7,8 +7,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-from .invitations import MailError, send_email
-from .text import clean_line
+from formserver.documents.invitations import MailError, send_email
+from formserver.services.text import clean_line
 
 
 def smtp_configured(config: Any) -> bool:

@@ -10,9 +10,9 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from .siteconfig.model import Grid, PlanTemplate, QuestionSet
-from .store.plans import Content
-from .text import clean_text
+from formserver.services.text import clean_text
+from formserver.siteconfig.model import Grid, PlanTemplate, QuestionSet
+from formserver.store.plans import Content
 
 YES_NO = {"ja": "Ja", "nej": "Nej"}
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlite3
 from datetime import date
 
-from .eligibility import is_eligible
-from .siteconfig import SiteConfig
-from .store import rounds as store
-from .store.people import Person
+from formserver.services.eligibility import is_eligible
+from formserver.siteconfig import SiteConfig
+from formserver.store import rounds as store
+from formserver.store.people import Person
 
 
 def open_round(

@@ -8,8 +8,8 @@ from functools import cache
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from ..paths import TEMPLATES_DIR
-from .model import PlanTemplate, QuestionSet, SiteConfig
+from formserver.paths import TEMPLATES_DIR
+from formserver.siteconfig.model import PlanTemplate, QuestionSet, SiteConfig
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!])")
 

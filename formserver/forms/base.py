@@ -23,9 +23,9 @@ from wtforms.fields import (
 from wtforms.form import BaseForm as WTBaseForm
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
-from . import tokens
-from .roster import EMAIL_PATTERN
-from .text import clean_line, clean_text
+from formserver.security import tokens
+from formserver.services.roster import EMAIL_PATTERN
+from formserver.services.text import clean_line, clean_text
 
 CSRF_EXPIRED = (
     "Sidan har varit öppen för länge, så vi kunde inte ta emot formuläret. Det du skrev finns "

@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from .eligibility import Employment as Employment  # re-exported for callers of the roster
-from .eligibility import is_eligible as is_eligible
-from .text import clean_line
+from formserver.services.eligibility import (
+    Employment as Employment,  # re-exported for callers of the roster
+)
+from formserver.services.eligibility import is_eligible as is_eligible
+from formserver.services.text import clean_line
 
 EMPLOYMENT_TYPES = ("tillsvidare", "visstid", "annan")
 COLUMNS = (

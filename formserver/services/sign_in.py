@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from . import tokens
-from .store import auth
-from .store.people import Person, get_person
+from formserver.security import tokens
+from formserver.store import auth
+from formserver.store.people import Person, get_person
 
 RATE_WINDOW = timedelta(hours=1)
 

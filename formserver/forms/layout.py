@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from .preparation import choices, comment_field, value_field
-from .siteconfig.model import Question, QuestionSet, Section
+from formserver.forms.preparation import choices, comment_field, value_field
+from formserver.siteconfig.model import Question, QuestionSet, Section
 
 PUBLIC_NOTE = "Det du skriver kan bli en allmän handling."
 

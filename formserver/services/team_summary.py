@@ -9,11 +9,11 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from .records import RecordSigner
-from .siteconfig.model import PlanTemplate, QuestionSet
-from .store import plans
-from .store.preparations import get_preparation
-from .store.talks import Talk
+from formserver.security.records import RecordSigner
+from formserver.siteconfig.model import PlanTemplate, QuestionSet
+from formserver.store import plans
+from formserver.store.preparations import get_preparation
+from formserver.store.talks import Talk
 
 MIN_GROUP = 3
 

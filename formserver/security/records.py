@@ -9,7 +9,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, Signer
 
-from .tokens import as_key_list
+from formserver.security.tokens import as_key_list
 
 
 class RecordTampered(Exception):

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .forms import csrf_token, csrf_valid, signing_keys
-from .records import RecordSigner
-from .siteconfig.model import Question, QuestionSet
-from .store.preparations import Answers
-from .text import clean_text
+from formserver.forms.base import csrf_token, csrf_valid, signing_keys
+from formserver.security.records import RecordSigner
+from formserver.services.text import clean_text
+from formserver.siteconfig.model import Question, QuestionSet
+from formserver.store.preparations import Answers
 
 YES_NO = (("ja", "Ja"), ("nej", "Nej"))
 NOT_A_CHOICE = "Välj ett av alternativen, eller inget."

@@ -14,13 +14,13 @@ from typing import Any
 
 from itsdangerous import Signer
 
-from .records import RecordSigner
-from .store import db, plans
-from .store import maintenance as store
-from .store.people import person_by_email
-from .store.preparations import get_preparation
-from .text import clean_line
-from .tokens import as_key_list
+from formserver.security.records import RecordSigner
+from formserver.security.tokens import as_key_list
+from formserver.services.text import clean_line
+from formserver.store import db, plans
+from formserver.store import maintenance as store
+from formserver.store.people import person_by_email
+from formserver.store.preparations import get_preparation
 
 Keys = Sequence[str | bytes]
 VERIFICATION_SALT = "plan-verification"

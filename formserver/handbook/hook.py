@@ -1,4 +1,4 @@
-"""MkDocs hook: a thin adapter from MkDocs events to `formserver.handbook`."""
+"""MkDocs hook: a thin adapter from MkDocs events to `formserver.handbook.markers`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from mkdocs.exceptions import PluginError
 
-from formserver import handbook
+from formserver.handbook import markers as handbook
 from formserver.paths import site_config_dir
 from formserver.siteconfig import ConfigError, SiteConfig, load_site_config
 

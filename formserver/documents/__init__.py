@@ -1,0 +1,1 @@
+"""What the service produces: plan documents, exports, calendar files, e-mail."""

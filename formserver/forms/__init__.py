@@ -1,0 +1,1 @@
+"""Reading posted forms: CSRF, WTForms classes and the generated forms."""

@@ -1,0 +1,1 @@
+"""Records over time: retention, a person's export, backup, verification."""

@@ -1,0 +1,1 @@
+"""Keys, signed tokens and MAC-checked records."""

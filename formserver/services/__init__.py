@@ -1,0 +1,1 @@
+"""The domain: what the service does, in plain values (no Flask request)."""
