@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from formserver import create_app
-from formserver.forms import preparation
+from formserver.security.keys import signers
 from formserver.store import db
 from formserver.store.preparations import get_preparation
 from tests.factories import csrf_token, link_token, load_people, sign_in, talk_of
@@ -76,7 +76,7 @@ def test_new_key_with_old_as_fallback_keeps_everything_working(
             db.connection_for(rotated.config["DATABASE"]),
             talk_of(rotated, "employee_a").id,
             "employee",
-            preparation.signer(),
+            signers().preparation,
         )
     assert stored is not None and stored.answers["halsa"]["value"] == "Efter bytet"
     link_page = rotated.test_client().get(f"/logga-in/{unused_link}")

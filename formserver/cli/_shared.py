@@ -6,6 +6,7 @@ import sqlite3
 
 from flask import current_app
 
+from formserver.security.keys import key_list
 from formserver.store import db
 
 
@@ -14,7 +15,7 @@ def _conn() -> sqlite3.Connection:
 
 
 def _keys() -> list[str | bytes]:
-    return [*current_app.config["SECRET_KEY_FALLBACKS"], current_app.config["SECRET_KEY"]]
+    return key_list(current_app.config)
 
 
 def _link(token: str) -> str:

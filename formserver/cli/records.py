@@ -275,14 +275,15 @@ def rekey_command() -> None:
     Every record is first verified with the current key and its fallbacks; one that fails stops
     the command and nothing changes.
     """
-    from formserver.security.records import RecordSigner
+    from formserver.security.keys import signers_for
     from formserver.store import plans, preparations
 
     keys = _keys()
     conn = _conn()
     try:
-        count = preparations.rekey(conn, RecordSigner(keys, "preparation"))
-        count += plans.rekey(conn, RecordSigner(keys, "plan"), RecordSigner(keys, "followup"))
+        kinds = signers_for(keys)
+        count = preparations.rekey(conn, kinds.preparation)
+        count += plans.rekey(conn, kinds.plan, kinds.followup)
     except RecordTampered as error:
         raise _tampered(error, "rekey") from None
     _audit("records.rekey", "ok", "", "", f"{count} poster")

@@ -24,6 +24,7 @@ from wtforms.form import BaseForm as WTBaseForm
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from formserver.security import tokens
+from formserver.security.keys import current_keys
 from formserver.services.roster import EMAIL_PATTERN
 from formserver.services.text import clean_line, clean_text
 
@@ -38,11 +39,6 @@ def local_today() -> date:
     return datetime.now(ZoneInfo("Europe/Stockholm")).date()
 
 
-def signing_keys() -> list[str | bytes]:
-    """The app's keys, oldest → newest, as itsdangerous wants them."""
-    return [*current_app.config["SECRET_KEY_FALLBACKS"], current_app.config["SECRET_KEY"]]
-
-
 def csrf_id() -> str:
     """The session's CSRF identity, created on first use."""
     if "csrf" not in session:
@@ -53,7 +49,7 @@ def csrf_id() -> str:
 def csrf_token() -> str:
     """This request's CSRF token (made once per request: every form on a page shares it)."""
     if "csrf_token" not in g:
-        g.csrf_token = tokens.dump(signing_keys(), tokens.CSRF_SALT, csrf_id())
+        g.csrf_token = tokens.dump(current_keys(), tokens.CSRF_SALT, csrf_id())
     return str(g.csrf_token)
 
 
@@ -61,7 +57,7 @@ def csrf_valid(token: str) -> bool:
     """Whether `token` is this session's CSRF token, signed by a current key, not too old."""
     max_age = int(current_app.config["CSRF_MAX_AGE_HOURS"]) * 3600
     try:
-        value = tokens.load(signing_keys(), tokens.CSRF_SALT, token, max_age)
+        value = tokens.load(current_keys(), tokens.CSRF_SALT, token, max_age)
     except (tokens.TokenExpired, tokens.TokenInvalid):
         return False
     return value == session.get("csrf")

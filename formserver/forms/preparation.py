@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from formserver.forms.base import csrf_token, csrf_valid, signing_keys
-from formserver.security.records import RecordSigner
+from formserver.forms.base import csrf_token, csrf_valid
 from formserver.services.text import clean_text
 from formserver.siteconfig.model import Question, QuestionSet
 from formserver.store.preparations import Answers
@@ -113,8 +112,3 @@ def form_data(answers: Answers, question_set: QuestionSet) -> dict[str, str]:
         if question.kind != "text":
             data[comment_field(question)] = entry.get("comment", "")
     return data
-
-
-def signer() -> RecordSigner:
-    """The MAC signer for preparations (its own salt)."""
-    return RecordSigner(signing_keys(), "preparation")

@@ -14,7 +14,7 @@ from typing import Any
 
 from itsdangerous import Signer
 
-from formserver.security.records import RecordSigner
+from formserver.security.keys import signers_for
 from formserver.security.tokens import as_key_list
 from formserver.services.text import clean_line
 from formserver.store import db, plans
@@ -164,7 +164,7 @@ def check_code(conn: sqlite3.Connection, keys: Keys, code: str) -> CodeCheck | N
     if not any(hmac.compare_digest(code.encode(), e.encode()) for e in expected):
         return None
     version = next(
-        v for v in plans.versions(conn, facts.talk_id, plan_signer(keys)) if v.id == version_id
+        v for v in plans.versions(conn, facts.talk_id, signers_for(keys).plan) if v.id == version_id
     )
     names = store.names_of(conn, [s.person_id for s in version.signatures.values()])
     signed_by = [
@@ -174,11 +174,6 @@ def check_code(conn: sqlite3.Connection, keys: Keys, code: str) -> CodeCheck | N
     return CodeCheck(
         version.id, facts.talk_id, version.number, facts.newest_number, facts.year, signed_by
     )
-
-
-def plan_signer(keys: Keys) -> RecordSigner:
-    """The MAC signer for plan versions and signatures, with explicit keys."""
-    return RecordSigner(keys, "plan")
 
 
 # --- a person's full export (GDPR access) ---------------------------------------------------------
@@ -195,8 +190,8 @@ def person_export(
     person = person_by_email(conn, email)
     if person is None:
         raise Refused(f"Ingen med e-postadressen {email} finns i personallistan.")
-    preparation_signer = RecordSigner(keys, "preparation")
-    followup_signer = RecordSigner(keys, "followup")
+    preparation_signer = signers_for(keys).preparation
+    followup_signer = signers_for(keys).followup
     talks: list[dict[str, Any]] = []
     for talk in store.talks_of_person(conn, person.id):
         role = "employee" if talk["employee_id"] == person.id else "manager"
@@ -224,7 +219,7 @@ def person_export(
                 "verification_code": verification_code(keys, v.id, v.content_hash),
                 "signatures": [asdict(s) for s in v.signatures.values()],
             }
-            for v in plans.versions(conn, talk["id"], plan_signer(keys))
+            for v in plans.versions(conn, talk["id"], signers_for(keys).plan)
         ]
         followups = [asdict(f) for f in plans.followups(conn, talk["id"], followup_signer).values()]
         talks.append(

@@ -9,8 +9,9 @@ from werkzeug.wrappers import Response
 
 from formserver.access import current_user, rule
 from formserver.documents import mail as mailer
-from formserver.forms.base import ConfirmForm, RequestLinkForm, signing_keys
+from formserver.forms.base import ConfirmForm, RequestLinkForm
 from formserver.security import tokens
+from formserver.security.keys import current_keys
 from formserver.services import sign_in as signin
 from formserver.store import audit, auth
 from formserver.store.db import utc_now
@@ -32,7 +33,7 @@ def _problem_page(problem: str) -> tuple[str, int]:
 @rule("public")
 def confirm_page(token: str) -> str | tuple[str, int]:
     """Show a confirmation button: opening the link (or a mail scanner) uses nothing."""
-    check = signin.check_link(g.db, signing_keys(), token, now=utc_now(), days=_days())
+    check = signin.check_link(g.db, current_keys(), token, now=utc_now(), days=_days())
     if check.problem:
         return _problem_page(check.problem)
     return render_template("auth/confirm.html", form=ConfirmForm())
@@ -45,7 +46,7 @@ def confirm(token: str) -> Response | str | tuple[str, int]:
     form = ConfirmForm(request.form)
     if not form.validate():
         return render_template("auth/confirm.html", form=ConfirmForm(), expired=True), 400
-    result = signin.confirm_link(g.db, signing_keys(), token, now=utc_now(), days=_days())
+    result = signin.confirm_link(g.db, current_keys(), token, now=utc_now(), days=_days())
     if isinstance(result, signin.LinkCheck):
         audit.record(g.db, actor_id=None, action="sign_in", outcome=result.problem or "failed")
         return _problem_page(result.problem or "invalid")
@@ -81,7 +82,7 @@ def new_link() -> str | tuple[str, int]:
     person = person_by_email(g.db, email)
     outcome = "rate_limited" if not allowed else "unknown"
     if allowed and person and not person.has_left(now.date()):
-        token = signin.issue_link(g.db, signing_keys(), person, now=now, days=_days())
+        token = signin.issue_link(g.db, current_keys(), person, now=now, days=_days())
         outcome = "issued"
         if mailer.smtp_configured(current_app.config):
             msg = mailer.sign_in_email(

@@ -11,11 +11,12 @@ from werkzeug.wrappers import Response
 from formserver.access import current_user, rule
 from formserver.documents import exports
 from formserver.paths import STATIC_DIR
+from formserver.security.keys import signers
 from formserver.store import audit
 from formserver.store import plans as store
 from formserver.store import rounds as round_store
 from formserver.store.talks import Talk, team_talks
-from formserver.views.plans import document_html, download, plan_signer
+from formserver.views.plans import document_html, download
 
 bp = Blueprint("downloads", __name__)
 
@@ -41,7 +42,7 @@ def _team(round_id: str) -> list[Talk]:
 
 def _signed(talks: list[Talk]) -> Iterator[tuple[Talk, store.PlanVersion]]:
     for talk in talks:
-        version = store.latest(g.db, talk.id, plan_signer())
+        version = store.latest(g.db, talk.id, signers().plan)
         if version is not None and version.signed_by_both:
             yield talk, version
 
@@ -99,7 +100,7 @@ def team_csv(round_id: str) -> Response:
     talks = _team(round_id)
     rows = []
     for talk in talks:
-        version = store.latest(g.db, talk.id, plan_signer())
+        version = store.latest(g.db, talk.id, signers().plan)
         rows.append(
             (
                 talk.employee_name,

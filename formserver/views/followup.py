@@ -8,28 +8,22 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from werkzeug.wrappers import Response
 
 from formserver.access import require_talk_role, rule
-from formserver.forms.base import CSRF_EXPIRED, ConfirmForm, signing_keys
-from formserver.security.records import RecordSigner
+from formserver.forms.base import CSRF_EXPIRED, ConfirmForm
+from formserver.security.keys import signers
 from formserver.services.text import clean_text
 from formserver.store import audit
 from formserver.store import plans as store
 from formserver.store.db import Conflict
 from formserver.store.talks import Talk, get_talk
 from formserver.views.common import audit_talk
-from formserver.views.plans import plan_signer
 
 bp = Blueprint("followup", __name__, url_prefix="/samtal")
-
-
-def followup_signer() -> RecordSigner:
-    """The MAC signer for follow-ups (its own salt)."""
-    return RecordSigner(signing_keys(), "followup")
 
 
 def signed_rows(talk: Talk) -> list[tuple[Any, int, dict[str, str]]]:
     """(grid, row number in its grid, row) for every written row of the newest version both
     signed: a change waiting for new signatures does not hide what was agreed."""
-    signed = [v for v in store.versions(g.db, talk.id, plan_signer()) if v.signed_by_both]
+    signed = [v for v in store.versions(g.db, talk.id, signers().plan) if v.signed_by_both]
     if not signed:
         return []
     content = signed[-1].content
@@ -48,7 +42,7 @@ def _page(talk: Talk, status: int = 200, **extra: Any) -> tuple[str, int]:
         "plan/followup.html",
         talk=talk,
         rows=signed_rows(talk),
-        followups=store.followups(g.db, talk.id, followup_signer()),
+        followups=store.followups(g.db, talk.id, signers().followup),
         statuses=store.FOLLOWUP_STATUSES,
         public_sector=current_app.extensions["site_config"].organisation.public_sector,
         form=ConfirmForm(),
@@ -100,7 +94,7 @@ def save(talk_id: str) -> Response | tuple[str, int]:
             talk.id,
             entries,
             author_id=g.user.id,
-            signer=followup_signer(),
+            signer=signers().followup,
             event=audit.Event(g.user.id, "followup.save", "talk", talk.id),
         )
     except Conflict:

@@ -10,10 +10,10 @@ from werkzeug.wrappers import Response
 from formserver.access import require_talk_role, rule
 from formserver.documents import exports
 from formserver.documents import mail as mailer
-from formserver.forms.base import CSRF_EXPIRED, ConfirmForm, signing_keys
+from formserver.forms.base import CSRF_EXPIRED, ConfirmForm
 from formserver.paths import STATIC_DIR
 from formserver.recordkeeping import retention as maintenance
-from formserver.security.records import RecordSigner
+from formserver.security.keys import current_keys, signers
 from formserver.services import planning as plan_logic
 from formserver.services.text import clean_text
 from formserver.store import audit
@@ -24,11 +24,6 @@ from formserver.views.common import audit_talk
 
 bp = Blueprint("plans", __name__, url_prefix="/samtal")
 COMMENT_MAX = 2000
-
-
-def plan_signer() -> RecordSigner:
-    """The MAC signer for plan versions and signatures (its own salt)."""
-    return RecordSigner(signing_keys(), "plan")
 
 
 def _context(talk: Talk) -> dict[str, Any]:
@@ -50,7 +45,7 @@ def _talk(talk_id: str, action: str, *roles: Any) -> tuple[Talk, str]:
 
 def _page(talk: Talk, role: str, status: int = 200, **extra: Any) -> tuple[str, int]:
     context = _context(talk)
-    latest = store.latest(g.db, talk.id, plan_signer())
+    latest = store.latest(g.db, talk.id, signers().plan)
     content = extra.pop("content", None) or (
         latest.content
         if latest
@@ -119,7 +114,7 @@ def save(talk_id: str) -> Response | tuple[str, int]:
             parsed.content,
             expected=expected,
             author_id=g.user.id,
-            signer=plan_signer(),
+            signer=signers().plan,
             event=audit.Event(g.user.id, "plan.save", "talk", talk.id, action),
         )
     except Conflict:
@@ -142,7 +137,7 @@ def mark_held(talk_id: str) -> Response | tuple[str, int]:
     talk, role = _talk(talk_id, "talk.held", "manager")
     if not ConfirmForm(request.form).validate():
         return _page(talk, role, 400, error=CSRF_EXPIRED)
-    latest = store.latest(g.db, talk.id, plan_signer())
+    latest = store.latest(g.db, talk.id, signers().plan)
     if latest is None or plan_logic.is_empty(latest.content):
         return _page(
             talk,
@@ -183,7 +178,7 @@ def sign(talk_id: str) -> Response | tuple[str, int]:
             number=int(request.form.get("number", "0") or 0),
             seen_hash=request.form.get("content_hash", ""),
             comment=comment,
-            signer=plan_signer(),
+            signer=signers().plan,
             event=audit.Event(g.user.id, "plan.sign", "talk", talk.id, role),
         )
     except store.NotHeld:
@@ -213,7 +208,7 @@ def sign(talk_id: str) -> Response | tuple[str, int]:
 
 def _send_copy_when_complete(talk: Talk) -> None:
     """Once both have signed, e-mail the employee their copy (where SMTP is configured)."""
-    version = store.latest(g.db, talk.id, plan_signer())
+    version = store.latest(g.db, talk.id, signers().plan)
     if version is None or not version.signed_by_both:
         return
     if not mailer.smtp_configured(current_app.config):
@@ -242,7 +237,7 @@ def history(talk_id: str) -> str:
     """Every version, who signed it, and what changed from the one before."""
     talk, role = _talk(talk_id, "plan.versions", "employee", "manager")
     context = _context(talk)
-    versions = store.versions(g.db, talk.id, plan_signer())
+    versions = store.versions(g.db, talk.id, signers().plan)
     changes = [
         plan_logic.changes(
             versions[i - 1].content if i else None,
@@ -279,7 +274,7 @@ def document_html(talk: Talk, version: store.PlanVersion) -> str:
 
 def verification_code(version: store.PlanVersion) -> str:
     """The code printed on the document; `formserver verify-plan` checks it."""
-    return maintenance.verification_code(signing_keys(), version.id, version.content_hash)
+    return maintenance.verification_code(current_keys(), version.id, version.content_hash)
 
 
 @bp.get("/<rid:talk_id>/plan/utskrift")
@@ -287,7 +282,7 @@ def verification_code(version: store.PlanVersion) -> str:
 def print_view(talk_id: str) -> str:
     """The newest version as a document to print."""
     talk, role = _talk(talk_id, "plan.print", "employee", "manager")
-    version = store.latest(g.db, talk.id, plan_signer())
+    version = store.latest(g.db, talk.id, signers().plan)
     if version is None:
         abort(404)
     audit_talk(talk, "plan.print", role)
@@ -299,7 +294,7 @@ def print_view(talk_id: str) -> str:
 def pdf(talk_id: str) -> Response:
     """The newest version as PDF/A-2b: server-made file name, attachment, no-store, audited."""
     talk, role = _talk(talk_id, "plan.download", "employee", "manager")
-    version = store.latest(g.db, talk.id, plan_signer())
+    version = store.latest(g.db, talk.id, signers().plan)
     if version is None:
         abort(404)
     body = exports.pdf_bytes(document_html(talk, version), static_dir=STATIC_DIR)

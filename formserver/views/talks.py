@@ -11,13 +11,14 @@ from formserver.access import may_see_other_preparation, require_talk_role, rule
 from formserver.forms import layout as form_layout
 from formserver.forms import preparation as prep
 from formserver.forms.base import CSRF_EXPIRED, ConfirmForm
+from formserver.security.keys import signers
 from formserver.store import audit, plans
 from formserver.store import maintenance as maintenance_store
 from formserver.store.db import Conflict
 from formserver.store.preparations import TalkLocked, get_preparation, save_preparation
 from formserver.store.talks import Talk, get_talk
 from formserver.views.common import audit_talk
-from formserver.views.followup import followup_signer, signed_rows
+from formserver.views.followup import signed_rows
 
 bp = Blueprint("talks", __name__, url_prefix="/samtal")
 
@@ -40,7 +41,7 @@ def _last_year(talk: Talk, role: str) -> dict[str, Any]:
     return {
         "previous": previous,
         "previous_rows": signed_rows(previous),
-        "previous_followups": plans.followups(g.db, previous.id, followup_signer()),
+        "previous_followups": plans.followups(g.db, previous.id, signers().followup),
         "followup_labels": plans.FOLLOWUP_STATUSES,
     }
 
@@ -50,7 +51,7 @@ def _last_year(talk: Talk, role: str) -> dict[str, Any]:
 def overview(talk_id: str) -> str:
     """Who, when, where, status; both preparations once both have submitted."""
     talk, role = _talk(talk_id, "talk.view")
-    signer = prep.signer()
+    signer = signers().preparation
     own = get_preparation(g.db, talk.id, role, signer)
     other = get_preparation(g.db, talk.id, OTHER[role], signer)
     both = may_see_other_preparation(bool(own and own.submitted), bool(other and other.submitted))
@@ -73,7 +74,7 @@ def prepare(talk_id: str) -> Response | str | tuple[str, int]:
     talk, role = _talk(talk_id, "preparation.edit")
     config = current_app.extensions["site_config"]
     question_set = config.question_sets[talk.question_set_id]
-    signer = prep.signer()
+    signer = signers().preparation
     stored = get_preparation(g.db, talk.id, role, signer)
     page = {
         **_last_year(talk, role),

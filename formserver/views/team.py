@@ -8,8 +8,8 @@ from wtforms.fields import BooleanField, HiddenField
 
 from formserver.access import current_user, require_talk_role, rule
 from formserver.documents.invitations import calendar_invite
-from formserver.forms import preparation
-from formserver.forms.base import CallForm, local_today, signing_keys
+from formserver.forms.base import CallForm, local_today
+from formserver.security.keys import current_keys, signers
 from formserver.services import calling
 from formserver.services.team_summary import summarise
 from formserver.store import audit
@@ -18,7 +18,6 @@ from formserver.store.people import get_person
 from formserver.store.talks import get_talk, team_talks
 from formserver.views.auth import external_url
 from formserver.views.common import audit_talk
-from formserver.views.plans import plan_signer
 
 bp = Blueprint("team", __name__)
 
@@ -47,8 +46,8 @@ def team() -> str:
             newest,
             config.question_sets[newest[0].question_set_id],
             config.plan_templates[newest[0].plan_template_id],
-            preparation_signer=preparation.signer(),
-            plan_signer=plan_signer(),
+            preparation_signer=signers().preparation,
+            plan_signer=signers().plan,
         )
     return render_template("team/team.html", talks=talks, summary=summary)
 
@@ -86,7 +85,7 @@ def call(talk_id: str) -> str | tuple[str, int] | Response:
             talk,
             app_config=current_app.config,
             site_config=current_app.extensions["site_config"],
-            keys=signing_keys(),
+            keys=current_keys(),
             starts_at=calling.local_start(form.starts_at()),
             duration=form.duration.data or 60,
             place=form.place.data or "",

@@ -24,10 +24,10 @@ from pypdf import PdfReader
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
+from formserver.security.keys import signers
 from formserver.services import rounds
 from formserver.store import plans as plan_store
 from formserver.store.talks import Talk
-from formserver.views.plans import plan_signer
 from tests.factories import conn, csrf_token, person, sign_in, talk_of
 from tests.views.html_tree import Element, parse
 
@@ -232,7 +232,7 @@ def signed_plan(
 def versions(app: Flask, talk: Talk) -> list[plan_store.PlanVersion]:
     """Every stored version, MAC-verified, as the service reads them."""
     with app.test_request_context():
-        return plan_store.versions(conn(app), talk.id, plan_signer())
+        return plan_store.versions(conn(app), talk.id, signers().plan)
 
 
 def version_rows(app: Flask, talk: Talk) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from formserver.forms import preparation as prep
+from formserver.security.keys import signers
 from formserver.services import rounds
 from formserver.store.preparations import Preparation, get_preparation
 from formserver.store.talks import Talk
@@ -124,7 +124,7 @@ def open_round(app: Flask, year: int, question_set_id: str, plan_template_id: st
 def stored(app: Flask, talk: Talk, role: str = "employee") -> Preparation | None:
     """The stored preparation, MAC-verified, as the service reads it."""
     with app.test_request_context():
-        return get_preparation(conn(app), talk.id, role, prep.signer())
+        return get_preparation(conn(app), talk.id, role, signers().preparation)
 
 
 def stored_row(app: Flask, talk: Talk, role: str = "employee") -> sqlite3.Row | None:
