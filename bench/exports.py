@@ -162,7 +162,7 @@ def main() -> None:
         ]
     )
 
-    from formserver.views.plans import document_html
+    from formserver.documents.plan_document import document_html
 
     with app.test_request_context():
         html = document_html(talk, version)

@@ -10,11 +10,11 @@ from urllib.parse import parse_qsl
 from flask import Flask, abort, current_app, g, request, session
 from werkzeug.routing import BaseConverter
 
+from formserver import siteconfig
 from formserver.config import UnsafeConfiguration, config_problems, load_config
 from formserver.forms.base import csrf_token
 from formserver.paths import TEMPLATES_DIR
 from formserver.services import sign_in as signin
-from formserver.siteconfig import load_site_config
 from formserver.store import db
 
 CSP = (
@@ -110,7 +110,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             "Formulärtjänsten startar inte:\n" + "\n".join(f"  - {p}" for p in problems)
         )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.extensions["site_config"] = load_site_config(Path(app.config["SITE_CONFIG_DIR"]))
+    app.extensions[siteconfig.EXTENSION] = siteconfig.load_site_config(
+        Path(app.config["SITE_CONFIG_DIR"])
+    )
     app.url_map.converters["rid"] = RandomIdConverter
     app.url_map.converters["token"] = TokenConverter
     app.jinja_env.autoescape = True

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from formserver.recordkeeping import retention as maintenance
+from formserver.documents.plan_document import code as document_code
+from formserver.recordkeeping import verification
 from formserver.store import db, plans
 from formserver.store.talks import Talk
-from formserver.views.plans import verification_code as document_code
 from tests.factories import conn
 from tests.maintenance_helpers import (
     SECRET,
@@ -55,7 +55,7 @@ def test_the_moved_code_function_makes_the_same_code_as_the_document(app: Flask)
     talk = signed_plan(app, "employee_a", "Plan")
     [version] = plans.versions(conn(app), talk.id, signer(app, "plan"))
 
-    code = maintenance.verification_code(keys(app), version.id, version.content_hash)
+    code = verification.verification_code(keys(app), version.id, version.content_hash)
 
     with app.test_request_context():
         assert code == document_code(version)

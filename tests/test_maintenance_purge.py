@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from formserver.recordkeeping import retention as maintenance
+from formserver.recordkeeping import retention
 from formserver.store import db, plans
 from formserver.store.maintenance import delete_draft
 from formserver.store.preparations import get_preparation
@@ -184,8 +184,8 @@ def test_dry_run_and_yes_together_are_refused(app: Flask) -> None:
 
 def test_retention_cutoff_is_calendar_years_back() -> None:
     now = db.utc_now().replace(year=2028, month=2, day=29, hour=12)
-    assert maintenance.retention_cutoff(now, 3).date().isoformat() == "2025-02-28"
-    assert maintenance.retention_cutoff(now, 4).date().isoformat() == "2024-02-29"
+    assert retention.retention_cutoff(now, 3).date().isoformat() == "2025-02-28"
+    assert retention.retention_cutoff(now, 4).date().isoformat() == "2024-02-29"
 
 
 # --- 2. drafts deleted by their author ------------------------------------------------------------

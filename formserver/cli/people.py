@@ -13,6 +13,7 @@ from formserver.cli._shared import _keys, _link
 from formserver.services import rounds as round_logic
 from formserver.services import sign_in as signin
 from formserver.services.roster import parse_roster
+from formserver.siteconfig import current as site_config
 from formserver.store import db
 from formserver.store.people import import_roster, person_by_email, set_hr
 
@@ -63,7 +64,7 @@ def grant_hr(email: str, revoke: bool) -> None:
 @with_appcontext
 def open_round(year: int, question_set: str | None, plan_template: str | None) -> None:
     """Open a samtalsomgång: a talk for everyone eligible, with their current manager."""
-    config = current_app.extensions["site_config"]
+    config = site_config()
     qs = config.question_sets.get(question_set or config.organisation.default_question_set)
     if qs is None:
         raise click.ClickException(
@@ -115,7 +116,7 @@ def load_demo() -> None:
     hr = person_by_email(conn, demo.DEMO_HR)
     assert hr is not None
     set_hr(conn, hr.id, True)
-    config = current_app.extensions["site_config"]
+    config = site_config()
     year = demo.demo_year(db.utc_now().date())
     try:
         round_logic.open_round(

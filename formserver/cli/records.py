@@ -12,9 +12,10 @@ from flask.cli import with_appcontext
 from formserver.cli._shared import _conn, _keys
 from formserver.documents import exports
 from formserver.paths import STATIC_DIR
-from formserver.recordkeeping import retention as maintenance
+from formserver.recordkeeping import Refused, backup, person_export, retention, verification
 from formserver.security.records import RecordTampered
 from formserver.services.text import clean_line
+from formserver.siteconfig import current as site_config
 from formserver.store import audit, db
 from formserver.store.plans import FOLLOWUP_STATUSES
 from formserver.store.talks import STATUS_LABELS
@@ -71,19 +72,19 @@ def purge_command(dry_run: bool, yes: bool, gallringsbeslut: str | None) -> None
     """
     if dry_run and yes:
         raise Stop("Välj antingen --dry-run eller --yes, inte båda.")
-    config = current_app.extensions["site_config"]
+    config = site_config()
     years = config.policies.retention_years
     public = config.organisation.public_sector
     if yes:
         try:
-            result = maintenance.purge(
+            result = retention.purge(
                 _conn(),
                 retention_years=years,
                 public_sector=public,
                 gallringsbeslut=gallringsbeslut,
                 now=db.utc_now(),
             )
-        except maintenance.Refused as error:
+        except Refused as error:
             raise Stop(str(error)) from None
         click.echo(
             f"Gallrat: {len(result.purged)} samtal. Planer, underskrifter, uppföljningar och "
@@ -97,7 +98,7 @@ def purge_command(dry_run: bool, yes: bool, gallringsbeslut: str | None) -> None
                 "tjänsten är stilla."
             )
         return
-    overview = maintenance.purge_overview(_conn(), years, db.utc_now())
+    overview = retention.purge_overview(_conn(), years, db.utc_now())
     click.echo(
         f"Bevarandetid {years} år: planer som båda har skrivit under, i samtal som hölls före "
         f"{overview.cutoff.date().isoformat()}, ska gallras."
@@ -129,8 +130,8 @@ def export_person(email: str, out_dir: Path) -> None:
     """Write everything stored about a person (GDPR access) as JSON and PDF into a folder."""
     conn = _conn()
     try:
-        data = maintenance.person_export(conn, _keys(), email, db.utc_now())
-    except maintenance.Refused as error:
+        data = person_export.person_export(conn, _keys(), email, db.utc_now())
+    except Refused as error:
         raise Stop(str(error)) from None
     except RecordTampered as error:
         raise _tampered(error, "export-person") from None
@@ -141,7 +142,7 @@ def export_person(email: str, out_dir: Path) -> None:
     for path in (json_path, pdf_path):
         if path.exists():
             raise Stop(f"{path} finns redan. Flytta eller ta bort den, eller välj en annan mapp.")
-    config = current_app.extensions["site_config"]
+    config = site_config()
     html = render_template(
         "maintenance/person_export.html",
         export=data,
@@ -151,8 +152,8 @@ def export_person(email: str, out_dir: Path) -> None:
         followup_statuses=FOLLOWUP_STATUSES,
     )
     pdf = exports.pdf_bytes(html, static_dir=STATIC_DIR)
-    maintenance.write_new_file(json_path, exports.json_bytes(data))
-    maintenance.write_new_file(pdf_path, pdf)
+    backup.write_new_file(json_path, exports.json_bytes(data))
+    backup.write_new_file(pdf_path, pdf)
     _audit("person.export", "ok", "person", person["id"], "json och pdf")
     click.echo(
         f"Registerutdrag för {person['name']}: {len(data['talks'])} samtal, "
@@ -160,7 +161,7 @@ def export_person(email: str, out_dir: Path) -> None:
     )
 
 
-def _counts(checked: maintenance.CheckedCopy) -> str:
+def _counts(checked: backup.CheckedCopy) -> str:
     counts = checked.counts
     return (
         f"{counts.get('people', 0)} personer, {counts.get('talks', 0)} samtal, "
@@ -175,8 +176,8 @@ def _counts(checked: maintenance.CheckedCopy) -> str:
 def backup_command(path: Path) -> None:
     """Write a consistent copy of the database to a new file (VACUUM INTO) and check it."""
     try:
-        checked = maintenance.backup(_conn(), path)
-    except maintenance.Refused as error:
+        checked = backup.backup(_conn(), path)
+    except Refused as error:
         raise Stop(str(error)) from None
     if checked.problems:
         raise Stop(
@@ -203,8 +204,8 @@ def restore_command(path: Path, yes: bool) -> None:
     database = Path(current_app.config["DATABASE"])
     if not yes:
         try:
-            checked = maintenance.check_copy(path)
-        except maintenance.Refused as error:
+            checked = backup.check_copy(path)
+        except Refused as error:
             raise Stop(str(error)) from None
         state = "skadad: " + "; ".join(checked.problems[:5]) if checked.problems else "hel"
         raise Stop(
@@ -213,8 +214,8 @@ def restore_command(path: Path, yes: bool) -> None:
             "Kör igen med --yes för att återställa."
         )
     try:
-        result = maintenance.restore(path, database)
-    except maintenance.Refused as error:
+        result = backup.restore(path, database)
+    except Refused as error:
         raise Stop(str(error)) from None
     if result.problems:
         raise Stop(
@@ -241,7 +242,7 @@ def verify_plan(code: str) -> None:
     Exits with status 1 when the code matches no stored plan version.
     """
     try:
-        found = maintenance.check_code(_conn(), _keys(), code)
+        found = verification.check_code(_conn(), _keys(), code)
     except RecordTampered as error:
         raise _tampered(error, "verify-plan") from None
     if found is None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
@@ -13,9 +11,11 @@ from formserver.forms.base import ConfirmForm, RequestLinkForm
 from formserver.security import tokens
 from formserver.security.keys import current_keys
 from formserver.services import sign_in as signin
+from formserver.siteconfig import current as site_config
 from formserver.store import audit, auth
 from formserver.store.db import utc_now
 from formserver.store.people import person_by_email
+from formserver.views.common import external_url
 
 bp = Blueprint("auth", __name__)
 
@@ -87,7 +87,7 @@ def new_link() -> str | tuple[str, int]:
         if mailer.smtp_configured(current_app.config):
             msg = mailer.sign_in_email(
                 sender=current_app.config["MAIL_SENDER"],
-                organisation=current_app.extensions["site_config"].organisation.name,
+                organisation=site_config().organisation.name,
                 name=person.name,
                 email=person.email,
                 url=external_url("auth.confirm_page", token=token),
@@ -126,10 +126,3 @@ def logout() -> Response | tuple[str, int]:
 def signed_out_done() -> str:
     """Confirmation after logging out."""
     return render_template("auth/logged_out.html")
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL for e-mail: PUBLIC_URL when set, else this request's host."""
-    base = current_app.config.get("PUBLIC_URL")
-    path = url_for(endpoint, **values)
-    return f"{base.rstrip('/')}{path}" if base else url_for(endpoint, _external=True, **values)

@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, request, stream_with_context
+from flask import Blueprint, abort, g, request, stream_with_context
 from werkzeug.wrappers import Response
 
 from formserver.access import current_user, rule
-from formserver.documents import exports
-from formserver.paths import STATIC_DIR
+from formserver.documents import exports, plan_document
 from formserver.security.keys import signers
+from formserver.siteconfig import current as site_config
 from formserver.store import audit
 from formserver.store import plans as store
 from formserver.store import rounds as round_store
 from formserver.store.talks import Talk, team_talks
-from formserver.views.plans import document_html, download
+from formserver.views.common import download
 
 bp = Blueprint("downloads", __name__)
 
@@ -68,8 +68,7 @@ def team_zip(round_id: str) -> Response:
 
     def files() -> Iterator[tuple[str, bytes]]:
         for talk, version in _signed(talks):
-            name = exports.safe_filename("plan", str(talk.year), talk.employee_name) + ".pdf"
-            yield name, exports.pdf_bytes(document_html(talk, version), static_dir=STATIC_DIR)
+            yield plan_document.file_name(talk), plan_document.pdf(talk, version)
 
     year = talks[0].year
     return Response(
@@ -143,7 +142,7 @@ def handover(talk: Talk, version: store.PlanVersion, config: Any) -> dict[str, A
 def team_json(round_id: str) -> Response:
     """The team's signed plans as JSON for handover to the HR system."""
     talks = _team(round_id)
-    config = current_app.extensions["site_config"]
+    config = site_config()
     data = {"round_id": round_id, "plans": [handover(t, v, config) for t, v in _signed(talks)]}
     _audit("team.download", round_id, "json")
     return download(exports.json_bytes(data), "application/json", f"planer-{talks[0].year}.json")

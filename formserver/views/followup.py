@@ -10,7 +10,9 @@ from werkzeug.wrappers import Response
 from formserver.access import require_talk_role, rule
 from formserver.forms.base import CSRF_EXPIRED, ConfirmForm
 from formserver.security.keys import signers
+from formserver.services.following_up import SignedRow, signed_rows
 from formserver.services.text import clean_text
+from formserver.siteconfig import current as site_config
 from formserver.store import audit
 from formserver.store import plans as store
 from formserver.store.db import Conflict
@@ -20,31 +22,19 @@ from formserver.views.common import audit_talk
 bp = Blueprint("followup", __name__, url_prefix="/samtal")
 
 
-def signed_rows(talk: Talk) -> list[tuple[Any, int, dict[str, str]]]:
-    """(grid, row number in its grid, row) for every written row of the newest version both
-    signed: a change waiting for new signatures does not hide what was agreed."""
-    signed = [v for v in store.versions(g.db, talk.id, signers().plan) if v.signed_by_both]
-    if not signed:
-        return []
-    content = signed[-1].content
-    template = current_app.extensions["site_config"].plan_templates[talk.plan_template_id]
-    return [
-        (grid, number, row)
-        for grid in template.grids
-        for number, row in enumerate(
-            (r for r in content["grids"].get(grid.id, []) if len(r) > 1), start=1
-        )
-    ]
+def _signed_rows(talk: Talk) -> list[SignedRow]:
+    template = site_config().plan_templates[talk.plan_template_id]
+    return signed_rows(g.db, talk.id, template, signers().plan)
 
 
 def _page(talk: Talk, status: int = 200, **extra: Any) -> tuple[str, int]:
     return render_template(
         "plan/followup.html",
         talk=talk,
-        rows=signed_rows(talk),
+        rows=_signed_rows(talk),
         followups=store.followups(g.db, talk.id, signers().followup),
         statuses=store.FOLLOWUP_STATUSES,
-        public_sector=current_app.extensions["site_config"].organisation.public_sector,
+        public_sector=site_config().organisation.public_sector,
         form=ConfirmForm(),
         **extra,
     ), status
@@ -71,7 +61,7 @@ def save(talk_id: str) -> Response | tuple[str, int]:
     limit = int(current_app.config["TEXT_FIELD_MAX_CHARS"])
     typed: dict[str, dict[str, str]] = {}
     entries, errors = [], {}
-    for _, _, row in signed_rows(talk):
+    for _, _, row in _signed_rows(talk):
         row_id = row["row_id"]
         status = request.form.get(f"status_{row_id}", "ej_paborjad")
         result = clean_text(request.form.get(f"result_{row_id}", ""))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice  # type: ignore[attr-defined]  # stubs predate 3.3
@@ -11,6 +11,7 @@ from formserver.access import current_user, rule
 from formserver.forms.base import OpenRoundForm, RosterForm
 from formserver.services import rounds
 from formserver.services.roster import COLUMNS, parse_roster
+from formserver.siteconfig import current as site_config
 from formserver.store import audit
 from formserver.store import rounds as round_store
 from formserver.store.db import utc_now
@@ -73,7 +74,7 @@ roster.body_limit = "ROSTER_MAX_BYTES"  # type: ignore[attr-defined]
 
 
 def _round_form(data: MultiDict[str, str] | None = None) -> OpenRoundForm:
-    config = current_app.extensions["site_config"]
+    config = site_config()
     form = OpenRoundForm(data, year=utc_now().year)
     form.question_set.choices = [SelectChoice(q.id, q.title) for q in config.question_sets.values()]
     form.plan_template.choices = [
@@ -97,7 +98,7 @@ def new_round() -> Response | str | tuple[str, int]:
     try:
         opened = rounds.open_round(
             g.db,
-            current_app.extensions["site_config"],
+            site_config(),
             year=form.year.data or 0,
             question_set_id=form.question_set.data or "",
             plan_template_id=form.plan_template.data or "",
@@ -140,6 +141,6 @@ def round_status(round_id: str) -> str:
         "hr/round.html",
         round=found,
         rows=round_store.coverage(g.db, round_id),
-        question_set=current_app.extensions["site_config"].question_sets.get(found.question_set_id),
+        question_set=site_config().question_sets.get(found.question_set_id),
         opened=request.args.get("opened") == "1",
     )

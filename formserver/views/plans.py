@@ -8,26 +8,25 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from werkzeug.wrappers import Response
 
 from formserver.access import require_talk_role, rule
-from formserver.documents import exports
 from formserver.documents import mail as mailer
+from formserver.documents import plan_document
 from formserver.forms.base import CSRF_EXPIRED, ConfirmForm
-from formserver.paths import STATIC_DIR
-from formserver.recordkeeping import retention as maintenance
-from formserver.security.keys import current_keys, signers
+from formserver.security.keys import signers
 from formserver.services import planning as plan_logic
 from formserver.services.text import clean_text
+from formserver.siteconfig import current as site_config
 from formserver.store import audit
 from formserver.store import plans as store
 from formserver.store.db import Conflict
 from formserver.store.talks import Talk, get_talk
-from formserver.views.common import audit_talk
+from formserver.views.common import audit_talk, download
 
 bp = Blueprint("plans", __name__, url_prefix="/samtal")
 COMMENT_MAX = 2000
 
 
 def _context(talk: Talk) -> dict[str, Any]:
-    config = current_app.extensions["site_config"]
+    config = site_config()
     return {
         "talk": talk,
         "question_set": config.question_sets[talk.question_set_id],
@@ -213,14 +212,14 @@ def _send_copy_when_complete(talk: Talk) -> None:
         return
     if not mailer.smtp_configured(current_app.config):
         return
-    filename = exports.safe_filename("plan", str(talk.year), talk.employee_name) + ".pdf"
+    filename = plan_document.file_name(talk)
     msg = mailer.signed_plan_email(
         sender=current_app.config["MAIL_SENDER"],
-        organisation=current_app.extensions["site_config"].organisation.name,
+        organisation=site_config().organisation.name,
         name=talk.employee_name,
         email=talk.employee_email,
         year=talk.year,
-        pdf=exports.pdf_bytes(document_html(talk, version), static_dir=STATIC_DIR),
+        pdf=plan_document.pdf(talk, version),
         filename=filename,
     )
     try:
@@ -252,29 +251,9 @@ def history(talk_id: str) -> str:
         "plan/versions.html",
         versions=versions,
         changes=changes,
-        names=_signer_names(talk),
+        names=plan_document.signer_names(talk),
         **context,
     )
-
-
-def _signer_names(talk: Talk) -> dict[str, str]:
-    return {"employee": talk.employee_name, "manager": talk.manager_name}
-
-
-def document_html(talk: Talk, version: store.PlanVersion) -> str:
-    """The plan as a printable document: the same template for print view and PDF."""
-    return render_template(
-        "plan/document.html",
-        version=version,
-        names=_signer_names(talk),
-        code=verification_code(version),
-        **_context(talk),
-    )
-
-
-def verification_code(version: store.PlanVersion) -> str:
-    """The code printed on the document; `formserver verify-plan` checks it."""
-    return maintenance.verification_code(current_keys(), version.id, version.content_hash)
 
 
 @bp.get("/<rid:talk_id>/plan/utskrift")
@@ -286,7 +265,7 @@ def print_view(talk_id: str) -> str:
     if version is None:
         abort(404)
     audit_talk(talk, "plan.print", role)
-    return document_html(talk, version)
+    return plan_document.document_html(talk, version)
 
 
 @bp.get("/<rid:talk_id>/plan.pdf")
@@ -297,22 +276,10 @@ def pdf(talk_id: str) -> Response:
     version = store.latest(g.db, talk.id, signers().plan)
     if version is None:
         abort(404)
-    body = exports.pdf_bytes(document_html(talk, version), static_dir=STATIC_DIR)
+    body = plan_document.pdf(talk, version)
     audit_talk(talk, "plan.download", f"pdf version {version.number}")
     return download(
         body,
         "application/pdf",
-        exports.safe_filename("plan", str(talk.year), talk.employee_name) + ".pdf",
-    )
-
-
-def download(body: bytes, mimetype: str, filename: str) -> Response:
-    """A download: exact content type, attachment with a server-made name, never cached."""
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
+        plan_document.file_name(talk),
     )

@@ -12,13 +12,14 @@ from formserver.forms import layout as form_layout
 from formserver.forms import preparation as prep
 from formserver.forms.base import CSRF_EXPIRED, ConfirmForm
 from formserver.security.keys import signers
+from formserver.services.following_up import signed_rows
+from formserver.siteconfig import current as site_config
 from formserver.store import audit, plans
 from formserver.store import maintenance as maintenance_store
 from formserver.store.db import Conflict
 from formserver.store.preparations import TalkLocked, get_preparation, save_preparation
 from formserver.store.talks import Talk, get_talk
 from formserver.views.common import audit_talk
-from formserver.views.followup import signed_rows
 
 bp = Blueprint("talks", __name__, url_prefix="/samtal")
 
@@ -40,7 +41,12 @@ def _last_year(talk: Talk, role: str) -> dict[str, Any]:
         return {"previous": None}
     return {
         "previous": previous,
-        "previous_rows": signed_rows(previous),
+        "previous_rows": signed_rows(
+            g.db,
+            previous.id,
+            site_config().plan_templates[previous.plan_template_id],
+            signers().plan,
+        ),
         "previous_followups": plans.followups(g.db, previous.id, signers().followup),
         "followup_labels": plans.FOLLOWUP_STATUSES,
     }
@@ -63,7 +69,7 @@ def overview(talk_id: str) -> str:
         own=own,
         other=other if both else None,
         other_submitted=bool(other and other.submitted),
-        question_set=current_app.extensions["site_config"].question_sets[talk.question_set_id],
+        question_set=site_config().question_sets[talk.question_set_id],
     )
 
 
@@ -72,7 +78,7 @@ def overview(talk_id: str) -> str:
 def prepare(talk_id: str) -> Response | str | tuple[str, int]:
     """Save a draft or submit; typed text always comes back on any error."""
     talk, role = _talk(talk_id, "preparation.edit")
-    config = current_app.extensions["site_config"]
+    config = site_config()
     question_set = config.question_sets[talk.question_set_id]
     signer = signers().preparation
     stored = get_preparation(g.db, talk.id, role, signer)

@@ -12,12 +12,12 @@ from formserver.forms.base import CallForm, local_today
 from formserver.security.keys import current_keys, signers
 from formserver.services import calling
 from formserver.services.team_summary import summarise
+from formserver.siteconfig import current as site_config
 from formserver.store import audit
 from formserver.store.db import Conflict, utc_now
 from formserver.store.people import get_person
 from formserver.store.talks import get_talk, team_talks
-from formserver.views.auth import external_url
-from formserver.views.common import audit_talk
+from formserver.views.common import audit_talk, external_url
 
 bp = Blueprint("team", __name__)
 
@@ -39,7 +39,7 @@ def team() -> str:
     audit.record(g.db, actor_id=user.id, action="team.view", outcome="ok")
     summary = None
     if talks:
-        config = current_app.extensions["site_config"]
+        config = site_config()
         newest = [t for t in talks if t.round_id == talks[0].round_id]
         summary = summarise(
             g.db,
@@ -59,7 +59,7 @@ def call(talk_id: str) -> str | tuple[str, int] | Response:
     talk = get_talk(g.db, talk_id)
     require_talk_role(talk, "talk.call", "manager")
     assert talk is not None
-    notice = current_app.extensions["site_config"].policies.call_notice_days
+    notice = site_config().policies.call_notice_days
     employee = get_person(g.db, talk.employee_id)
     if employee is None or employee.has_left(local_today()):
         return render_template(
@@ -84,7 +84,7 @@ def call(talk_id: str) -> str | tuple[str, int] | Response:
             g.db,
             talk,
             app_config=current_app.config,
-            site_config=current_app.extensions["site_config"],
+            site_config=site_config(),
             keys=current_keys(),
             starts_at=calling.local_start(form.starts_at()),
             duration=form.duration.data or 60,
@@ -114,7 +114,7 @@ def invitation_file(talk_id: str) -> Response:
         from flask import abort
 
         abort(404)
-    config = current_app.extensions["site_config"]
+    config = site_config()
     invitation = calling.invitation_for(
         talk,
         config,

@@ -15,7 +15,7 @@ from flask import Flask
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
-from formserver.views.plans import verification_code
+from formserver.documents.plan_document import code as verification_code
 from tests import smtp
 from tests.factories import EMAIL, make_service, person, talk_of
 from tests.smtp import HOST, LoopbackSMTP

@@ -1,0 +1,48 @@
+"""The plan as a document: one template for the print view, the PDF and the e-mailed copy."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from formserver.documents import exports
+from formserver.paths import STATIC_DIR
+from formserver.recordkeeping.verification import verification_code
+from formserver.security.keys import current_keys
+from formserver.siteconfig import current as site_config
+from formserver.store.plans import PlanVersion
+from formserver.store.talks import Talk
+
+
+def signer_names(talk: Talk) -> dict[str, str]:
+    """Who signs, by role."""
+    return {"employee": talk.employee_name, "manager": talk.manager_name}
+
+
+def code(version: PlanVersion) -> str:
+    """The verification code printed on the document (`formserver verify-plan` checks it)."""
+    return verification_code(current_keys(), version.id, version.content_hash)
+
+
+def document_html(talk: Talk, version: PlanVersion) -> str:
+    """The plan version as a printable HTML document."""
+    config = site_config()
+    return render_template(
+        "plan/document.html",
+        version=version,
+        names=signer_names(talk),
+        code=code(version),
+        talk=talk,
+        question_set=config.question_sets[talk.question_set_id],
+        template=config.plan_templates[talk.plan_template_id],
+        public_sector=config.organisation.public_sector,
+    )
+
+
+def file_name(talk: Talk) -> str:
+    """The server-made file name of a plan's PDF."""
+    return exports.safe_filename("plan", str(talk.year), talk.employee_name) + ".pdf"
+
+
+def pdf(talk: Talk, version: PlanVersion) -> bytes:
+    """The plan version as PDF/A-2b."""
+    return exports.pdf_bytes(document_html(talk, version), static_dir=STATIC_DIR)
