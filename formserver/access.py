@@ -1,23 +1,65 @@
-"""Who may do what: decided here and nowhere else. Deny by default; every denial is audited."""
+"""Who may do what: decided here and nowhere else. Deny by default; reads and denials audited.
+
+Views ask this module; templates ask the `TalkAccess` a view hands them. Neither compares
+roles or statuses itself.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar
 
 from flask import abort, g, redirect, render_template, request, url_for
 
-from formserver.store import audit
+from formserver.store import audit, plans
 from formserver.store.people import Person
-from formserver.store.talks import Talk
+from formserver.store.plans import PlanVersion
+from formserver.store.talks import Talk, get_talk, team_talks
 
 Rule = Literal["public", "signed_in", "hr"]
 TalkRole = Literal["employee", "manager"]
 F = TypeVar("F", bound=Callable[..., Any])
 
+EMPLOYEE: tuple[TalkRole, ...] = ("employee",)
+MANAGER: tuple[TalkRole, ...] = ("manager",)
+BOTH: tuple[TalkRole, ...] = ("employee", "manager")
+
+# Who may do what with a talk. HR has no part in any talk: HR sees people, rounds and
+# status, never answers. The manager is the manager at the time of the round.
+TALK_ACTIONS: dict[str, tuple[TalkRole, ...]] = {
+    "talk.view": BOTH,
+    "talk.call": MANAGER,
+    "talk.ics": BOTH,
+    "talk.held": MANAGER,
+    "preparation.read": BOTH,
+    "preparation.edit": BOTH,
+    "preparation.delete": BOTH,
+    "plan.read": BOTH,
+    "plan.edit": MANAGER,
+    "plan.sign": BOTH,
+    "plan.versions": BOTH,
+    "plan.print": BOTH,
+    "plan.download": BOTH,
+    "followup.read": BOTH,
+    "followup.edit": BOTH,
+}
 
 BACKGROUND_FIELDS = {"csrf_token", "version", "action", "number", "edits", "content_hash"}
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    """What `rule` declared for a view: who may call it, and the setting that raises its body
+    limit above MAX_CONTENT_LENGTH (the roster file), if any."""
+
+    name: Rule
+    body_limit: str | None = None
+
+
+# By view function: `rule` fills it; the app and the structural route tests read it.
+RULES: dict[Callable[..., Any], RouteRule] = {}
 
 
 def typed_text() -> list[str]:
@@ -37,35 +79,49 @@ def current_user() -> Person | None:
     return user
 
 
-def deny(action: str, object_type: str = "", object_id: str = "", status: int = 403) -> None:
-    """Audit a denial and stop the request."""
+def signed_in_user() -> Person:
+    """The signed-in person, in a view whose rule requires one."""
     user = current_user()
-    audit.record(
-        g.db,
-        actor_id=user.id if user else None,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        outcome="denied",
-        detail=f"{request.method} {request.path}",
-    )
+    assert user is not None, "only for routes with rule 'signed_in' or 'hr'"
+    return user
+
+
+def event(
+    action: str, object_type: str = "", object_id: str = "", detail: str = "", outcome: str = "ok"
+) -> audit.Event:
+    """An audit event by the signed-in person (for a write, pass it to the store function)."""
+    user = current_user()
+    return audit.Event(user.id if user else None, action, object_type, object_id, detail, outcome)
+
+
+def audit_read(
+    action: str, object_type: str = "", object_id: str = "", detail: str = "", outcome: str = "ok"
+) -> None:
+    """Audit a read, a refusal or a denial by the signed-in person (nothing else is written)."""
+    audit.record(g.db, event(action, object_type, object_id, detail, outcome))
+
+
+def deny(action: str, object_type: str = "", object_id: str = "", status: int = 403) -> NoReturn:
+    """Audit a denial and stop the request."""
+    audit_read(action, object_type, object_id, f"{request.method} {request.path}", "denied")
     abort(status)
 
 
-def rule(name: Rule) -> Callable[[F], F]:
-    """Declare and enforce a route's access rule; every route must have one."""
+def rule(name: Rule, *, body_limit: str | None = None) -> Callable[[F], F]:
+    """Declare and enforce a route's access rule; every route must have one.
+
+    `body_limit` names the setting for a route that takes bigger bodies than a form.
+    """
 
     def decorate(view: F) -> F:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             user = current_user()
             if name != "public" and user is None:
-                audit.record(
-                    g.db,
-                    actor_id=None,
-                    action=f"route:{request.endpoint}",
-                    outcome="denied",
+                audit_read(
+                    f"route:{request.endpoint}",
                     detail=f"{request.method} {request.path}",
+                    outcome="denied",
                 )
                 if request.method == "POST":
                     # The session ended while the form was open (time-out, key rotation):
@@ -78,17 +134,22 @@ def rule(name: Rule) -> Callable[[F], F]:
                 deny(f"route:{request.endpoint}")
             return view(*args, **kwargs)
 
-        guarded.access_rule = name  # type: ignore[attr-defined]
+        RULES[guarded] = RouteRule(name, body_limit)
         return guarded  # type: ignore[return-value]
 
     return decorate
 
 
-def talk_role(user: Person | None, talk: Talk) -> TalkRole | None:
-    """The user's part in a talk: its employee, its manager (at the time of the round), or none.
+def rule_of(view: Callable[..., Any]) -> RouteRule | None:
+    """What a view was declared with, if anything."""
+    return RULES.get(view)
 
-    HR has no part: HR sees people, rounds and status, never answers.
-    """
+
+# --- talks ----------------------------------------------------------------------------------------
+
+
+def talk_role(user: Person | None, talk: Talk) -> TalkRole | None:
+    """The user's part in a talk: its employee, its manager (at the time of the round), or none."""
     if user is None:
         return None
     if user.id == talk.employee_id:
@@ -98,18 +159,105 @@ def talk_role(user: Person | None, talk: Talk) -> TalkRole | None:
     return None
 
 
-def require_talk_role(talk: Talk | None, action: str, *allowed: TalkRole) -> TalkRole:
-    """The user's role in `talk` if it is one of `allowed`; otherwise audit and 404.
+@dataclass(frozen=True)
+class TalkAccess:
+    """A talk opened for the signed-in person, and what that person may do with it."""
 
-    404 rather than 403, so that nobody learns which talks exist.
+    talk: Talk
+    role: TalkRole
+    user: Person
+
+    @property
+    def other_role(self) -> TalkRole:
+        """The other party's role."""
+        return "manager" if self.role == "employee" else "employee"
+
+    def may(self, action: str) -> bool:
+        """Whether this person may do `action` (a key of TALK_ACTIONS) with the talk at all."""
+        return self.role in TALK_ACTIONS[action]
+
+    @property
+    def is_manager(self) -> bool:
+        """Whether this person is the talk's manager."""
+        return self.role == "manager"
+
+    @property
+    def may_call(self) -> bool:
+        """Call the talk, or change the call."""
+        return self.may("talk.call")
+
+    @property
+    def may_edit_plan(self) -> bool:
+        """Write notes and plan rows (there are no private notes: the employee reads them)."""
+        return self.may("plan.edit")
+
+    @property
+    def may_mark_held(self) -> bool:
+        """Mark the talk held, once."""
+        return self.may("talk.held") and not self.talk.held
+
+    @property
+    def may_edit_preparation(self) -> bool:
+        """Change one's own preparation: until the talk is held."""
+        return self.may("preparation.edit") and not self.talk.held
+
+    def may_sign(self, version: PlanVersion | None) -> bool:
+        """Sign `version`: once the talk is held, each party once per version."""
+        return (
+            self.may("plan.sign")
+            and self.talk.held
+            and version is not None
+            and self.role not in version.signatures
+        )
+
+    def event(self, action: str, detail: str = "", outcome: str = "ok") -> audit.Event:
+        """An audit event about this talk by this person (pass it to the store with a write)."""
+        return audit.Event(self.user.id, action, "talk", self.talk.id, detail, outcome)
+
+    def audit(self, action: str, detail: str = "", outcome: str = "ok") -> None:
+        """Audit a read or a refusal about this talk by this person."""
+        audit.record(g.db, self.event(action, detail, outcome))
+
+
+def open_talk(talk_id: str, action: str, *, audit_read: bool = True) -> TalkAccess:
+    """The talk, opened for the signed-in person to do `action`; audited 404 otherwise.
+
+    404 rather than 403, so that nobody learns which talks exist. A GET is a read and is
+    audited here (unless the view audits it itself, with more detail); a write carries its
+    own event into the store's transaction.
     """
-    role = talk_role(current_user(), talk) if talk else None
-    if talk is None or role is None or role not in allowed:
+    user = current_user()
+    talk = get_talk(g.db, talk_id)
+    role = talk_role(user, talk) if talk else None
+    if talk is None or user is None or role is None or role not in TALK_ACTIONS[action]:
         deny(action, "talk", talk.id if talk else request.path, status=404)
-    assert role is not None
-    return role
+    opened = TalkAccess(talk, role, user)
+    if audit_read and request.method == "GET":
+        opened.audit(action, role)
+    return opened
+
+
+def last_year(opened: TalkAccess) -> Talk | None:
+    """Last year's talk with a plan both signed, to follow up: for the employee, and for the
+    manager only if they were the manager then too."""
+    talk = opened.talk
+    previous_id = plans.previous_signed_talk(g.db, talk.employee_id, talk.year)
+    previous = get_talk(g.db, previous_id) if previous_id else None
+    if previous is None or (opened.is_manager and previous.manager_id != opened.user.id):
+        return None
+    return previous
 
 
 def may_see_other_preparation(own_submitted: bool, other_submitted: bool) -> bool:
     """Each sees the other's preparation only once both have submitted theirs."""
     return own_submitted and other_submitted
+
+
+def open_team(round_id: str, action: str) -> list[Talk]:
+    """The signed-in manager's talks in a round; audited 404 when they have none there."""
+    user = signed_in_user()
+    talks = [t for t in team_talks(g.db, user.id) if t.round_id == round_id]
+    if not talks:
+        audit_read(action, "round", round_id, request.path, "denied")
+        abort(404)
+    return talks

@@ -10,8 +10,9 @@ from urllib.parse import parse_qsl
 from flask import Flask, abort, current_app, g, request, session
 from werkzeug.routing import BaseConverter
 
-from formserver import siteconfig
+from formserver import access, siteconfig
 from formserver.config import UnsafeConfiguration, config_problems, load_config
+from formserver.forms import messages
 from formserver.forms.base import csrf_token
 from formserver.paths import TEMPLATES_DIR
 from formserver.services import sign_in as signin
@@ -70,11 +71,10 @@ def refuse_unreadable_posts() -> Any:
     """
     if request.method != "POST" or not request.content_length:
         return None
-    view = current_app.view_functions.get(request.endpoint or "")
-    limit_setting = getattr(view, "body_limit", None)
-    if limit_setting:
-        # A route that takes bigger bodies (the roster file) says so on its view.
-        request.max_content_length = int(current_app.config[limit_setting])
+    declared = access.rule_of(current_app.view_functions.get(request.endpoint or "", abort))
+    if declared and declared.body_limit:
+        # A route that takes bigger bodies (the roster file) says so in its rule.
+        request.max_content_length = int(current_app.config[declared.body_limit])
     if request.mimetype not in FORM_TYPES:
         abort(415)
     if request.mimetype == FORM_TYPES[0]:
@@ -116,6 +116,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["rid"] = RandomIdConverter
     app.url_map.converters["token"] = TokenConverter
     app.jinja_env.autoescape = True
+    app.jinja_env.globals["texts"] = messages
 
     with app.app_context():
         db.migrate(db.connection_for(app.config["DATABASE"]))

@@ -92,11 +92,7 @@ def test_50_threads_reading_and_writing_never_see_a_locked_database(tmp_path: Pa
                     elif draw < 0.55:
                         detail = f"thread {index} entry {len(entries[index])}"
                         audit.record(
-                            connection,
-                            actor_id=None,
-                            action="concurrency.write",
-                            outcome="ok",
-                            detail=detail,
+                            connection, audit.Event(None, "concurrency.write", detail=detail)
                         )
                         entries[index].append(detail)
                     else:

@@ -138,7 +138,7 @@ def test_a_backup_taken_while_another_thread_writes_restores_consistently(
                     submit=False,
                     signer=signer(app, "preparation"),
                 )
-                audit.record(connection, actor_id=None, action="test.write", outcome=str(n + 1))
+                audit.record(connection, audit.Event(None, "test.write", outcome=str(n + 1)))
                 written[0] = n + 1
                 # A breath between saves, as between requests: a writer that never lets go
                 # would starve the backup command's own audit entry past the busy timeout.

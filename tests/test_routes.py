@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from formserver import access
 from tests.factories import conn, csrf_token, data_dump, sign_in, talk_of
 
 ALLOWED_CONVERTERS = {"rid", "token", "path"}
@@ -19,8 +20,7 @@ def test_every_route_has_an_access_rule(app: Flask) -> None:
     missing = [
         rule.endpoint
         for rule in app.url_map.iter_rules()
-        if rule.endpoint != "static"
-        and not hasattr(app.view_functions[rule.endpoint], "access_rule")
+        if rule.endpoint != "static" and access.rule_of(app.view_functions[rule.endpoint]) is None
     ]
     assert missing == []
 

@@ -70,7 +70,7 @@ def test_a_failed_transaction_leaves_nothing(app: Flask) -> None:
 )
 def test_audit_log_cannot_be_changed(app: Flask, statement: str) -> None:
     connection = conn(app)
-    audit.record(connection, actor_id=None, action="test", outcome="ok")
+    audit.record(connection, audit.Event(None, "test"))
     count = connection.execute("SELECT count(*) FROM audit_log").fetchone()[0]
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         connection.execute(statement)

@@ -14,8 +14,9 @@ from formserver.services import rounds as round_logic
 from formserver.services import sign_in as signin
 from formserver.services.roster import parse_roster
 from formserver.siteconfig import current as site_config
-from formserver.store import db
+from formserver.store import audit, db
 from formserver.store.people import import_roster, person_by_email, set_hr
+from formserver.store.rounds import RoundExists
 
 
 @click.command("init-db")
@@ -36,7 +37,8 @@ def import_roster_command(csv_file: Path) -> None:
         for error in result.errors:
             click.echo(str(error), err=True)
         raise click.ClickException(f"Ingenting lästes in: {len(result.errors)} fel.")
-    summary = import_roster(db.connection_for(current_app.config["DATABASE"]), result.rows)
+    event = audit.Event(None, "roster.import", detail=f"{len(result.rows)} personer")
+    summary = import_roster(db.connection_for(current_app.config["DATABASE"]), result.rows, event)
     click.echo(
         f"Inläst: {len(result.rows)} personer ({summary.created} nya, {summary.updated} ändrade, "
         f"{summary.unchanged} oförändrade, {summary.left_roster} inte längre med)."
@@ -53,7 +55,8 @@ def grant_hr(email: str, revoke: bool) -> None:
     person = person_by_email(conn, email)
     if person is None:
         raise click.ClickException(f"Ingen med e-postadressen {email} finns i personallistan.")
-    set_hr(conn, person.id, not revoke)
+    action = "person.revoke_hr" if revoke else "person.grant_hr"
+    set_hr(conn, person.id, not revoke, audit.Event(None, action, "person", person.id))
     click.echo(f"{person.name} {'har inte längre' if revoke else 'har nu'} HR-behörighet.")
 
 
@@ -128,7 +131,7 @@ def load_demo() -> None:
             opened_by=hr.id,
             today=db.utc_now().date(),
         )
-    except Exception as error:  # noqa: BLE001 - a second load keeps the existing round
+    except RoundExists as error:  # a second load keeps the existing round
         click.echo(f"Samtalsomgången finns redan ({error}).")
     click.echo("Demo-organisationen är inläst. Inloggningslänkar (fungerar en gång var):")
     for role, email in (

@@ -30,15 +30,8 @@ class Stop(click.ClickException):
 
 
 def _audit(action: str, outcome: str, object_type: str, object_id: str, detail: str) -> None:
-    audit.record(
-        _conn(),
-        actor_id=None,
-        action=action,
-        outcome=outcome,
-        object_type=object_type,
-        object_id=object_id,
-        detail=detail,
-    )
+    """Audit what a command did: commands run as IT, with no actor from the roster."""
+    audit.record(_conn(), audit.Event(None, action, object_type, object_id, detail, outcome))
 
 
 def _tampered(error: RecordTampered, command: str) -> Stop:

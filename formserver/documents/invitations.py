@@ -11,11 +11,11 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import localtime, make_msgid
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+from formserver.services.clock import STOCKHOLM
+
 PRODID = "-//Medarbetarsamtal//Formulartjanst//SV"
 WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
 MONTHS = (

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app, g, session
 from wtforms import Form, ValidationError
 from wtforms.csrf.core import CSRF
 from wtforms.fields import (
+    BooleanField,
     DateField,
     EmailField,
     FileField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -23,20 +23,12 @@ from wtforms.fields import (
 from wtforms.form import BaseForm as WTBaseForm
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
+from formserver.forms.messages import CSRF_EXPIRED, DATE_FORMAT, strict_date
 from formserver.security import tokens
 from formserver.security.keys import current_keys
+from formserver.services.clock import local_today
 from formserver.services.roster import EMAIL_PATTERN
 from formserver.services.text import clean_line, clean_text
-
-CSRF_EXPIRED = (
-    "Sidan har varit öppen för länge, så vi kunde inte ta emot formuläret. Det du skrev finns "
-    "kvar nedan. Tryck på knappen en gång till."
-)
-
-
-def local_today() -> date:
-    """Today in Sweden: dates people type are Swedish dates."""
-    return datetime.now(ZoneInfo("Europe/Stockholm")).date()
 
 
 def csrf_id() -> str:
@@ -149,24 +141,25 @@ class SwedishDateField(DateField):
             return
         text = str(valuelist[0]).strip()
         try:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-                raise ValueError(text)
-            self.data = date.fromisoformat(text)
+            self.data = strict_date(text)
         except ValueError:
             self.data = None
             raise ValueError(
-                "Det datumet finns inte. Skriv datum som ÅÅÅÅ-MM-DD, till exempel 2026-12-08."
+                f"Det datumet finns inte. {DATE_FORMAT}, till exempel 2026-12-08."
             ) from None
 
 
 class CallForm(BaseForm):
-    """Call an employee to the talk."""
+    """Call an employee to the talk: when, where, a message; the talk's version, and the
+    confirmation that a call at short notice is meant."""
+
+    version = HiddenField()
+    short_notice_ok = BooleanField("Jag vill kalla ändå, trots kort tid att förbereda sig")
 
     day = SwedishDateField("Datum", validators=[InputRequired("Välj ett datum.")])
     start = TimeField("Tid", validators=[InputRequired("Välj en tid.")])
     duration = IntegerField(
         "Längd i minuter",
-        default=60,
         validators=[
             InputRequired("Skriv hur länge samtalet ska pågå."),
             NumberRange(15, 480, "Skriv en längd mellan 15 och 480 minuter."),

@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+from formserver.forms.messages import NEVER_DOCUMENTED, PUBLIC_NOTE
 from formserver.forms.preparation import choices, comment_field, value_field
 from formserver.siteconfig.model import Question, QuestionSet, Section
-
-PUBLIC_NOTE = "Det du skriver kan bli en allmän handling."
 
 
 @dataclass(frozen=True)
@@ -109,8 +108,7 @@ def _section(section: Section, qs: QuestionSet, public: bool, role: str) -> Sect
         parts.append(f"<p>{escape(section.intro)}</p>")
     if section.policy == "never":
         parts.append(
-            '<p class="note"><strong>Ska inte dokumenteras.</strong> Det här avsnittet är bara '
-            "samtalsstöd. Här finns inget att fylla i, och ingenting om det sparas.</p>"
+            f'<p class="note"><strong>Ska inte dokumenteras.</strong> {NEVER_DOCUMENTED}</p>'
         )
         parts.append(_list(section.points))
         if section.manager_note and role == "manager":

@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from formserver.forms.base import csrf_token, csrf_valid
+from formserver.forms.messages import NOT_A_CHOICE, too_long
 from formserver.services.text import clean_text
 from formserver.siteconfig.model import Question, QuestionSet
 from formserver.store.preparations import Answers
 
 YES_NO = (("ja", "Ja"), ("nej", "Nej"))
-NOT_A_CHOICE = "Välj ett av alternativen, eller inget."
 
 
 def value_field(question: Question) -> str:
@@ -41,11 +41,6 @@ def choices(question: Question, question_set: QuestionSet) -> tuple[tuple[str, s
     )
 
 
-def too_long(max_chars: int) -> str:
-    """The message for a text over the limit: what is wrong and what to do."""
-    return f"Texten är för lång: högst {max_chars} tecken. Korta den, så sparas den."
-
-
 @dataclass(frozen=True)
 class FormState:
     """What the form's template needs: values and errors by field name, and the CSRF token."""
@@ -67,6 +62,8 @@ class Posted:
     answers: Answers
     state: FormState
     csrf_ok: bool
+    version: int
+    submit: bool
 
     @property
     def valid(self) -> bool:
@@ -100,7 +97,14 @@ def read_post(form: Mapping[str, str], question_set: QuestionSet, max_chars: int
         if any(entry.values()):
             answers[question.id] = entry
     state = FormState(values, errors, csrf_token())
-    return Posted(answers, state, csrf_valid(form.get("csrf_token", "")))
+    version = form.get("version", "0")
+    return Posted(
+        answers,
+        state,
+        csrf_valid(form.get("csrf_token", "")),
+        int(version) if version.isdigit() else 0,
+        form.get("action") == "skicka",
+    )
 
 
 def form_data(answers: Answers, question_set: QuestionSet) -> dict[str, str]:

@@ -10,7 +10,7 @@ from typing import Any
 from formserver.recordkeeping import Refused
 from formserver.recordkeeping.verification import verification_code
 from formserver.security.keys import Keys, signers_for
-from formserver.store import db, plans
+from formserver.store import audit, db, plans
 from formserver.store import maintenance as store
 from formserver.store.people import person_by_email
 from formserver.store.preparations import get_preparation
@@ -70,7 +70,7 @@ def person_export(
         )
     talk_ids = [t["talk"]["id"] for t in talks]
     object_ids = [person.id, *talk_ids, *store.record_ids(conn, talk_ids)]
-    entries = store.audit_about(conn, person.id, object_ids)
+    entries = audit.entries_about(conn, person.id, object_ids)
     return {
         "format": "formserver-registerutdrag/1",
         "exported_at": db.iso(now),

@@ -7,16 +7,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from formserver.documents import mail as mailer
 from formserver.documents.invitations import Invitation, calendar_invite, invitation_email
 from formserver.services import sign_in as signin
 from formserver.siteconfig import SiteConfig
-from formserver.store import talks
+from formserver.store import audit, talks
 from formserver.store.people import get_person
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 @dataclass(frozen=True)
@@ -27,11 +24,6 @@ class CallResult:
     sign_in_url: str
     sent: bool
     mail_error: str | None
-
-
-def local_start(naive: datetime) -> datetime:
-    """A date and time typed in the form, as Swedish local time."""
-    return naive.replace(tzinfo=STOCKHOLM)
 
 
 def invitation_for(
@@ -77,8 +69,11 @@ def call_talk(
     expected_version: int,
     now: datetime,
     link_url: Callable[[str], str],
+    actor_id: str,
 ) -> CallResult:
-    """Record the call, issue the employee's personal link and e-mail the invitation if we can."""
+    """Record the call (audited with it), issue the employee's personal link and e-mail the
+    invitation if we can; the e-mail's fate is audited once it is known."""
+    by_mail = mailer.smtp_configured(app_config)
     version = talks.call_talk(
         conn,
         talk.id,
@@ -86,6 +81,9 @@ def call_talk(
         starts_at=starts_at,
         duration_minutes=duration,
         place=place,
+        event=audit.Event(
+            actor_id, "talk.call", "talk", talk.id, "e-post" if by_mail else "lämnas över"
+        ),
     )
     employee = get_person(conn, talk.employee_id)
     assert employee is not None
@@ -98,7 +96,7 @@ def call_talk(
         target=f"/samtal/{talk.id}/forberedelse",
     )
     sign_in_url = link_url(token)
-    if not mailer.smtp_configured(app_config):
+    if not by_mail:
         return CallResult(version, sign_in_url, sent=False, mail_error=None)
     invitation = invitation_for(
         talk,
@@ -117,6 +115,18 @@ def call_talk(
     )
     try:
         mailer.send(app_config, msg)
-    except mailer.MailError as error:
-        return CallResult(version, sign_in_url, sent=False, mail_error=str(error))
-    return CallResult(version, sign_in_url, sent=True, mail_error=None)
+        error = None
+    except mailer.MailError as failure:
+        error = str(failure)
+    audit.record(
+        conn,
+        audit.Event(
+            actor_id,
+            "talk.invitation_mail",
+            "talk",
+            talk.id,
+            "e-post skickad" if error is None else "e-post misslyckades",
+            "ok" if error is None else "failed",
+        ),
+    )
+    return CallResult(version, sign_in_url, sent=error is None, mail_error=error)

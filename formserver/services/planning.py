@@ -1,16 +1,10 @@
-"""The record of the talk: notes per section, yes/no items and plan rows, from a form without JS."""
+"""The record of the talk (notes per section, yes/no items, plan rows) and how versions differ."""
 
 from __future__ import annotations
 
-import re
 import secrets
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-from werkzeug.datastructures import MultiDict
-
-from formserver.services.text import clean_text
 from formserver.siteconfig.model import Grid, PlanTemplate, QuestionSet
 from formserver.store.plans import Content
 
@@ -41,88 +35,6 @@ def note_sections(question_set: QuestionSet) -> list[Any]:
 def check_questions(question_set: QuestionSet) -> list[Any]:
     """The yes/no items recorded at the talk (e.g. bisyssla), apart from the notes."""
     return [q for q in question_set.questions() if q.kind == "yesno"]
-
-
-@dataclass
-class ParsedPlan:
-    """A posted plan form: the content to save and any field errors (by field name)."""
-
-    content: Content
-    errors: dict[str, str]
-
-
-def _parse_date(value: str, talk_day: date | None) -> tuple[str, str | None]:
-    if not value:
-        return "", None
-    try:
-        # fromisoformat alone would also take 20261231 and 2026-W53-4.
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError(value)
-        day = date.fromisoformat(value)
-    except ValueError:
-        return value, f"”{value}” är inte ett giltigt datum. Skriv datum som ÅÅÅÅ-MM-DD."
-    if talk_day and day < talk_day:
-        return value, (
-            "Datumet för genomförande och uppföljning kan inte vara före samtalet. Välj "
-            "samtalsdagen eller ett senare datum."
-        )
-    return day.isoformat(), None
-
-
-def parse_form(
-    form: MultiDict[str, str],
-    question_set: QuestionSet,
-    template: PlanTemplate,
-    *,
-    talk_day: date | None,
-    max_chars: int,
-) -> ParsedPlan:
-    """Read notes, yes/no items and rows (in the posted order) and validate them."""
-    errors: dict[str, str] = {}
-
-    def text(name: str) -> str:
-        value = clean_text(form.get(name, ""))
-        if len(value) > max_chars:
-            errors[name] = (
-                f"Texten är för lång: högst {max_chars} tecken. Korta den, så sparas den."
-            )
-        return value
-
-    notes = {s.id: v for s in note_sections(question_set) if (v := text(f"note_{s.id}"))}
-    checks = {
-        q.id: form.get(f"check_{q.id}", "")
-        for q in check_questions(question_set)
-        if form.get(f"check_{q.id}", "") in YES_NO
-    }
-    grids: dict[str, list[dict[str, str]]] = {}
-    for grid in template.grids:
-        rows = []
-        for row_id in form.getlist(f"rows_{grid.id}"):
-            if not row_id.startswith("r") or not row_id[1:].isalnum() or len(row_id) > 12:
-                continue
-            row = {"row_id": row_id}
-            for column in grid.columns:
-                name = f"cell_{grid.id}_{row_id}_{column.id}"
-                if column.kind == "result":
-                    continue  # "Hur blev resultatet?" is a follow-up, never part of the talk
-                if column.kind == "date":
-                    value, problem = _parse_date(form.get(name, "").strip(), talk_day)
-                    if problem:
-                        errors[name] = problem
-                else:
-                    value = text(name)
-                if value:
-                    row[column.id] = value
-            rows.append(row)
-        grids[grid.id] = rows
-    content = {
-        "question_set": [question_set.id, question_set.version],
-        "plan_template": [template.id, template.version],
-        "notes": notes,
-        "checks": checks,
-        "grids": grids,
-    }
-    return ParsedPlan(content, errors)
 
 
 def add_row(content: Content, grid_id: str) -> None:

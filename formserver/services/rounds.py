@@ -7,6 +7,7 @@ from datetime import date
 
 from formserver.services.eligibility import is_eligible
 from formserver.siteconfig import SiteConfig
+from formserver.store import audit
 from formserver.store import rounds as store
 from formserver.store.people import Person
 
@@ -42,4 +43,5 @@ def open_round(
         plan_template=(plan.id, plan.version),
         eligible=eligible,
         opened_by=opened_by,
+        event=audit.Event(opened_by, "round.open"),
     )

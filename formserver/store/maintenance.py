@@ -6,12 +6,13 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from formserver.store.db import iso, transaction, utc_now
+from formserver.store import audit
+from formserver.store.db import transaction
 
 # Both parties signed the newest version of the talk's plan (roles are 'employee'/'manager').
 _SIGNED_BY_BOTH = (
@@ -85,7 +86,6 @@ def purge_talks(
     Call inside `secure_delete` so that the freed pages are zeroed.
     """
     purged = []
-    now = iso(utc_now())
     with transaction(conn):
         for talk_id in talk_ids:
             # Checked again under the write lock: a plan changed since the listing is not due.
@@ -114,10 +114,9 @@ def purge_talks(
                 talk_id, row["held_at"], versions, signatures, preparations, followups
             )
             # In the same transaction as the deletion: there is never a purge without its entry.
-            conn.execute(
-                "INSERT INTO audit_log (at, actor_id, action, object_type, object_id, outcome, "
-                "detail) VALUES (?, NULL, 'record.purge', 'talk', ?, 'ok', ?)",
-                (now, talk_id, f"{detail}; {_counts(done)}"),
+            audit.append(
+                conn,
+                audit.Event(None, "record.purge", "talk", talk_id, f"{detail}; {_counts(done)}"),
             )
             purged.append(done)
     return purged
@@ -140,7 +139,9 @@ def compact(conn: sqlite3.Connection) -> bool:
     return int(first[0]) == 0 and int(second[0]) == 0
 
 
-def delete_draft(conn: sqlite3.Connection, talk_id: str, role: str) -> bool:
+def delete_draft(
+    conn: sqlite3.Connection, talk_id: str, role: str, event: audit.Event | None = None
+) -> bool:
     """Delete the author's preparation if it was never submitted; False if there was none.
 
     A submitted preparation is shared with the other party and stays. The draft's text is
@@ -152,6 +153,8 @@ def delete_draft(conn: sqlite3.Connection, talk_id: str, role: str) -> bool:
             "AND submitted_at IS NULL",
             (talk_id, role),
         ).rowcount
+        if event is not None:
+            audit.append(conn, replace(event, outcome="ok" if deleted else "nothing"))
     return deleted == 1
 
 
@@ -189,18 +192,6 @@ def record_ids(conn: sqlite3.Connection, talk_ids: Sequence[str]) -> list[str]:
         (json.dumps(list(talk_ids)),),
     )
     return [r[0] for r in rows]
-
-
-def audit_about(
-    conn: sqlite3.Connection, person_id: str, object_ids: Sequence[str]
-) -> list[dict[str, Any]]:
-    """Audit entries made by the person or about any of `object_ids`, oldest first."""
-    rows = conn.execute(
-        "SELECT * FROM audit_log WHERE actor_id = ? "
-        "OR object_id IN (SELECT value FROM json_each(?)) ORDER BY id",
-        (person_id, json.dumps(list(object_ids))),
-    )
-    return [dict(r) for r in rows]
 
 
 def sign_in_links_of(conn: sqlite3.Connection, person_id: str) -> list[dict[str, Any]]:

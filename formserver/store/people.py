@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from formserver.services.roster import RosterRow
+from formserver.store import audit
 from formserver.store.db import iso, new_id, transaction, utc_now
 
 
@@ -86,8 +87,11 @@ def _values(row: RosterRow) -> tuple[object, ...]:
     )
 
 
-def import_roster(conn: sqlite3.Connection, rows: Sequence[RosterRow]) -> ImportSummary:
-    """Create or update everyone in `rows` in one transaction; mark the rest as out of roster."""
+def import_roster(
+    conn: sqlite3.Connection, rows: Sequence[RosterRow], event: audit.Event | None = None
+) -> ImportSummary:
+    """Create or update everyone in `rows` in one audited transaction; mark the rest as out of
+    roster."""
     stamp = iso(utc_now())
     in_file = json.dumps([row.employee_number for row in rows])
     with transaction(conn):
@@ -134,6 +138,8 @@ def import_roster(conn: sqlite3.Connection, rows: Sequence[RosterRow]) -> Import
             "employee_number NOT IN (SELECT value FROM json_each(?))",
             (stamp, in_file),
         ).rowcount
+        if event is not None:
+            audit.append(conn, event)
     return ImportSummary(len(inserts), len(updates), unchanged, left)
 
 
@@ -157,10 +163,14 @@ def person_by_number(conn: sqlite3.Connection, employee_number: str) -> Person |
     return _person(row) if row else None
 
 
-def set_hr(conn: sqlite3.Connection, person_id: str, is_hr: bool) -> None:
-    """Give or take the HR role."""
+def set_hr(
+    conn: sqlite3.Connection, person_id: str, is_hr: bool, event: audit.Event | None = None
+) -> None:
+    """Give or take the HR role (audited with `event`)."""
     with transaction(conn):
         conn.execute("UPDATE people SET is_hr = ? WHERE id = ?", (int(is_hr), person_id))
+        if event is not None:
+            audit.append(conn, event)
 
 
 def count_people(conn: sqlite3.Connection) -> int:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from formserver.store import audit
 from formserver.store.db import iso, new_id, transaction, utc_now
 from formserver.store.people import Person, _person
 
@@ -56,6 +57,7 @@ def open_round(
     plan_template: tuple[str, int],
     eligible: Callable[[Person], bool],
     opened_by: str | None,
+    event: audit.Event | None = None,
 ) -> OpenedRound:
     """Open a round: one talk per eligible person in the roster, with their current manager."""
     round_id = new_id()
@@ -91,6 +93,11 @@ def open_round(
             "VALUES (?, ?, ?, ?, ?)",
             talks,
         )
+        if event is not None:
+            detail = f"{len(talks)} samtal"
+            audit.append(
+                conn, replace(event, object_type="round", object_id=round_id, detail=detail)
+            )
     return OpenedRound(round_id, len(talks), without_manager)
 
 

@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
+from formserver.store import audit
 from formserver.store.db import Conflict, iso, transaction, utc_now
 
 STATUS_LABELS = {
@@ -44,6 +45,11 @@ class Talk:
     def status_label(self) -> str:
         """The status in Swedish."""
         return STATUS_LABELS[self.status]
+
+    @property
+    def held(self) -> bool:
+        """Whether the manager has marked the talk held."""
+        return self.status == "genomford"
 
 
 _SELECT = (
@@ -117,8 +123,9 @@ def call_talk(
     starts_at: datetime,
     duration_minutes: int,
     place: str,
+    event: audit.Event | None = None,
 ) -> int:
-    """Record the call (kallelse): date, time and place. Returns the talk's new version."""
+    """Record the call (kallelse), audited: date, time and place. Returns the new version."""
     with transaction(conn):
         changed = conn.execute(
             "UPDATE talks SET starts_at = ?, duration_minutes = ?, place = ?, called_at = ?, "
@@ -135,4 +142,6 @@ def call_talk(
         ).rowcount
         if changed != 1:
             raise Conflict(talk_id)
+        if event is not None:
+            audit.append(conn, event)
     return expected_version + 1

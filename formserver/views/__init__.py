@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from formserver.access import current_user, typed_text
+from formserver import access
+from formserver.access import typed_text
 from formserver.security.records import RecordTampered
-from formserver.store import audit
+from formserver.views import auth, downloads, followup, handbook, home, hr, plans, talks, team
 
 ERROR_TEXTS = {
     400: ("Något blev fel i förfrågan", "Gå tillbaka och försök igen."),
@@ -40,8 +41,6 @@ INVALID_TEXT = (
 
 def register(app: Flask) -> None:
     """Register every blueprint and error handler."""
-    from formserver.views import auth, downloads, followup, handbook, home, hr, plans, talks, team
-
     for module in (auth, downloads, followup, handbook, home, hr, plans, talks, team):
         app.register_blueprint(module.bp)
 
@@ -63,17 +62,12 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(RecordTampered)
     def tampered(error: RecordTampered) -> tuple[str, int]:
-        from flask import g, request
-
-        user = current_user()
-        audit.record(
-            g.db,
-            actor_id=user.id if user else None,
-            action="record.verify",
-            object_type=error.kind,
-            object_id=error.record_id,
-            outcome="failed",
-            detail=f"{request.method} {request.path}",
+        access.audit_read(
+            "record.verify",
+            error.kind,
+            error.record_id,
+            f"{request.method} {request.path}",
+            "failed",
         )
         text = (
             "Uppgifterna i den här posten stämmer inte med sin kontrollsumma. De kan ha ändrats "

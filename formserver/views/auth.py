@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from formserver import access
 from formserver.access import current_user, rule
 from formserver.documents import mail as mailer
 from formserver.forms.base import ConfirmForm, RequestLinkForm
@@ -48,13 +49,13 @@ def confirm(token: str) -> Response | str | tuple[str, int]:
         return render_template("auth/confirm.html", form=ConfirmForm(), expired=True), 400
     result = signin.confirm_link(g.db, current_keys(), token, now=utc_now(), days=_days())
     if isinstance(result, signin.LinkCheck):
-        audit.record(g.db, actor_id=None, action="sign_in", outcome=result.problem or "failed")
+        audit.record(g.db, audit.Event(None, "sign_in", outcome=result.problem or "failed"))
         return _problem_page(result.problem or "invalid")
     session.clear()
     session.permanent = True
     session["sid"] = result.session_id
     session["csrf"] = tokens.new_nonce()
-    audit.record(g.db, actor_id=result.person_id, action="sign_in", outcome="ok")
+    audit.record(g.db, audit.Event(result.person_id, "sign_in"))
     return redirect(result.target)
 
 
@@ -98,7 +99,7 @@ def new_link() -> str | tuple[str, int]:
                 outcome = "sent"
             except mailer.MailError:
                 outcome = "mail_failed"
-    audit.record(g.db, actor_id=person.id if person else None, action="new_link", outcome=outcome)
+    audit.record(g.db, audit.Event(person.id if person else None, "new_link", outcome=outcome))
     return render_template("auth/new_link_sent.html")
 
 
@@ -110,7 +111,7 @@ def logout() -> Response | tuple[str, int]:
     user = current_user()
     if form.validate() and user is not None:
         signin.end(g.db, str(session.get("sid")), utc_now())
-        audit.record(g.db, actor_id=user.id, action="sign_out", outcome="ok")
+        access.audit_read("sign_out")
         session.clear()
         return redirect(url_for("auth.signed_out_done"))
     return render_template(

@@ -5,39 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, abort, g, request, stream_with_context
+from flask import Blueprint, abort, g, stream_with_context
 from werkzeug.wrappers import Response
 
-from formserver.access import current_user, rule
+from formserver import access
+from formserver.access import rule
 from formserver.documents import exports, plan_document
 from formserver.security.keys import signers
 from formserver.siteconfig import current as site_config
-from formserver.store import audit
 from formserver.store import plans as store
 from formserver.store import rounds as round_store
-from formserver.store.talks import Talk, team_talks
+from formserver.store.talks import Talk
 from formserver.views.common import download
 
 bp = Blueprint("downloads", __name__)
-
-
-def _team(round_id: str) -> list[Talk]:
-    """The signed-in manager's talks in a round; 404 (audited) when they have none there."""
-    user = current_user()
-    assert user is not None
-    talks = [t for t in team_talks(g.db, user.id) if t.round_id == round_id]
-    if not talks:
-        audit.record(
-            g.db,
-            actor_id=user.id,
-            action="team.download",
-            outcome="denied",
-            object_type="round",
-            object_id=round_id,
-            detail=request.path,
-        )
-        abort(404)
-    return talks
 
 
 def _signed(talks: list[Talk]) -> Iterator[tuple[Talk, store.PlanVersion]]:
@@ -48,22 +29,14 @@ def _signed(talks: list[Talk]) -> Iterator[tuple[Talk, store.PlanVersion]]:
 
 
 def _audit(action: str, round_id: str, detail: str) -> None:
-    audit.record(
-        g.db,
-        actor_id=g.user.id,
-        action=action,
-        outcome="ok",
-        object_type="round",
-        object_id=round_id,
-        detail=detail,
-    )
+    access.audit_read(action, "round", round_id, detail)
 
 
 @bp.get("/chef/samtalsomgangar/<rid:round_id>/planer.zip")
 @rule("signed_in")
 def team_zip(round_id: str) -> Response:
     """Every plan of the team signed by both, as PDFs in one zip (streamed)."""
-    talks = _team(round_id)
+    talks = access.open_team(round_id, "team.download")
     _audit("team.download", round_id, "zip")
 
     def files() -> Iterator[tuple[str, bytes]]:
@@ -96,7 +69,7 @@ OVERVIEW_HEADER = (
 @rule("signed_in")
 def team_csv(round_id: str) -> Response:
     """The team's overview for Excel: status, date and plan state per employee."""
-    talks = _team(round_id)
+    talks = access.open_team(round_id, "team.download")
     rows = []
     for talk in talks:
         version = store.latest(g.db, talk.id, signers().plan)
@@ -141,7 +114,7 @@ def handover(talk: Talk, version: store.PlanVersion, config: Any) -> dict[str, A
 @rule("signed_in")
 def team_json(round_id: str) -> Response:
     """The team's signed plans as JSON for handover to the HR system."""
-    talks = _team(round_id)
+    talks = access.open_team(round_id, "team.download")
     config = site_config()
     data = {"round_id": round_id, "plans": [handover(t, v, config) for t, v in _signed(talks)]}
     _audit("team.download", round_id, "json")

@@ -7,23 +7,17 @@ from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice  # type: ignore[attr-defined]  # stubs predate 3.3
 
-from formserver.access import current_user, rule
+from formserver import access
+from formserver.access import rule
 from formserver.forms.base import OpenRoundForm, RosterForm
 from formserver.services import rounds
 from formserver.services.roster import COLUMNS, parse_roster
 from formserver.siteconfig import current as site_config
-from formserver.store import audit
 from formserver.store import rounds as round_store
 from formserver.store.db import utc_now
 from formserver.store.people import count_people, import_roster
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
-
-
-def _actor() -> str:
-    user = current_user()
-    assert user is not None
-    return user.id
 
 
 @bp.get("/")
@@ -36,41 +30,26 @@ def overview() -> str:
 
 
 @bp.route("/personal", methods=["GET", "POST"])
-@rule("hr")
+@rule("hr", body_limit="ROSTER_MAX_BYTES")
 def roster() -> str | tuple[str, int]:
     """Upload the roster CSV: all or nothing, every bad line reported."""
     if request.method == "GET":
         return render_template("hr/roster.html", form=RosterForm(), columns=COLUMNS)
     form = RosterForm(CombinedMultiDict((request.files, request.form)))
     upload = request.files.get("roster")
-    if not form.validate() or upload is None or not upload.filename:
-        error = "Välj en CSV-fil att läsa in." if form.validate() else None
+    valid = form.validate()
+    if not valid or upload is None or not upload.filename:
+        error = "Välj en CSV-fil att läsa in." if valid else None
         return render_template("hr/roster.html", form=form, columns=COLUMNS, file_error=error), 400
     result = parse_roster(upload.read())
     if not result.ok:
-        audit.record(
-            g.db,
-            actor_id=_actor(),
-            action="roster.import",
-            outcome="rejected",
-            detail=f"{len(result.errors)} fel",
-        )
+        access.audit_read("roster.import", detail=f"{len(result.errors)} fel", outcome="rejected")
         return render_template(
             "hr/roster.html", form=RosterForm(), columns=COLUMNS, errors=result.errors
         ), 422
-    summary = import_roster(g.db, result.rows)
-    audit.record(
-        g.db,
-        actor_id=_actor(),
-        action="roster.import",
-        outcome="ok",
-        detail=f"{len(result.rows)} personer",
-    )
+    event = access.event("roster.import", detail=f"{len(result.rows)} personer")
+    summary = import_roster(g.db, result.rows, event)
     return render_template("hr/roster_done.html", summary=summary, total=len(result.rows))
-
-
-# The roster file may be far bigger than a form (see formserver.app.refuse_unreadable_posts).
-roster.body_limit = "ROSTER_MAX_BYTES"  # type: ignore[attr-defined]
 
 
 def _round_form(data: MultiDict[str, str] | None = None) -> OpenRoundForm:
@@ -102,7 +81,7 @@ def new_round() -> Response | str | tuple[str, int]:
             year=form.year.data or 0,
             question_set_id=form.question_set.data or "",
             plan_template_id=form.plan_template.data or "",
-            opened_by=_actor(),
+            opened_by=access.signed_in_user().id,
             today=utc_now().date(),
         )
     except round_store.RoundExists:
@@ -110,15 +89,6 @@ def new_round() -> Response | str | tuple[str, int]:
             "Det finns redan en samtalsomgång för det året med det frågeformuläret."
         ]
         return render_template("hr/new_round.html", form=form), 409
-    audit.record(
-        g.db,
-        actor_id=_actor(),
-        action="round.open",
-        outcome="ok",
-        object_type="round",
-        object_id=opened.round_id,
-        detail=f"{opened.talks} samtal",
-    )
     return redirect(url_for("hr.round_status", round_id=opened.round_id, opened=1))
 
 
@@ -129,14 +99,7 @@ def round_status(round_id: str) -> str:
     found = round_store.get_round(g.db, round_id)
     if found is None:
         abort(404)
-    audit.record(
-        g.db,
-        actor_id=_actor(),
-        action="round.coverage",
-        outcome="ok",
-        object_type="round",
-        object_id=round_id,
-    )
+    access.audit_read("round.coverage", "round", round_id)
     return render_template(
         "hr/round.html",
         round=found,

@@ -2,41 +2,33 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, abort, current_app, g, render_template, request
 from werkzeug.wrappers import Response
-from wtforms.fields import BooleanField, HiddenField
 
-from formserver.access import current_user, require_talk_role, rule
+from formserver import access
+from formserver.access import rule
 from formserver.documents.invitations import calendar_invite
-from formserver.forms.base import CallForm, local_today
+from formserver.forms.base import CallForm
 from formserver.security.keys import current_keys, signers
 from formserver.services import calling
+from formserver.services.clock import local_start, local_today
 from formserver.services.team_summary import summarise
 from formserver.siteconfig import current as site_config
-from formserver.store import audit
 from formserver.store.db import Conflict, utc_now
 from formserver.store.people import get_person
 from formserver.store.talks import get_talk, team_talks
-from formserver.views.common import audit_talk, external_url
+from formserver.views.common import external_url
 
 bp = Blueprint("team", __name__)
-
-
-class CallTalkForm(CallForm):
-    """The call form, with the talk's version and the short-notice confirmation."""
-
-    version = HiddenField()
-    short_notice_ok = BooleanField("Jag vill kalla ändå, trots kort tid att förbereda sig")
 
 
 @bp.get("/chef")
 @rule("signed_in")
 def team() -> str:
     """The manager's employees per round, with status and date."""
-    user = current_user()
-    assert user is not None
+    user = access.signed_in_user()
     talks = team_talks(g.db, user.id)
-    audit.record(g.db, actor_id=user.id, action="team.view", outcome="ok")
+    access.audit_read("team.view")
     summary = None
     if talks:
         config = site_config()
@@ -52,13 +44,17 @@ def team() -> str:
     return render_template("team/team.html", talks=talks, summary=summary)
 
 
+def _minutes() -> int:
+    return int(current_app.config["DEFAULT_TALK_MINUTES"])
+
+
 @bp.route("/samtal/<rid:talk_id>/kalla", methods=["GET", "POST"])
 @rule("signed_in")
 def call(talk_id: str) -> str | tuple[str, int] | Response:
     """Call the employee: date, time, place, a message; e-mail or hand over link and .ics."""
-    talk = get_talk(g.db, talk_id)
-    require_talk_role(talk, "talk.call", "manager")
-    assert talk is not None
+    # The form's read is audited under its own name: "talk.call" is the call itself.
+    opened = access.open_talk(talk_id, "talk.call", audit_read=False)
+    talk = opened.talk
     notice = site_config().policies.call_notice_days
     employee = get_person(g.db, talk.employee_id)
     if employee is None or employee.has_left(local_today()):
@@ -69,9 +65,14 @@ def call(talk_id: str) -> str | tuple[str, int] | Response:
             text="Personen finns inte längre med i personallistan och ska inte kallas.",
         ), 409
     if request.method == "GET":
-        form = CallTalkForm(version=str(talk.version), place=talk.place)
+        opened.audit("talk.call_form", opened.role)
+        form = CallForm(
+            version=str(talk.version),
+            place=talk.place,
+            duration=talk.duration_minutes or _minutes(),
+        )
         return render_template("team/call.html", talk=talk, form=form, notice=notice)
-    form = CallTalkForm(request.form)
+    form = CallForm(request.form)
     if not form.validate():
         return render_template("team/call.html", talk=talk, form=form, notice=notice), 400
     days = (form.day.data - local_today()).days if form.day.data else 0
@@ -86,20 +87,20 @@ def call(talk_id: str) -> str | tuple[str, int] | Response:
             app_config=current_app.config,
             site_config=site_config(),
             keys=current_keys(),
-            starts_at=calling.local_start(form.starts_at()),
-            duration=form.duration.data or 60,
+            starts_at=local_start(form.starts_at()),
+            duration=form.duration.data or _minutes(),
             place=form.place.data or "",
             message=form.message.data or "",
             expected_version=int(form.version.data or 0),
             now=utc_now(),
             link_url=lambda token: external_url("auth.confirm_page", token=token),
+            actor_id=opened.user.id,
         )
     except (Conflict, ValueError):
         fresh = get_talk(g.db, talk_id)
         return render_template(
             "team/call.html", talk=fresh, form=form, notice=notice, conflict=True
         ), 409
-    audit_talk(talk, "talk.call", "e-post skickad" if result.sent else "lämnas över")
     return render_template("team/called.html", talk=get_talk(g.db, talk_id), result=result)
 
 
@@ -107,33 +108,22 @@ def call(talk_id: str) -> str | tuple[str, int] | Response:
 @rule("signed_in")
 def invitation_file(talk_id: str) -> Response:
     """The calendar invitation to hand over; it links to the talk, not to a sign-in link."""
-    talk = get_talk(g.db, talk_id)
-    role = require_talk_role(talk, "talk.ics", "manager", "employee")
-    assert talk is not None
+    opened = access.open_talk(talk_id, "talk.ics", audit_read=False)
+    talk = opened.talk
     if talk.starts_at is None:
-        from flask import abort
-
         abort(404)
     config = site_config()
     invitation = calling.invitation_for(
         talk,
         config,
         starts_at=talk.starts_at,
-        duration=talk.duration_minutes or 60,
+        duration=talk.duration_minutes or _minutes(),
         place=talk.place,
         message="",
         sign_in_url=external_url("talks.overview", talk_id=talk.id),
         routine_url=config.organisation.handbook_url,
     )
-    audit.record(
-        g.db,
-        actor_id=current_user().id if current_user() else None,  # type: ignore[union-attr]
-        action="talk.ics",
-        outcome="ok",
-        object_type="talk",
-        object_id=talk.id,
-        detail=role,
-    )
+    opened.audit("talk.ics", opened.role)
     body = calendar_invite(invitation, sequence=talk.version - 1)
     return Response(
         body,

@@ -232,8 +232,12 @@ def test_calling_sends_one_email_with_link_routine_and_invitation(
     [event] = Calendar.from_ical(payload).events
     assert event.start == datetime(day.year, day.month, day.day, 10, 0, tzinfo=STOCKHOLM)
     assert talk_row(mail_app, talk.id)["status"] == "kallad"
+    # The call commits with its entry; the e-mail's fate is audited once it is known.
     [entry] = [r for r in audit_rows(mail_app) if r["action"] == "talk.call"]
-    assert (entry["outcome"], entry["detail"]) == ("ok", "e-post skickad")
+    assert (entry["outcome"], entry["detail"]) == ("ok", "e-post")
+    [mailed] = [r for r in audit_rows(mail_app) if r["action"] == "talk.invitation_mail"]
+    assert (mailed["outcome"], mailed["detail"]) == ("ok", "e-post skickad")
+    assert mailed["id"] > entry["id"]
     token = urlsplit(link).path.rsplit("/", 1)[1]
     assert not any(token in str(value) for r in audit_rows(mail_app) for value in r.values())
 
@@ -279,6 +283,8 @@ def test_when_mail_cannot_be_sent_the_manager_gets_the_link_to_hand_over(
     assert f'href="/samtal/{talk.id}/kallelse.ics"' in response.text
     assert talk_row(broken_mail_app, talk.id)["status"] == "kallad"
     [entry] = [r for r in audit_rows(broken_mail_app) if r["action"] == "talk.call"]
-    assert entry["detail"] == "lämnas över"
+    assert entry["detail"] == "e-post"
+    [mailed] = [r for r in audit_rows(broken_mail_app) if r["action"] == "talk.invitation_mail"]
+    assert (mailed["outcome"], mailed["detail"]) == ("failed", "e-post misslyckades")
     _, target = sign_in_with(broken_mail_app, link)
     assert target == f"/samtal/{talk.id}/forberedelse"

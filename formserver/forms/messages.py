@@ -1,0 +1,34 @@
+"""The texts the forms show, each written once (the templates read them too)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+CSRF_EXPIRED = (
+    "Sidan har varit öppen för länge, så vi kunde inte ta emot formuläret. Det du skrev finns "
+    "kvar nedan. Tryck på knappen en gång till."
+)
+PUBLIC_NOTE = "Det du skriver kan bli en allmän handling."
+NEVER_DOCUMENTED = (
+    "Det här avsnittet är bara samtalsstöd. Här finns inget att fylla i, och ingenting om det "
+    "sparas."
+)
+NOT_A_CHOICE = "Välj ett av alternativen, eller inget."
+DATE_FORMAT = "Skriv datum som ÅÅÅÅ-MM-DD"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def too_long(max_chars: int) -> str:
+    """The message for a text over the limit: what is wrong and what to do."""
+    return f"Texten är för lång: högst {max_chars} tecken. Korta den, så sparas den."
+
+
+def strict_date(text: str) -> date:
+    """A date written exactly ÅÅÅÅ-MM-DD (ValueError otherwise).
+
+    date.fromisoformat alone would also take 20261231 and 2026-W53-4.
+    """
+    if not _ISO_DATE.fullmatch(text):
+        raise ValueError(text)
+    return date.fromisoformat(text)
