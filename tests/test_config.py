@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from formserver import create_app
+from formserver import create_app, siteconfig
 from formserver.config import UnsafeConfiguration, config_problems
 from formserver.store import db
+from tests.conftest import BreakConfig
 
 SAFE: dict[str, Any] = {
     "SECRET_KEY": "k" * 48,
@@ -79,3 +80,16 @@ def test_fallback_string_from_environment_is_refused(
     monkeypatch.setenv("FORMSERVER_DATABASE", str(tmp_path / "env.sqlite3"))
     with pytest.raises(UnsafeConfiguration, match="ska vara en lista"):
         create_app()
+
+
+def test_site_config_dir_from_the_environment_moves_the_service(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken_config: BreakConfig
+) -> None:
+    # One name for both halves: tests/test_handbook.py checks the handbook build reads it too.
+    root = broken_config("organisation.yml", "name: Exempelkommunen", "name: Miljökommunen")
+    monkeypatch.setenv("FORMSERVER_SITE_CONFIG_DIR", str(root))
+    monkeypatch.setenv("FORMSERVER_DEBUG", "true")
+    monkeypatch.setenv("FORMSERVER_DATABASE", str(tmp_path / "env.sqlite3"))
+    app = create_app()
+    assert app.extensions[siteconfig.EXTENSION].organisation.name == "Miljökommunen"
+    db.close_thread_connections()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from mkdocs.config import load_config
 
 from formserver.handbook import markers as handbook
 from formserver.paths import PROJECT_ROOT
@@ -170,12 +171,27 @@ def test_pages_link_to_the_form_service(site: Path, site_config: SiteConfig) -> 
 
 def test_broken_site_config_fails_the_build(tmp_path: Path, broken_config: BreakConfig) -> None:
     root = broken_config("question_sets/goteborg.yml", "    policy: optional", "    policy: kanske")
-    result = build(tmp_path / "site", FORMSERVER_SITE_CONFIG=str(root))
+    result = build(tmp_path / "site", FORMSERVER_SITE_CONFIG_DIR=str(root))
     assert result.returncode != 0
     assert (
         "site_config/question_sets/goteborg.yml, rad 23, fält sections[2].policy" in result.stderr
     )
     assert "”kanske” är inte tillåtet" in result.stderr
+
+
+def test_site_config_dir_from_the_environment_moves_the_handbook(
+    monkeypatch: pytest.MonkeyPatch, broken_config: BreakConfig
+) -> None:
+    # One name for both halves: tests/test_config.py checks the service reads the same variable.
+    root = broken_config(
+        "organisation.yml",
+        "handbook_url: http://127.0.0.1:5000/handbok/",
+        "handbook_url: https://intra.example.se/rutin/",
+    )
+    monkeypatch.setenv("FORMSERVER_SITE_CONFIG_DIR", str(root))
+    config = load_config(str(PROJECT_ROOT / "mkdocs.yml"))
+    config = config.plugins.on_config(config)
+    assert config["site_url"] == "https://intra.example.se/rutin/"
 
 
 def _one_page_site(tmp_path: Path, page: str) -> Path:
