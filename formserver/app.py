@@ -10,7 +10,8 @@ from urllib.parse import parse_qsl
 from flask import Flask, abort, current_app, g, request, session
 from werkzeug.routing import BaseConverter
 
-from formserver import access, siteconfig
+from formserver import access, siteconfig, views
+from formserver.cli import register_commands
 from formserver.config import UnsafeConfiguration, config_problems, load_config
 from formserver.forms import messages
 from formserver.forms.base import csrf_token
@@ -146,10 +147,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def template_helpers() -> dict[str, Any]:
         return {"logout_token": csrf_token}
 
-    from formserver.views import register
-
-    register(app)
-    from formserver.cli import register_commands
-
+    views.register(app)
     register_commands(app)
     return app

@@ -23,7 +23,7 @@ from flask import Flask
 from flask.cli import ScriptInfo
 
 from formserver import create_app
-from formserver.cli import main
+from formserver.cli.main import main
 from formserver.config import DEFAULTS, load_config
 from formserver.paths import PROJECT_ROOT
 from formserver.store import db

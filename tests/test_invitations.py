@@ -19,12 +19,11 @@ from icalendar import Calendar
 
 from formserver.documents.invitations import (
     Invitation,
-    MailError,
     calendar_invite,
     invitation_email,
-    send_email,
     swedish_datetime,
 )
+from formserver.documents.mail import MailError, send_email
 from tests.smtp import header_names
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

@@ -1,10 +1,8 @@
-"""Command-line interface for HR and IT: `formserver --help` (or `flask --app formserver`)."""
+"""Command-line interface for HR and IT: the commands, registered on the app."""
 
 from __future__ import annotations
 
-import click
 from flask import Flask
-from flask.cli import FlaskGroup
 
 from formserver.cli.people import (
     grant_hr,
@@ -41,14 +39,3 @@ def register_commands(app: Flask) -> None:
         rekey_command,
     ):
         app.cli.add_command(command)
-
-
-def _create_app() -> Flask:
-    from formserver.app import create_app
-
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
-def main() -> None:
-    """Medarbetarsamtal form service: HR and IT commands. Run `formserver COMMAND --help`."""

@@ -13,10 +13,11 @@ from formserver.cli._shared import _conn, _keys
 from formserver.documents import exports
 from formserver.paths import STATIC_DIR
 from formserver.recordkeeping import Refused, backup, person_export, retention, verification
+from formserver.security.keys import signers_for
 from formserver.security.records import RecordTampered
 from formserver.services.text import clean_line
 from formserver.siteconfig import current as site_config
-from formserver.store import audit, db
+from formserver.store import audit, db, plans, preparations
 from formserver.store.plans import FOLLOWUP_STATUSES
 from formserver.store.talks import STATUS_LABELS
 
@@ -269,8 +270,6 @@ def rekey_command() -> None:
     Every record is first verified with the current key and its fallbacks; one that fails stops
     the command and nothing changes.
     """
-    from formserver.security.keys import signers_for
-    from formserver.store import plans, preparations
 
     keys = _keys()
     conn = _conn()

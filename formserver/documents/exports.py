@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import threading
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
@@ -35,15 +37,6 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
 def json_bytes(data: Any) -> bytes:
     """Readable UTF-8 JSON."""
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
-
-
-def zip_bytes(files: Iterable[tuple[str, bytes]]) -> bytes:
-    """A zip of (name, content) pairs."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, content in files:
-            archive.writestr(name, content)
-    return buffer.getvalue()
 
 
 @cache
@@ -97,9 +90,6 @@ def _local_fetcher(static_dir: Path) -> Any:
 
 def safe_filename(*parts: str) -> str:
     """A server-made ASCII file name from parts (names may hold åäö, quotes, CR/LF)."""
-    import re
-    import unicodedata
-
     text = "-".join(parts)
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^A-Za-z0-9.]+", "-", ascii_text).strip("-.").lower()

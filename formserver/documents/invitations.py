@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import smtplib
-import ssl
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,10 +22,6 @@ MONTHS = (
 )  # fmt: skip
 # ZWNJ/ZWJ are format characters too, but Persian and Indic names need them to be spelled right.
 _KEEP_FORMAT = {"\u200c", "\u200d"}
-
-
-class MailError(Exception):
-    """The message could not be handed to the mail server; the text is for the manager."""
 
 
 @dataclass(frozen=True)
@@ -221,44 +215,3 @@ def invitation_email(inv: Invitation, *, sender: str, ics: bytes) -> EmailMessag
         filename="medarbetarsamtal.ics",
     )
     return msg
-
-
-def send_email(
-    msg: EmailMessage,
-    *,
-    host: str,
-    port: int,
-    username: str | None = None,
-    password: str | None = None,
-    starttls: bool = False,
-    timeout: float = 10.0,
-) -> None:
-    """Send one message over SMTP (smtplib); raise MailError with a Swedish message on failure."""
-    try:
-        with smtplib.SMTP(host, port, timeout=timeout) as smtp:
-            if starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if username is not None:
-                smtp.login(username, password or "")
-            refused = smtp.send_message(msg)
-    except smtplib.SMTPAuthenticationError as exc:
-        raise MailError(
-            "Kallelsen skickades inte. E-postservern godkände inte inloggningen. "
-            "Kontakta den som sköter tjänsten."
-        ) from exc
-    except smtplib.SMTPRecipientsRefused as exc:
-        raise MailError(
-            "Kallelsen skickades inte. E-postservern tog inte emot mottagarens adress. "
-            "Kontrollera e-postadressen och försök igen."
-        ) from exc
-    except (smtplib.SMTPException, OSError) as exc:
-        # OSError covers refused connections, unknown hosts and timeouts.
-        raise MailError(
-            "Kallelsen skickades inte eftersom tjänsten inte fick kontakt med e-postservern. "
-            "Försök igen om en stund. Om felet finns kvar, kontakta den som sköter tjänsten."
-        ) from exc
-    if refused:
-        raise MailError(
-            "Kallelsen skickades inte till alla mottagare. Kontrollera e-postadressen och "
-            "försök igen."
-        )

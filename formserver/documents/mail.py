@@ -1,14 +1,19 @@
-"""Outgoing e-mail: the sign-in link message, and sending through the configured SMTP server."""
+"""Outgoing e-mail: the messages the service sends, and sending them over SMTP."""
 
 from __future__ import annotations
 
+import smtplib
+import ssl
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-from formserver.documents.invitations import MailError, send_email
 from formserver.services.text import clean_line
+
+
+class MailError(Exception):
+    """The message could not be handed to the mail server; the text is for the manager."""
 
 
 def smtp_configured(config: Any) -> bool:
@@ -54,9 +59,6 @@ def sign_in_email(
     return msg
 
 
-__all__ = ["MailError", "send", "sign_in_email", "smtp_configured"]
-
-
 def signed_plan_email(
     *,
     sender: str,
@@ -82,3 +84,44 @@ def signed_plan_email(
     )
     msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
     return msg
+
+
+def send_email(
+    msg: EmailMessage,
+    *,
+    host: str,
+    port: int,
+    username: str | None = None,
+    password: str | None = None,
+    starttls: bool = False,
+    timeout: float = 10.0,
+) -> None:
+    """Send one message over SMTP (smtplib); raise MailError with a Swedish message on failure."""
+    try:
+        with smtplib.SMTP(host, port, timeout=timeout) as smtp:
+            if starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if username is not None:
+                smtp.login(username, password or "")
+            refused = smtp.send_message(msg)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise MailError(
+            "Kallelsen skickades inte. E-postservern godkände inte inloggningen. "
+            "Kontakta den som sköter tjänsten."
+        ) from exc
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise MailError(
+            "Kallelsen skickades inte. E-postservern tog inte emot mottagarens adress. "
+            "Kontrollera e-postadressen och försök igen."
+        ) from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        # OSError covers refused connections, unknown hosts and timeouts.
+        raise MailError(
+            "Kallelsen skickades inte eftersom tjänsten inte fick kontakt med e-postservern. "
+            "Försök igen om en stund. Om felet finns kvar, kontakta den som sköter tjänsten."
+        ) from exc
+    if refused:
+        raise MailError(
+            "Kallelsen skickades inte till alla mottagare. Kontrollera e-postadressen och "
+            "försök igen."
+        )

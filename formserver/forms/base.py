@@ -74,11 +74,6 @@ class BaseForm(Form):
         csrf_class = SignedCSRF
         locales = ("sv_SE", "sv")
 
-    @property
-    def csrf_failed(self) -> bool:
-        """Whether the only thing wrong is an expired or missing CSRF token."""
-        return "csrf_token" in self.errors
-
 
 def _line(value: Any) -> Any:
     return clean_line(value) if isinstance(value, str) else value

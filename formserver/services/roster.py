@@ -41,7 +41,7 @@ _ALIASES = {t: t for t in EMPLOYMENT_TYPES} | {
 }
 _HEADER_LETTERS = str.maketrans("åäö", "aao")
 _NUMBER = re.compile(r"[A-Za-z0-9-]{1,32}")
-EMAIL_PATTERN = _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Tab and line breaks are whitespace a cell may hold (Alt+Enter in Excel); any other C0/C1
 # control character is invisible garbage that would end up in e-mails and pages.
@@ -244,7 +244,7 @@ def _parse_row(line: int, fields: list[str], columns: dict[str, int], errors: _E
             )
             values[column] = None
     email = values["epost"]
-    if email and not _EMAIL.fullmatch(email):
+    if email and not EMAIL_PATTERN.fullmatch(email):
         errors.add(
             line,
             f"epost {_quote(email)} är inte en giltig e-postadress. Skriv adressen som "

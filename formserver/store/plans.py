@@ -19,10 +19,6 @@ class NotHeld(Exception):
     """The talk is not marked held yet: nothing can be signed."""
 
 
-class Sealed(Exception):
-    """The talk is held and the plan signed by both: the talk cannot change status back."""
-
-
 @dataclass(frozen=True)
 class Signature:
     """Who signed which version, when, and what they saw (its hash)."""
