@@ -43,9 +43,9 @@ from typing import Any
 
 import _common
 
-from formserver.services.roster import RosterRow, parse_roster
+from formserver.services.roster import parse_roster
 from formserver.store import db
-from formserver.store.people import ImportSummary, import_roster
+from formserver.store.people import ImportSummary, RosterRow, import_roster
 
 TARGET_SECONDS = 5.0
 MB = 1024 * 1024

@@ -18,8 +18,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from formserver.common.text import clean_line, clean_text
 from formserver.services import rounds
-from formserver.services.text import clean_line, clean_text
 from formserver.store import plans as plan_store
 from formserver.store.preparations import get_preparation
 from formserver.store.talks import get_talk

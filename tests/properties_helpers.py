@@ -1,7 +1,7 @@
 """Helpers for the property tests: what people type, and the service the examples run against."""
 
 # Property tests over every form field (issue 6): any text is saved as its normalised self
-# (formserver.services.text.clean_text, clean_line for one-line fields) or refused with a Swedish
+# (formserver.common.text.clean_text, clean_line for one-line fields) or refused with a Swedish
 # field error and shown back. Never a 500.
 #
 # One service per test module: each example reads what is stored before and after its own

@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from flask import Flask
 
-from formserver.services.text import clean_line
+from formserver.common.text import clean_line
 from formserver.store import db
 from formserver.store import plans as plan_store
 from tests import bad_input_targets, smtp

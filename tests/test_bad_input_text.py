@@ -54,7 +54,7 @@ def test_typed_text_is_normalised_before_it_is_stored_and_shown(
 ) -> None:
     target = target_for(shared_app, target_name)
     kept = kept_line if target.single_line else kept_text
-    # The expectations are written out; they must also be what formserver.services.text says.
+    # The expectations are written out; they must also be what formserver.common.text says.
     assert kept == target.normalised(typed)
 
     response = target.post(typed)

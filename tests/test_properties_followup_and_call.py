@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from formserver.services.text import clean_line, clean_text
+from formserver.common.text import clean_line, clean_text
 from formserver.store import plans as plan_store
 from formserver.store.talks import get_talk
 from tests import properties_helpers

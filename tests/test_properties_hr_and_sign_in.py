@@ -8,8 +8,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from formserver.common.text import clean_line
 from formserver.services.roster import COLUMNS, parse_roster
-from formserver.services.text import clean_line
 from tests import properties_helpers
 from tests.bad_input_helpers import SWEDISH, input_value
 from tests.bad_input_targets import make_app

@@ -10,8 +10,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
+from formserver.common.text import clean_text
 from formserver.services.planning import check_questions, note_sections
-from formserver.services.text import clean_text
 from formserver.store.preparations import get_preparation
 from tests import properties_helpers
 from tests.bad_input_helpers import ROW, input_value, latest_plan, signer, talk_by_year, textarea

@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from formserver.services.roster import is_eligible, parse_roster
+from formserver.services.eligibility import is_eligible
+from formserver.services.roster import parse_roster
 from tests.roster_helpers import BOSS, person, roster
 
 # --- eligibility ----------------------------------------------------------------------

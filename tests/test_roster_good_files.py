@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from formserver.services.roster import COLUMNS, RosterRow, parse_roster
+from formserver.services.roster import COLUMNS, parse_roster
+from formserver.store.people import RosterRow
 from tests.roster_helpers import BOSS, HEADER, messages, person, roster
 
 # --- good files -----------------------------------------------------------------------

@@ -10,12 +10,12 @@ from flask import current_app, render_template
 from flask.cli import with_appcontext
 
 from formserver.cli._shared import _conn, _keys
+from formserver.common.text import clean_line
 from formserver.documents import exports
 from formserver.paths import STATIC_DIR
 from formserver.recordkeeping import Refused, backup, person_export, retention, verification
 from formserver.security.keys import signers_for
 from formserver.security.records import RecordTampered
-from formserver.services.text import clean_line
 from formserver.siteconfig import current as site_config
 from formserver.store import audit, db, plans, preparations
 from formserver.store.plans import FOLLOWUP_STATUSES

@@ -12,7 +12,7 @@ from email.utils import localtime, make_msgid
 
 from icalendar import Calendar, Event, vCalAddress
 
-from formserver.services.clock import STOCKHOLM
+from formserver.common.clock import STOCKHOLM
 
 PRODID = "-//Medarbetarsamtal//Formulartjanst//SV"
 WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-from formserver.services.text import clean_line
+from formserver.common.text import clean_line
 
 
 class MailError(Exception):

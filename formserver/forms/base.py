@@ -23,12 +23,12 @@ from wtforms.fields import (
 from wtforms.form import BaseForm as WTBaseForm
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
+from formserver.common.clock import local_today
+from formserver.common.text import clean_line, clean_text
 from formserver.forms.messages import CSRF_EXPIRED, DATE_FORMAT, strict_date
 from formserver.security import tokens
 from formserver.security.keys import current_keys
-from formserver.services.clock import local_today
 from formserver.services.roster import EMAIL_PATTERN
-from formserver.services.text import clean_line, clean_text
 
 
 def csrf_id() -> str:

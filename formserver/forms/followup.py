@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
+from formserver.common.text import clean_text
 from formserver.forms.base import ConfirmForm
 from formserver.forms.messages import too_long
 from formserver.services.following_up import FOLLOWUP_STATUSES, SignedRow
-from formserver.services.text import clean_text
 
 Entry = tuple[str, str, str, int]  # row id, status, result, version it was edited from
 

@@ -7,6 +7,7 @@ from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
+from formserver.common.text import clean_text
 from formserver.forms.base import ConfirmForm
 from formserver.forms.messages import DATE_FORMAT, strict_date, too_long
 from formserver.services.planning import (
@@ -16,7 +17,6 @@ from formserver.services.planning import (
     note_sections,
     remove_row,
 )
-from formserver.services.text import clean_text
 from formserver.siteconfig.model import PlanTemplate, QuestionSet
 from formserver.store.plans import Content
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from formserver.common.text import clean_text
 from formserver.forms.base import csrf_token, csrf_valid
 from formserver.forms.messages import NOT_A_CHOICE, too_long
-from formserver.services.text import clean_text
 from formserver.siteconfig.model import Question, QuestionSet
 from formserver.store.preparations import Answers
 

@@ -7,8 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from formserver.common.text import clean_line
 from formserver.recordkeeping import Refused
-from formserver.services.text import clean_line
 from formserver.store import db
 from formserver.store import maintenance as store
 

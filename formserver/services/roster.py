@@ -11,11 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from formserver.services.eligibility import (
-    Employment as Employment,  # re-exported for callers of the roster
-)
-from formserver.services.eligibility import is_eligible as is_eligible
-from formserver.services.text import clean_line
+from formserver.common.text import clean_line
+from formserver.store.people import RosterRow
 
 EMPLOYMENT_TYPES = ("tillsvidare", "visstid", "annan")
 COLUMNS = (
@@ -52,22 +49,6 @@ _BAD_QUOTES = (
     'raden kunde inte läsas eftersom citattecknen (") inte stämmer. Kontrollera att varje '
     "värde som börjar med citattecken också slutar med ett."
 )
-
-
-@dataclass(frozen=True)
-class RosterRow:
-    """One person from the roster, every field checked."""
-
-    line: int
-    employee_number: str
-    name: str
-    email: str
-    unit: str
-    title: str
-    manager_number: str | None
-    employment_type: str  # one of EMPLOYMENT_TYPES
-    start_date: date
-    end_date: date | None
 
 
 @dataclass(frozen=True)

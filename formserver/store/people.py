@@ -8,9 +8,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from formserver.services.roster import RosterRow
 from formserver.store import audit
 from formserver.store.db import iso, new_id, transaction, utc_now
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One person from the roster, every field checked."""
+
+    line: int
+    employee_number: str
+    name: str
+    email: str
+    unit: str
+    title: str
+    manager_number: str | None
+    employment_type: str  # one of EMPLOYMENT_TYPES
+    start_date: date
+    end_date: date | None
 
 
 @dataclass(frozen=True)

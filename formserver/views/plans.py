@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from formserver import access
 from formserver.access import TalkAccess, rule
+from formserver.common.text import clean_text
 from formserver.documents import plan_document
 from formserver.forms.base import ConfirmForm
 from formserver.forms.messages import CSRF_EXPIRED
@@ -16,7 +17,6 @@ from formserver.forms.plan import read_plan_post
 from formserver.security.keys import signers
 from formserver.services import planning
 from formserver.services.signing import COMMENT_MAX, sign_plan
-from formserver.services.text import clean_text
 from formserver.siteconfig import current as site_config
 from formserver.store import plans as store
 from formserver.store.db import Conflict

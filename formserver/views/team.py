@@ -7,11 +7,11 @@ from werkzeug.wrappers import Response
 
 from formserver import access
 from formserver.access import rule
+from formserver.common.clock import local_start, local_today
 from formserver.documents.invitations import calendar_invite
 from formserver.forms.base import CallForm
 from formserver.security.keys import current_keys, signers
 from formserver.services import calling
-from formserver.services.clock import local_start, local_today
 from formserver.services.team_summary import summarise
 from formserver.siteconfig import current as site_config
 from formserver.store.db import Conflict, utc_now

@@ -1,0 +1,1 @@
+"""Plain helpers every layer uses: normalising what people type, and Swedish time."""
