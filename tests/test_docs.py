@@ -135,3 +135,27 @@ def test_documented_commands_exist_and_exceptions_are_current() -> None:
     assert sorted(DOCUMENTED_COMMANDS - set(COMMANDS)) == []
     assert UNDOCUMENTED_COMMANDS <= set(COMMANDS)
     assert not UNDOCUMENTED_COMMANDS & DOCUMENTED_COMMANDS
+
+
+TREE = section("## For developers: the house")
+TREE_FOLDERS = set(re.findall(r"^([a-z_]+/(?:[a-z_]+/)*) ", TREE, re.M))
+
+
+def test_the_readme_tree_shows_every_folder_of_the_package() -> None:
+    package = PROJECT_ROOT / "formserver"
+    folders = {
+        f"{p.relative_to(PROJECT_ROOT).as_posix()}/"
+        for p in [package, *package.rglob("*")]
+        if p.is_dir() and (p / "__init__.py").exists()
+    }
+    assert sorted(folders - TREE_FOLDERS) == [], "README: add these folders to the tree"
+
+
+def test_every_folder_in_the_readme_tree_exists() -> None:
+    assert sorted(f for f in TREE_FOLDERS if not (PROJECT_ROOT / f).is_dir()) == []
+
+
+@pytest.mark.parametrize("place", ["formserver/access.py", "formserver/store/audit.py"])
+def test_the_readme_names_where_rules_and_audit_live(place: str) -> None:
+    assert f"`{place}`" in TREE
+    assert (PROJECT_ROOT / place).is_file()
