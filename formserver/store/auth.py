@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from formserver.store import audit
 from formserver.store.db import iso, transaction
 
 
@@ -28,6 +29,7 @@ class SessionState:
     created_at: datetime
     last_seen_at: datetime
     ended: bool
+    method: str = "link"
 
 
 def create_link(
@@ -104,7 +106,37 @@ def get_session(conn: sqlite3.Connection, session_hash: str) -> SessionState | N
         datetime.fromisoformat(row["created_at"]),
         datetime.fromisoformat(row["last_seen_at"]),
         row["ended_at"] is not None,
+        row["method"],
     )
+
+
+def start_session(
+    conn: sqlite3.Connection,
+    session_hash: str,
+    person_id: str,
+    *,
+    now: datetime,
+    method: str,
+    id_token: str | None,
+    event: audit.Event,
+    forget_tokens_before: datetime,
+) -> None:
+    """Start a session not made from a link (single sign-on), audited with `event`.
+
+    ID tokens are kept only while a session can live: those of sessions started before
+    `forget_tokens_before` (abandoned, never logged out) are removed here.
+    """
+    with transaction(conn):
+        conn.execute(
+            "UPDATE sessions SET id_token = NULL WHERE id_token IS NOT NULL AND created_at < ?",
+            (iso(forget_tokens_before),),
+        )
+        conn.execute(
+            "INSERT INTO sessions (id_hash, person_id, created_at, last_seen_at, method, id_token) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (session_hash, person_id, iso(now), iso(now), method, id_token),
+        )
+        audit.append(conn, event)
 
 
 def touch_session(conn: sqlite3.Connection, session_hash: str, now: datetime) -> None:
@@ -115,13 +147,22 @@ def touch_session(conn: sqlite3.Connection, session_hash: str, now: datetime) ->
         )
 
 
-def end_session(conn: sqlite3.Connection, session_hash: str, now: datetime) -> None:
-    """End a session for good (log out): its cookie is refused from now on."""
+def end_session(conn: sqlite3.Connection, session_hash: str, now: datetime) -> str | None:
+    """End a session for good (log out): its cookie is refused from now on.
+
+    Returns the session's ID token, if it had one, for the provider's logout; the database
+    forgets it here.
+    """
     with transaction(conn):
+        row = conn.execute(
+            "SELECT id_token FROM sessions WHERE id_hash = ? AND ended_at IS NULL", (session_hash,)
+        ).fetchone()
         conn.execute(
-            "UPDATE sessions SET ended_at = ? WHERE id_hash = ? AND ended_at IS NULL",
+            "UPDATE sessions SET ended_at = ?, id_token = NULL WHERE id_hash = ? "
+            "AND ended_at IS NULL",
             (iso(now), session_hash),
         )
+    return str(row["id_token"]) if row and row["id_token"] else None
 
 
 def allow(

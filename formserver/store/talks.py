@@ -107,6 +107,17 @@ def team_talks(conn: sqlite3.Connection, manager_id: str) -> list[Talk]:
     return [_talk(r) for r in rows]
 
 
+def manages_anyone(conn: sqlite3.Connection, person_id: str, employee_number: str) -> bool:
+    """Whether the person is the manager of any talk, of any round (they can still read those
+    plans), or is named as manager by someone in the roster now."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM talks WHERE manager_id = ?) "
+        "OR EXISTS (SELECT 1 FROM people WHERE manager_number = ? AND in_roster = 1)",
+        (person_id, employee_number),
+    ).fetchone()
+    return bool(row[0])
+
+
 def employee_talks(conn: sqlite3.Connection, employee_id: str) -> list[Talk]:
     """Every talk of an employee, newest first."""
     rows = conn.execute(
