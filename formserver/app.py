@@ -18,6 +18,7 @@ from formserver.forms.base import csrf_token
 from formserver.paths import TEMPLATES_DIR
 from formserver.services import sign_in as signin
 from formserver.store import db
+from formserver.views.common import sign_in_options
 
 CSP = (
     "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
@@ -145,7 +146,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.context_processor
     def template_helpers() -> dict[str, Any]:
-        return {"logout_token": csrf_token}
+        return {"logout_token": csrf_token, "sign_in_options": sign_in_options}
 
     views.register(app)
     register_commands(app)

@@ -45,7 +45,30 @@ DEFAULTS: dict[str, Any] = {
     "HANDBOOK_DIR": str(PROJECT_ROOT / "site"),
     "SITE_CONFIG_DIR": None,
     "DEFAULT_TALK_MINUTES": 60,
+    # Single sign-on with the organisation's OpenID Connect provider: off while no issuer is set.
+    "OIDC_ISSUER": None,
+    "OIDC_CLIENT_ID": None,
+    "OIDC_CLIENT_SECRET": None,
+    "OIDC_SCOPES": "openid email profile",
+    "OIDC_DISPLAY_NAME": "ditt jobbkonto",
+    # The ID-token claim that names the person, and the roster field it is compared with.
+    "OIDC_ROSTER_CLAIM": "email",
+    "OIDC_ROSTER_FIELD": "email",
+    "OIDC_GROUPS_CLAIM": "groups",
+    "OIDC_HR_GROUP": None,
+    "OIDC_TIMEOUT_SECONDS": 10,
+    # Per role, how one may sign in; "sso" counts only while OIDC_ISSUER is set. A person with
+    # several roles may use only what every one of them allows.
+    "SIGN_IN_METHODS": {
+        "employee": ["link", "sso"],
+        "manager": ["link", "sso"],
+        "hr": ["link", "sso"],
+    },
 }
+
+SIGN_IN_ROLES = ("employee", "manager", "hr")
+SIGN_IN_METHODS = ("link", "sso")
+ROSTER_FIELDS = ("email", "employee_number")
 
 
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
@@ -72,8 +95,16 @@ def config_problems(config: dict[str, Any], relaxed: bool) -> list[str]:
             f"{type(fallbacks).__name__}. Sätt t.ex. "
             "FORMSERVER_SECRET_KEY_FALLBACKS='[\"gammal\"]'."
         )
+    problems += sign_in_problems(config)
     if relaxed:
         return problems
+    issuer = config.get("OIDC_ISSUER")
+    if issuer and not str(issuer).startswith("https://"):
+        problems.append("OIDC_ISSUER ska börja med https://.")
+    if issuer and not config.get("OIDC_CLIENT_SECRET"):
+        problems.append(
+            "OIDC_CLIENT_SECRET saknas: klienthemligheten som identitetsleverantören gav tjänsten."
+        )
     key = config.get("SECRET_KEY")
     if not isinstance(key, str | bytes) or key == DEV_SECRET_KEY or len(key) < 32:
         problems.append(
@@ -101,6 +132,39 @@ def config_problems(config: dict[str, Any], relaxed: bool) -> list[str]:
             "PUBLIC_URL saknas: adressen som länkar i e-post ska peka på, t.ex. "
             "FORMSERVER_PUBLIC_URL=https://samtal.example.se"
         )
+    return problems
+
+
+def sign_in_problems(config: dict[str, Any]) -> list[str]:
+    """What would keep people from signing in, or let them in the wrong way (always checked)."""
+    problems = []
+    methods = config.get("SIGN_IN_METHODS")
+    if not isinstance(methods, dict) or sorted(methods) != sorted(SIGN_IN_ROLES):
+        return [
+            "SIGN_IN_METHODS ska ange inloggningssätt för employee, manager och hr, t.ex. "
+            'FORMSERVER_SIGN_IN_METHODS=\'{"employee": ["link", "sso"], "manager": ["sso"], '
+            '"hr": ["sso"]}\'.'
+        ]
+    for role in SIGN_IN_ROLES:
+        allowed = methods[role]
+        if not isinstance(allowed, list) or not allowed or not set(allowed) <= set(SIGN_IN_METHODS):
+            problems.append(
+                f'SIGN_IN_METHODS["{role}"] ska vara en lista med "link" och/eller "sso".'
+            )
+        elif "link" not in allowed and not config.get("OIDC_ISSUER"):
+            problems.append(
+                f'SIGN_IN_METHODS["{role}"] tillåter bara "sso", men OIDC_ISSUER saknas: ingen '
+                "med den rollen skulle kunna logga in."
+            )
+    if config.get("OIDC_ISSUER"):
+        if not config.get("OIDC_CLIENT_ID"):
+            problems.append(
+                "OIDC_CLIENT_ID saknas: tjänstens klient-id hos identitetsleverantören."
+            )
+        if "openid" not in str(config.get("OIDC_SCOPES", "")).split():
+            problems.append('OIDC_SCOPES ska innehålla "openid".')
+        if config.get("OIDC_ROSTER_FIELD") not in ROSTER_FIELDS:
+            problems.append('OIDC_ROSTER_FIELD ska vara "email" eller "employee_number".')
     return problems
 
 

@@ -22,6 +22,7 @@ pytest.register_assert_rewrite(
     "tests.bad_input_targets",
     "tests.concurrency_helpers",
     "tests.maintenance_helpers",
+    "tests.oidc",
     "tests.properties_helpers",
     "tests.roster_helpers",
     "tests.views.call_helpers",

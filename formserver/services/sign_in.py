@@ -1,20 +1,25 @@
-"""Sign-in by single-use links, and server-checked sessions."""
+"""Sign-in by single-use links, which ways each role may sign in, and server-checked sessions."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from formserver.security import tokens
-from formserver.store import auth
+from formserver.store import audit, auth
 from formserver.store.people import Person, get_person
+from formserver.store.talks import manages_anyone
 
 RATE_WINDOW = timedelta(hours=1)
+
+# The keys and values of the SIGN_IN_METHODS setting.
+ROLES = ("employee", "manager", "hr")
+METHODS = ("link", "sso")
 
 LINK_PROBLEMS = {
     "invalid": "Länken fungerar inte. Den kan vara ofullständig eller ändrad, eller gjord med en "
@@ -24,7 +29,54 @@ LINK_PROBLEMS = {
     "revoked": "Länken har spärrats.",
     "left": "Du finns inte längre med i personallistan och kan därför inte logga in. Kontakta HR "
     "om det är fel.",
+    "sso_only": "Du loggar in med organisationens inloggning, inte med länk. Länken har inte "
+    "använts.",
 }
+
+
+@dataclass(frozen=True)
+class SignInRules:
+    """The ways each role may sign in (the SIGN_IN_METHODS setting), and whether single
+    sign-on is configured at all."""
+
+    methods: Mapping[str, Sequence[str]]
+    sso_configured: bool
+
+    def allowed(self, roles: Collection[str]) -> frozenset[str]:
+        """The methods that every one of `roles` allows: the strictest role decides."""
+        usable = set(METHODS) if self.sso_configured else {"link"}
+        for role in roles:
+            usable &= set(self.methods.get(role, ()))
+        return frozenset(usable)
+
+    @property
+    def links_for_anyone(self) -> bool:
+        """Whether some role may still sign in with a link (the pages offer one then)."""
+        return any("link" in self.methods.get(role, ()) for role in ROLES)
+
+
+def roles_of(conn: sqlite3.Connection, person: Person, *, is_hr: bool | None = None) -> set[str]:
+    """A person's roles for signing in. Everyone is an employee; a manager is the manager of a
+    talk in any round, or named as manager by someone in the roster; HR has the HR role
+    (`is_hr` when it is about to change, from the provider's groups)."""
+    roles = {"employee"}
+    if manages_anyone(conn, person.id, person.employee_number):
+        roles.add("manager")
+    if person.is_hr if is_hr is None else is_hr:
+        roles.add("hr")
+    return roles
+
+
+def may_use(
+    conn: sqlite3.Connection,
+    person: Person,
+    method: str,
+    rules: SignInRules,
+    *,
+    is_hr: bool | None = None,
+) -> bool:
+    """Whether `person` may sign in by `method` ("link" or "sso")."""
+    return method in rules.allowed(roles_of(conn, person, is_hr=is_hr))
 
 
 @dataclass(frozen=True)
@@ -33,6 +85,7 @@ class LinkCheck:
 
     problem: str | None
     target: str = "/"
+    person_id: str | None = None
 
 
 def safe_target(target: str | None) -> str:
@@ -77,9 +130,19 @@ def _nonce(keys: Sequence[str | bytes], token: str, days: int) -> tuple[str | No
 
 
 def check_link(
-    conn: sqlite3.Connection, keys: Sequence[str | bytes], token: str, *, now: datetime, days: int
+    conn: sqlite3.Connection,
+    keys: Sequence[str | bytes],
+    token: str,
+    *,
+    now: datetime,
+    days: int,
+    rules: SignInRules,
 ) -> LinkCheck:
-    """What a link's confirmation page should say, without using the link."""
+    """What a link's confirmation page should say, without using the link.
+
+    A person whose roles no longer allow links (the setting changed after the link was made)
+    is told to use single sign-on; the link stays unused.
+    """
     nonce, problem = _nonce(keys, token, days)
     if nonce is None:
         return LinkCheck(problem)
@@ -92,7 +155,10 @@ def check_link(
         return LinkCheck("revoked")
     if state.expires_at <= now:
         return LinkCheck("expired")
-    return LinkCheck(None, state.target)
+    person = get_person(conn, state.person_id)
+    if person is not None and not may_use(conn, person, "link", rules):
+        return LinkCheck("sso_only", state.target, person.id)
+    return LinkCheck(None, state.target, state.person_id)
 
 
 def session_hash(session_id: str) -> str:
@@ -102,7 +168,7 @@ def session_hash(session_id: str) -> str:
 
 @dataclass(frozen=True)
 class SignedIn:
-    """A fresh session made from a link."""
+    """A fresh session, made from a link or by single sign-on."""
 
     session_id: str
     person_id: str
@@ -110,22 +176,59 @@ class SignedIn:
 
 
 def confirm_link(
-    conn: sqlite3.Connection, keys: Sequence[str | bytes], token: str, *, now: datetime, days: int
+    conn: sqlite3.Connection,
+    keys: Sequence[str | bytes],
+    token: str,
+    *,
+    now: datetime,
+    days: int,
+    rules: SignInRules,
 ) -> SignedIn | LinkCheck:
-    """Use the link (once, even under concurrent requests) and start a new session."""
+    """Use the link (once, even under concurrent requests) and start a new session; a link
+    its person may not use is refused before it is used."""
     nonce, problem = _nonce(keys, token, days)
     if nonce is None:
         return LinkCheck(problem)
+    check = check_link(conn, keys, token, now=now, days=days, rules=rules)
+    if check.problem == "sso_only":
+        return check
     session_id = secrets.token_urlsafe(32)
     state = auth.consume_link(conn, tokens.nonce_hash(nonce), session_hash(session_id), now)
     if state is None:
         # Lost the race, or the link was already used, revoked or expired: say which.
-        return check_link(conn, keys, token, now=now, days=days)
+        return check_link(conn, keys, token, now=now, days=days, rules=rules)
     person = get_person(conn, state.person_id)
     if person is None or person.has_left(now.date()):
         auth.end_session(conn, session_hash(session_id), now)
-        return LinkCheck("left")
+        return LinkCheck("left", person_id=state.person_id)
     return SignedIn(session_id, state.person_id, state.target)
+
+
+def start_session(
+    conn: sqlite3.Connection,
+    person: Person,
+    *,
+    now: datetime,
+    id_token: str | None,
+    target: str,
+    absolute: timedelta,
+) -> SignedIn:
+    """Start a fresh single sign-on session (a new random id every time), audited.
+
+    `id_token` is kept with the session, for the provider's logout, until it ends.
+    """
+    session_id = secrets.token_urlsafe(32)
+    auth.start_session(
+        conn,
+        session_hash(session_id),
+        person.id,
+        now=now,
+        method="sso",
+        id_token=id_token,
+        event=audit.Event(person.id, "sign_in", detail="sso"),
+        forget_tokens_before=now - absolute,
+    )
+    return SignedIn(session_id, person.id, safe_target(target))
 
 
 def session_person(
@@ -154,6 +257,7 @@ def session_person(
     return person
 
 
-def end(conn: sqlite3.Connection, session_id: str, now: datetime) -> None:
-    """Log out: the session's cookie is refused from now on."""
-    auth.end_session(conn, session_hash(session_id), now)
+def end(conn: sqlite3.Connection, session_id: str, now: datetime) -> str | None:
+    """Log out: the session's cookie is refused from now on. Returns the ID token of a single
+    sign-on session (for the provider's logout), which the database forgets here."""
+    return auth.end_session(conn, session_hash(session_id), now)

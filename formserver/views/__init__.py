@@ -10,7 +10,19 @@ from werkzeug.exceptions import HTTPException
 from formserver import access
 from formserver.access import typed_text
 from formserver.security.records import RecordTampered
-from formserver.views import auth, downloads, followup, handbook, home, hr, plans, talks, team
+from formserver.views import (
+    auth,
+    common,
+    downloads,
+    followup,
+    handbook,
+    home,
+    hr,
+    plans,
+    sso,
+    talks,
+    team,
+)
 
 ERROR_TEXTS = {
     400: ("Något blev fel i förfrågan", "Gå tillbaka och försök igen."),
@@ -41,8 +53,9 @@ INVALID_TEXT = (
 
 def register(app: Flask) -> None:
     """Register every blueprint and error handler."""
-    for module in (auth, downloads, followup, handbook, home, hr, plans, talks, team):
+    for module in (auth, downloads, followup, handbook, home, hr, plans, sso, talks, team):
         app.register_blueprint(module.bp)
+    common.register_sso(app)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:

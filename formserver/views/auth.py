@@ -16,7 +16,7 @@ from formserver.siteconfig import current as site_config
 from formserver.store import audit, auth
 from formserver.store.db import utc_now
 from formserver.store.people import person_by_email
-from formserver.views.common import external_url
+from formserver.views.common import external_url, provider_logout_url, sign_in_rules
 
 bp = Blueprint("auth", __name__)
 
@@ -25,8 +25,12 @@ def _days() -> int:
     return int(current_app.config["SIGN_IN_LINK_DAYS"])
 
 
-def _problem_page(problem: str) -> tuple[str, int]:
+def _problem_page(check: signin.LinkCheck) -> tuple[str, int]:
+    problem = check.problem or "invalid"
     text = signin.LINK_PROBLEMS[problem]
+    if problem == "sso_only":
+        # Not an error in the link: this person signs in another way now.
+        return render_template("auth/link_problem.html", text=text, sso_next=check.target), 403
     return render_template("auth/link_problem.html", text=text), 400
 
 
@@ -34,9 +38,11 @@ def _problem_page(problem: str) -> tuple[str, int]:
 @rule("public")
 def confirm_page(token: str) -> str | tuple[str, int]:
     """Show a confirmation button: opening the link (or a mail scanner) uses nothing."""
-    check = signin.check_link(g.db, current_keys(), token, now=utc_now(), days=_days())
+    check = signin.check_link(
+        g.db, current_keys(), token, now=utc_now(), days=_days(), rules=sign_in_rules()
+    )
     if check.problem:
-        return _problem_page(check.problem)
+        return _problem_page(check)
     return render_template("auth/confirm.html", form=ConfirmForm())
 
 
@@ -47,10 +53,13 @@ def confirm(token: str) -> Response | str | tuple[str, int]:
     form = ConfirmForm(request.form)
     if not form.validate():
         return render_template("auth/confirm.html", form=ConfirmForm(), expired=True), 400
-    result = signin.confirm_link(g.db, current_keys(), token, now=utc_now(), days=_days())
+    result = signin.confirm_link(
+        g.db, current_keys(), token, now=utc_now(), days=_days(), rules=sign_in_rules()
+    )
     if isinstance(result, signin.LinkCheck):
-        audit.record(g.db, audit.Event(None, "sign_in", outcome=result.problem or "failed"))
-        return _problem_page(result.problem or "invalid")
+        refused = audit.Event(result.person_id, "sign_in", outcome=result.problem or "failed")
+        audit.record(g.db, refused)
+        return _problem_page(result)
     session.clear()
     session.permanent = True
     session["sid"] = result.session_id
@@ -63,7 +72,10 @@ def confirm(token: str) -> Response | str | tuple[str, int]:
 @rule("public")
 def signed_out() -> str:
     """Explain how to sign in (also after a time-out)."""
-    return render_template("auth/signed_out.html", ended=bool(request.args.get("next")))
+    target = request.args.get("next")
+    return render_template(
+        "auth/signed_out.html", ended=bool(target), next=signin.safe_target(target)
+    )
 
 
 @bp.route("/ny-lank", methods=["GET", "POST"])
@@ -82,7 +94,10 @@ def new_link() -> str | tuple[str, int]:
     ) and auth.allow(g.db, f"ny-lank:e-post:{email}", limit=limit, window=window, now=now)
     person = person_by_email(g.db, email)
     outcome = "rate_limited" if not allowed else "unknown"
-    if allowed and person and not person.has_left(now.date()):
+    if allowed and person and not signin.may_use(g.db, person, "link", sign_in_rules()):
+        # Signs in by single sign-on only: no link is made, and the page says the same.
+        outcome = "sso_only"
+    elif allowed and person and not person.has_left(now.date()):
         token = signin.issue_link(g.db, current_keys(), person, now=now, days=_days())
         outcome = "issued"
         if mailer.smtp_configured(current_app.config):
@@ -106,14 +121,16 @@ def new_link() -> str | tuple[str, int]:
 @bp.post("/logga-ut")
 @rule("signed_in")
 def logout() -> Response | tuple[str, int]:
-    """End the session on the server; its cookie is refused from now on."""
+    """End the session on the server; its cookie is refused from now on. After single sign-on,
+    go on to the provider's logout where it has one, and from there back to "utloggad"."""
     form = ConfirmForm(request.form)
     user = current_user()
     if form.validate() and user is not None:
-        signin.end(g.db, str(session.get("sid")), utc_now())
-        access.audit_read("sign_out")
+        id_token = signin.end(g.db, str(session.get("sid")), utc_now())
+        provider_logout = provider_logout_url(id_token) if id_token else None
+        access.audit_read("sign_out", detail="sso" if provider_logout else "")
         session.clear()
-        return redirect(url_for("auth.signed_out_done"))
+        return redirect(provider_logout or url_for("auth.signed_out_done"))
     return render_template(
         "errors/error.html",
         title="Utloggningen misslyckades",
