@@ -18,7 +18,7 @@ from formserver.forms.base import csrf_token
 from formserver.paths import TEMPLATES_DIR
 from formserver.services import sign_in as signin
 from formserver.store import db
-from formserver.views.common import sign_in_options
+from formserver.views.common import provider_origin, sign_in_options
 
 CSP = (
     "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
@@ -44,12 +44,20 @@ class TokenConverter(BaseConverter):
     regex = r"[^/]{1,6000}"
 
 
+def service_csp() -> str:
+    """The service's CSP; with single sign-on, logging out may go on to the provider."""
+    provider = provider_origin(current_app.config)
+    if provider is None:
+        return CSP
+    return CSP.replace("form-action 'self'", f"form-action 'self' {provider}")
+
+
 def security_headers(response: Any) -> Any:
     """The exact security headers, on every response including errors."""
     public = request.path.startswith(("/static/", "/handbok/"))
     headers = response.headers
     headers["Content-Security-Policy"] = (
-        HANDBOOK_CSP if request.path.startswith("/handbok/") else CSP
+        HANDBOOK_CSP if request.path.startswith("/handbok/") else service_csp()
     )
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "same-origin"

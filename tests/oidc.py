@@ -34,6 +34,7 @@ CLIENT_ID = "medarbetarsamtal"
 CLIENT_SECRET = "test-client-secret"
 NAME = "Exempel kommuns konto"  # OIDC_DISPLAY_NAME: "Logga in med Exempel kommuns konto"
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+Wrap = Callable[[WSGIApp], WSGIApp]  # a WSGI middleware in front of the provider
 
 
 class QuietHandler(werkzeug.serving.WSGIRequestHandler):
@@ -66,9 +67,7 @@ class Provider:
 
 
 @contextmanager
-def running_provider(
-    *, wrap: Callable[[WSGIApp], WSGIApp] | None = None, **options: Any
-) -> Iterator[Provider]:
+def running_provider(*, wrap: Wrap | None = None, **options: Any) -> Iterator[Provider]:
     """Run oidc-provider-mock on a free loopback port (options go to `oidc_provider_mock.app`,
     e.g. access_token_max_age, which is also the ID token's lifetime); `wrap` puts a WSGI
     middleware in front of it."""
@@ -146,7 +145,7 @@ def with_query(url: str, **changes: str) -> str:
     return f"{parts.path}?{urlencode({**query(url), **changes})}"
 
 
-def issuing_for(client_id: str) -> Callable[[WSGIApp], WSGIApp]:
+def issuing_for(client_id: str) -> Wrap:
     """A middleware that makes the provider issue its codes and tokens to `client_id` instead of
     the client that asked: its ID tokens are genuine, but for another audience."""
 
@@ -168,7 +167,7 @@ def issuing_for(client_id: str) -> Callable[[WSGIApp], WSGIApp]:
     return wrap
 
 
-def answering_as(host: str) -> Callable[[WSGIApp], WSGIApp]:
+def answering_as(host: str) -> Wrap:
     """A middleware that makes the provider believe it is reached as `host`: it then names
     that host's issuer in its tokens (oidc-provider-mock takes the issuer from the request)."""
 
@@ -182,25 +181,35 @@ def answering_as(host: str) -> Callable[[WSGIApp], WSGIApp]:
     return wrap
 
 
-def without_logout(app: WSGIApp) -> WSGIApp:
-    """A middleware that leaves end_session_endpoint out of discovery: a provider without
-    RP-initiated logout (as Google's)."""
+def with_discovery(change: Callable[[dict[str, Any]], None]) -> Wrap:
+    """A middleware that lets `change` edit the provider's discovery document."""
 
-    def middleware(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        if environ["PATH_INFO"] != "/.well-known/openid-configuration":
-            return app(environ, start_response)
-        captured: list[Any] = []
-        body = b"".join(app(environ, lambda status, headers, *_: captured.append(status)))
-        document = json.loads(body)
-        document.pop("end_session_endpoint")
-        changed = json.dumps(document).encode()
-        start_response(
-            captured[0],
-            [("Content-Type", "application/json"), ("Content-Length", str(len(changed)))],
-        )
-        return [changed]
+    def wrap(app: WSGIApp) -> WSGIApp:
+        def middleware(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+            if environ["PATH_INFO"] != "/.well-known/openid-configuration":
+                return app(environ, start_response)
+            status: list[str] = []
+            body = b"".join(app(environ, lambda code, headers, *_: status.append(code)))
+            document = json.loads(body)
+            change(document)
+            changed = json.dumps(document).encode()
+            start_response(
+                status[0],
+                [("Content-Type", "application/json"), ("Content-Length", str(len(changed)))],
+            )
+            return [changed]
 
-    return middleware
+        return middleware
+
+    return wrap
+
+
+# A provider without RP-initiated logout, as Google's.
+without_logout = with_discovery(lambda document: document.pop("end_session_endpoint"))
+# One whose logout is on another origin than its issuer.
+logout_elsewhere = with_discovery(
+    lambda document: document.update(end_session_endpoint="https://logout.example.se/end")
+)
 
 
 # A lifetime in the past: the provider's ID tokens have expired when they arrive.

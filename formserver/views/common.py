@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from authlib.integrations.flask_client import OAuth
@@ -83,6 +84,19 @@ def issuer(config: Mapping[str, Any]) -> str:
     return str(config["OIDC_ISSUER"]).rstrip("/")
 
 
+def origin(url: str) -> str:
+    """scheme://host[:port] of a URL, as CSP names a source."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def provider_origin(config: Mapping[str, Any]) -> str | None:
+    """The provider's origin, which pages must allow as a form target (form-action) while
+    single sign-on is on: logging out is a form posted to us and redirected to the provider's
+    logout, and browsers check form-action on every redirect of a form's navigation."""
+    return origin(issuer(config)) if config.get("OIDC_ISSUER") else None
+
+
 def sso_client() -> Any:
     """Authlib's client for the provider, or None when single sign-on is off."""
     registry = current_app.extensions.get(OAUTH)
@@ -115,7 +129,9 @@ def provider_logout_url(id_token: str) -> str | None:
         metadata = provider_metadata(client)
     except ProviderUnavailable:
         return None
-    if not metadata.get("end_session_endpoint"):
+    endpoint = metadata.get("end_session_endpoint")
+    if not endpoint or origin(str(endpoint)) != provider_origin(current_app.config):
+        # Elsewhere than the issuer's origin, the pages' form-action would stop the redirect.
         return None
     result = client.create_logout_url(
         post_logout_redirect_uri=external_url("auth.signed_out_done"),

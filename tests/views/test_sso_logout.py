@@ -85,8 +85,24 @@ def test_logout_after_a_link_stays_here(sso_app: Flask) -> None:
     assert sign_outs(sso_app) == [("", "ok")]
 
 
-def test_a_provider_without_logout_leaves_its_session_alone(sso_service: SsoService) -> None:
-    with oidc.running_provider(wrap=oidc.without_logout) as provider:
+def test_every_page_may_send_its_form_on_to_the_provider(
+    sso_app: Flask, provider: Provider
+) -> None:
+    """Logging out posts to us and is redirected to the provider: browsers check form-action
+    on that redirect too, so the provider's origin is allowed beside our own."""
+    for path in ("/", "/ny-lank", "/inloggning-kravs", "/finns-inte"):
+        csp = sso_app.test_client().get(path).headers["Content-Security-Policy"]
+        assert csp == (
+            f"default-src 'self'; frame-ancestors 'none'; form-action 'self' {provider.issuer}; "
+            "base-uri 'none'; object-src 'none'"
+        )
+
+
+@pytest.mark.parametrize("wrap", [oidc.without_logout, oidc.logout_elsewhere])
+def test_without_a_logout_at_the_provider_the_session_ends_here_only(
+    sso_service: SsoService, wrap: oidc.Wrap
+) -> None:
+    with oidc.running_provider(wrap=wrap) as provider:
         app = sso_service(provider)
         provider.person("karin-sub", email=EMAIL["manager"])
         client = app.test_client()
