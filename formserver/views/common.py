@@ -1,4 +1,5 @@
-"""Small helpers the feature views share."""
+"""Small helpers the feature views share, and the OpenID provider's client, which both the
+sign-in views (auth: logout) and single sign-on (sso) use."""
 
 from __future__ import annotations
 
@@ -39,9 +40,9 @@ def external_url(endpoint: str, **values: Any) -> str:
 OAUTH = "authlib.integrations.flask_client"
 
 
-def sign_in_rules(config: Mapping[str, Any] | None = None) -> signin.SignInRules:
+def sign_in_rules() -> signin.SignInRules:
     """The ways each role may sign in, from the settings."""
-    config = config if config is not None else current_app.config
+    config = current_app.config
     return signin.SignInRules(config["SIGN_IN_METHODS"], bool(config.get("OIDC_ISSUER")))
 
 
@@ -101,6 +102,14 @@ def sso_client() -> Any:
     """Authlib's client for the provider, or None when single sign-on is off."""
     registry = current_app.extensions.get(OAUTH)
     return registry.create_client("sso") if registry is not None else None
+
+
+def forget_unfinished_flows(session: Any) -> None:
+    """Drop the state of sign-ins that were started and never finished (Authlib keeps each
+    under "_state_sso_<state>" in the session cookie): one flow at a time per browser, so that
+    pressing the button again and again cannot grow the cookie past what browsers keep."""
+    for key in [key for key in session if key.startswith("_state_sso_")]:
+        session.pop(key)
 
 
 class ProviderUnavailable(Exception):

@@ -21,6 +21,7 @@ from formserver.store.db import utc_now
 from formserver.views.common import (
     ProviderUnavailable,
     external_url,
+    forget_unfinished_flows,
     provider_metadata,
     sign_in_rules,
     sso_client,
@@ -60,6 +61,7 @@ def start() -> Response | tuple[str, int]:
         provider_metadata(client)
     except ProviderUnavailable:
         return _refuse("unavailable")
+    forget_unfinished_flows(session)
     session[NEXT] = signin.safe_target(request.args.get("next"))
     response: Response = client.authorize_redirect(external_url("sso.callback"))
     return response

@@ -259,6 +259,23 @@ def test_a_wrong_state_is_refused(sso_app: Flask, provider: Provider) -> None:
     )
 
 
+def test_only_the_latest_flow_of_a_browser_can_finish(sso_app: Flask, provider: Provider) -> None:
+    """Pressing the button again replaces the flow's state, so the cookie cannot grow."""
+    provider.person("anna-sub", email=EMAIL["employee_a"])
+    client = sso_app.test_client()
+    first = oidc.start(client)
+    for _ in range(10):
+        latest = oidc.start(client)
+    states = [key for key in flask_session(sso_app, client) if key.startswith("_state_sso_")]
+    assert states == [f"_state_sso_{oidc.query(latest)['state']}"]
+
+    stale = client.get(oidc.authorize(first, "anna-sub"))
+
+    assert_refused(sso_app, stale, 400, "Inloggningen kunde inte slutföras", "state")
+    assert client.get(oidc.authorize(latest, "anna-sub")).status_code == 302
+    assert signed_in_as(client) == "Inloggad som Anna Exempelsson"
+
+
 def test_an_answer_meant_for_another_browser_is_refused(sso_app: Flask, provider: Provider) -> None:
     """Login CSRF: a callback URL from the attacker's own flow, opened in the victim's browser."""
     provider.person("anna-sub", email=EMAIL["employee_a"])
