@@ -50,6 +50,10 @@ def test_the_sign_in_pages_offer_the_organisations_sign_in(sso_app: Flask) -> No
         expected = "/logga-in/sso?next=/chef" if "next" in path else "/logga-in/sso"
         assert button.attrs["href"] == expected
         assert page.find_all("a", href="/ny-lank"), "links are still allowed by default"
+    # A form sent after the session ended: the sign-in page, with the same choice.
+    ended = client.post("/logga-ut", data={"csrf_token": "x"})
+    assert ended.status_code == 401
+    assert parse(ended.text).one("a", href="/logga-in/sso").text() == f"Logga in med {NAME}"
 
 
 def test_without_an_issuer_there_is_no_single_sign_on(client: FlaskClient) -> None:
