@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Flask, abort, current_app, g, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
 from formserver import access, siteconfig, views
@@ -118,6 +119,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["token"] = TokenConverter
     app.jinja_env.autoescape = True
     app.jinja_env.globals["texts"] = messages
+    app.jinja_env.globals["handbook_url"] = app.extensions[
+        siteconfig.EXTENSION
+    ].organisation.handbook_url
+    proxies = int(app.config["PROXY_COUNT"])
+    if proxies:
+        # Behind that many reverse proxies, trust their X-Forwarded-For/-Proto/-Host: the
+        # client address (rate limits, audit) and https (HSTS, secure cookies) are the real ones.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
     with app.app_context():
         db.migrate(db.connection_for(app.config["DATABASE"]))
