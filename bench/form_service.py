@@ -186,7 +186,7 @@ def main() -> None:
         m["pss"] = "-" if m["pss_mb"] is None else f"{m['pss_mb']:.1f}"
     print("\nMemory per worker (MB)")
     harness.print_table(MEMORY, loaded)
-    harness.print_figures("\nWrites", writes)
+    harness.print_figures("Writes", writes)
     _, form, save = results
     largest = max(m["rss_mb"] for m in loaded)
     targets = [

@@ -95,12 +95,12 @@ def print_table(columns: str, rows: Sequence[Mapping[str, Any]]) -> None:
 
 
 def print_figures(title: str, figures: Mapping[str, Any]) -> None:
-    """Print named figures as one wrapped paragraph: "title: name value, name value, ..."."""
+    """Print a blank line, then "title: name value, name value, ..." wrapped."""
     shown = [
         f"{k.replace('_', ' ')} {f'{v:.3g}' if isinstance(v, float) else v}"
         for k, v in figures.items()
     ]
-    print(textwrap.fill(f"{title}: {', '.join(shown)}", 100, subsequent_indent="  "))
+    print("\n" + textwrap.fill(f"{title}: {', '.join(shown)}", 100, subsequent_indent="  "))
 
 
 def write_json(path: Path, benchmark: str, data: Mapping[str, Any]) -> None:

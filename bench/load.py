@@ -79,14 +79,15 @@ def main() -> None:
         log_tail = server.log.read_text(encoding="utf-8", errors="replace")[-2000:]
     rows = [tally.stats([kind], seconds) for kind in KINDS] + [tally.stats(KINDS, seconds, "total")]
     harness.print_table(COLUMNS, rows)
-    harness.print_figures("\nWrites", writes)
+    harness.print_figures("Writes", writes)
     if tally.samples:
         print("\nError samples\n" + "\n".join(f"  {sample}" for sample in tally.samples[:10]))
     total, used = rows[-1], cpu.summary()
     used["server_ms_per_request"] = 1000 * used["server_cpu_seconds"] / max(1, total["requests"])
-    harness.print_figures(f"\nCPU in the measured window, of {os.cpu_count()} CPUs", used)
+    harness.print_figures(f"CPU in the measured window, of {os.cpu_count()} CPUs", used)
     harness.warn_if_disturbed(used["other_cores"])
-    print(f"\ngunicorn log (tail):\n{log_tail}" if log_tail.strip() else "")
+    if log_tail.strip():
+        print(f"\ngunicorn log (tail):\n{log_tail}")
     failing = writes["records_failing_verification"] + (writes["integrity_check"] != "ok")
     targets = [
         harness.Target("errors", total["errors"], 0),
