@@ -21,6 +21,7 @@ pytest.register_assert_rewrite(
     "tests.bad_input_helpers",
     "tests.bad_input_targets",
     "tests.concurrency_helpers",
+    "tests.crash_harness",
     "tests.maintenance_helpers",
     "tests.properties_helpers",
     "tests.roster_helpers",
