@@ -111,7 +111,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         raise UnsafeConfiguration(
             "Formulärtjänsten startar inte:\n" + "\n".join(f"  - {p}" for p in problems)
         )
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # The database's folder (instance/ by default); the instance folder itself may be read-only.
+    Path(app.config["DATABASE"]).parent.mkdir(parents=True, exist_ok=True)
     app.extensions[siteconfig.EXTENSION] = siteconfig.load_site_config(
         Path(app.config["SITE_CONFIG_DIR"])
     )

@@ -188,7 +188,7 @@ class Writer:
     def audit(self) -> None:
         """Append one audit entry with a detail nobody else writes."""
         detail = f"crash {self.tag} {self.count}"
-        audit.record(self.conn, actor_id=None, action="crash.write", outcome="ok", detail=detail)
+        audit.record(self.conn, audit.Event(None, "crash.write", detail=detail))
         self.ack("audit", detail.replace(" ", "_"), 1)
 
 

@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email.message import Message
 from http.client import HTTPResponse
 from pathlib import Path
 from urllib.parse import urlencode
@@ -56,6 +57,19 @@ def _free_port() -> int:
         return port
 
 
+@dataclass(frozen=True)
+class Reply:
+    """An HTTP response, read whole and closed."""
+
+    status: int
+    headers: Message
+    body: bytes
+
+    def text(self) -> str:
+        """The body as text."""
+        return self.body.decode()
+
+
 @dataclass
 class Installed:
     """The wheel installed in its own venv, with the environment of a production start."""
@@ -70,16 +84,16 @@ class Installed:
         """Run the installed `formserver` command from the working folder."""
         return _run(self.venv / "bin" / "formserver", *args, cwd=self.workdir, env=self.env)
 
-    def get(self, path: str) -> HTTPResponse:
+    def get(self, path: str) -> Reply:
         """GET through "the proxy": the Host and the https the proxy would pass on."""
         return self.open(urllib.request.Request(self.base + path))
 
-    def post(self, path: str, data: dict[str, str]) -> HTTPResponse:
+    def post(self, path: str, data: dict[str, str]) -> Reply:
         """POST a form the same way."""
         body = urlencode(data).encode()
         return self.open(urllib.request.Request(self.base + path, data=body, method="POST"))
 
-    def open(self, request: urllib.request.Request) -> HTTPResponse:
+    def open(self, request: urllib.request.Request) -> Reply:
         request.add_header("Host", HOST)
         request.add_header("X-Forwarded-Proto", "https")
         if self.cookies:
@@ -89,10 +103,12 @@ class Installed:
             response: HTTPResponse = opener.open(request, timeout=30)
         except urllib.error.HTTPError as error:
             response = error  # type: ignore[assignment]
-        for header in response.headers.get_all("Set-Cookie") or []:
+        with response:
+            reply = Reply(response.status, response.headers, response.read())
+        for header in reply.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
             self.cookies[name] = rest.split(";", 1)[0]
-        return response
+        return reply
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -188,23 +204,23 @@ def test_the_installed_service_serves_a_page_its_stylesheet_a_sign_in_and_a_pdf(
 
     start = installed.get("/")
     assert start.status == 200
-    page = start.read().decode()
+    page = start.text()
     assert '<html lang="sv">' in page
     assert start.headers["Strict-Transport-Security"] == "max-age=31536000"
     css = installed.get("/static/service.css")
     assert css.status == 200 and css.headers["Content-Type"].startswith("text/css")
-    assert b"{" in css.read()
+    assert b"{" in css.body
 
     path = manager_link.group(1).removeprefix(f"https://{HOST}")
-    confirm = installed.get(path).read().decode()
+    confirm = installed.get(path).text()
     [token] = re.findall(r'name="csrf_token" value="([^"]+)"', confirm)
     signed_in = installed.post(path, {"csrf_token": token})
     assert signed_in.status == 302
     assert "Secure" in (signed_in.headers["Set-Cookie"] or "")
-    team = installed.get("/chef").read().decode()
+    team = installed.get("/chef").text()
     talk_id = re.findall(r"/samtal/([A-Za-z0-9_-]{16})", team)[0]
 
-    plan_page = installed.get(f"/samtal/{talk_id}/plan").read().decode()
+    plan_page = installed.get(f"/samtal/{talk_id}/plan").text()
     [csrf] = re.findall(r'name="csrf_token" value="([^"]+)"', plan_page)[:1]
     saved = installed.post(
         f"/samtal/{talk_id}/plan",
@@ -216,8 +232,8 @@ def test_the_installed_service_serves_a_page_its_stylesheet_a_sign_in_and_a_pdf(
             "note_arbetssituation": "Anteckning från produktionstestet",
         },
     )
-    assert saved.status == 302, saved.read().decode()[:500]
+    assert saved.status == 302, saved.text()[:500]
     pdf = installed.get(f"/samtal/{talk_id}/plan.pdf")
     assert pdf.status == 200
     assert pdf.headers["Content-Type"] == "application/pdf"
-    assert pdf.read().startswith(b"%PDF-")
+    assert pdf.body.startswith(b"%PDF-")
