@@ -28,7 +28,7 @@ pytest.register_assert_rewrite(
     "tests.views.downloads_helpers",
     "tests.views.followup_helpers",
     "tests.views.hr_helpers",
-    "tests.views.html_tree",
+    "tests.views.soup",
     "tests.views.plan_helpers",
     "tests.views.prepare_helpers",
 )

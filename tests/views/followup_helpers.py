@@ -16,6 +16,7 @@ import json
 from datetime import date
 from typing import Any
 
+from bs4 import Tag
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
@@ -26,8 +27,8 @@ from formserver.services.roster import parse_roster
 from formserver.store.people import import_roster
 from formserver.store.talks import Talk
 from tests.factories import PEOPLE, conn, person, roster_csv, talk_of
-from tests.views.html_tree import Element, parse
 from tests.views.plan_helpers import browser_fields
+from tests.views.soup import one, parse
 
 NOTHING_YET = (
     "Det finns ingen plan som båda har skrivit under ännu, så det finns inget att följa upp."
@@ -51,7 +52,7 @@ def open_followup(client: FlaskClient, talk: Talk) -> str:
     return page.text
 
 
-def followup_form(html: str) -> Element:
+def followup_form(html: str) -> Tag:
     """The follow-up form (the one with the status lists)."""
     forms = [f for f in parse(html).find_all("form") if f.find_all("select")]
     assert len(forms) == 1, f"expected one follow-up form, found {len(forms)}"
@@ -75,12 +76,12 @@ def post_followup(
 
 
 def selected_status(html: str, row_id: str) -> str:
-    select = parse(html).one("select", name=f"status_{row_id}")
+    select = one(parse(html), "select", attrs={"name": f"status_{row_id}"})
     return [o.attrs["value"] for o in select.find_all("option") if "selected" in o.attrs][0]
 
 
 def result_text(html: str, row_id: str) -> str:
-    return parse(html).one("textarea", name=f"result_{row_id}").raw_text()
+    return one(parse(html), "textarea", attrs={"name": f"result_{row_id}"}).get_text()
 
 
 def followup_rows(app: Flask, talk: Talk) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from bs4 import Tag
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
@@ -29,7 +30,7 @@ from formserver.services import rounds
 from formserver.store import plans as plan_store
 from formserver.store.talks import Talk
 from tests.factories import conn, csrf_token, person, sign_in, talk_of
-from tests.views.html_tree import Element, parse
+from tests.views.soup import parse, text_of
 
 NOT_HELD = "Samtalet är inte markerat som genomfört ännu."
 CHANGED = "Planen har ändrats sedan du öppnade sidan, eller så har du redan skrivit under."
@@ -82,32 +83,32 @@ def open_plan(client: FlaskClient, talk: Talk) -> str:
     return page.text
 
 
-def form_with_action(html: str, suffix: str) -> Element:
+def form_with_action(html: str, suffix: str) -> Tag:
     """The only form on the page whose action ends with `suffix`."""
     forms = [f for f in parse(html).find_all("form") if f.attrs.get("action", "").endswith(suffix)]
     assert len(forms) == 1, f"expected one form posting to …{suffix}, found {len(forms)}"
     return forms[0]
 
 
-def plan_form(html: str) -> Element:
+def plan_form(html: str) -> Tag:
     """The manager's notes-and-plan form."""
     return form_with_action(html, "/plan")
 
 
-def browser_fields(form: Element) -> MultiDict[str, str]:
+def browser_fields(form: Tag) -> MultiDict[str, str]:
     """What a browser sends for a form as it stands (without the button pressed)."""
     data: MultiDict[str, str] = MultiDict()
-    for element in form.iter():
+    for element in form.find_all(True):
         name = element.attrs.get("name")
-        if not name or element.tag == "button":
+        if not name or element.name == "button":
             continue
-        if element.tag == "textarea":
-            data.add(name, element.raw_text())
-        elif element.tag == "select":
+        if element.name == "textarea":
+            data.add(name, element.get_text())
+        elif element.name == "select":
             options = element.find_all("option")
             chosen = [o for o in options if "selected" in o.attrs] or options[:1]
-            data.add(name, chosen[0].attrs.get("value", chosen[0].text()))
-        elif element.tag == "input":
+            data.add(name, chosen[0].attrs.get("value", text_of(chosen[0])))
+        elif element.name == "input":
             kind = element.attrs.get("type", "text")
             if kind in ("radio", "checkbox"):
                 if "checked" in element.attrs:
@@ -119,7 +120,9 @@ def browser_fields(form: Element) -> MultiDict[str, str]:
 
 def row_ids(html: str, grid: str) -> list[str]:
     """The ids of a grid's rows, from the hidden `rows_<grid>` inputs of the plan form."""
-    return [e.attrs["value"] for e in plan_form(html).find_all("input", name=f"rows_{grid}")]
+    return [
+        e.attrs["value"] for e in plan_form(html).find_all("input", attrs={"name": f"rows_{grid}"})
+    ]
 
 
 def cell(grid: str, row_id: str, column: str) -> str:
@@ -131,12 +134,12 @@ def field_text(html: str, name: str) -> str:
     """What a textarea holds, or an input's value, exactly."""
     found = [
         e
-        for e in parse(html).iter()
-        if e.tag in ("textarea", "input") and e.attrs.get("name") == name
+        for e in parse(html).find_all(True)
+        if e.name in ("textarea", "input") and e.attrs.get("name") == name
     ]
     assert len(found) == 1, f"expected one field named {name}, found {len(found)}"
     element = found[0]
-    return element.raw_text() if element.tag == "textarea" else element.attrs.get("value", "")
+    return element.get_text() if element.name == "textarea" else element.attrs.get("value", "")
 
 
 def post_plan(
@@ -258,15 +261,15 @@ def talk_row(app: Flask, talk: Talk) -> dict[str, Any]:
 def signature_lines(html: str) -> list[str]:
     """The "Underskrifter" list on the plan page, as read."""
     document = parse(html)
-    heading = [h for h in document.find_all("h2") if h.text() == "Underskrifter"]
+    heading = [h for h in document.find_all("h2") if text_of(h) == "Underskrifter"]
     assert heading, "no Underskrifter heading"
     lists = [
         ul
         for ul in document.find_all("ul")
-        if ul.find_all("li") and ul.find_all("li")[0].text().startswith("Chef:")
+        if ul.find_all("li") and text_of(ul.find_all("li")[0]).startswith("Chef:")
     ]
     assert len(lists) == 1
-    return [li.text() for li in lists[0].find_all("li")]
+    return [text_of(li) for li in lists[0].find_all("li")]
 
 
 def call_talk(app: Flask, talk: Talk, day: date) -> None:

@@ -14,6 +14,7 @@ import sqlite3
 from datetime import date
 from typing import Any
 
+from bs4 import Tag
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -23,7 +24,7 @@ from formserver.services import rounds
 from formserver.store.preparations import Preparation, get_preparation
 from formserver.store.talks import Talk
 from tests.factories import conn, csrf_token, person, sign_in, talk_of
-from tests.views.html_tree import Element, parse
+from tests.views.soup import one, parse, text_of
 
 PUBLIC_NOTE = "Det du skriver kan bli en allmän handling."
 NEVER_TITLE = "Våld i nära relation och/eller hedersrelaterat våld"
@@ -36,21 +37,19 @@ SCALE_LABELS = [
 ]
 
 
-def preparation_form(html: str) -> Element:
+def preparation_form(html: str) -> Tag:
     """The preparation form (not the log-out form in the header)."""
-    forms = [
-        f for f in parse(html).find_all("form") if "logout" not in f.attrs.get("class", "").split()
-    ]
+    forms = [f for f in parse(html).find_all("form") if "logout" not in f.get("class", [])]
     assert len(forms) == 1, f"expected one preparation form, found {len(forms)}"
     return forms[0]
 
 
-def section_fieldset(form: Element, title: str) -> Element:
+def section_fieldset(form: Tag, title: str) -> Tag:
     """A section's fieldset, by the text of its legend."""
     found = [
         fs
         for fs in form.find_all("fieldset", class_="section")
-        if fs.find_all("legend")[0].text() == title
+        if text_of(fs.find_all("legend")[0]) == title
     ]
     assert len(found) == 1, f"no single section titled {title!r}"
     return found[0]
@@ -58,12 +57,12 @@ def section_fieldset(form: Element, title: str) -> Element:
 
 def textarea_text(html: str, name: str) -> str:
     """What a textarea holds, exactly."""
-    return parse(html).one("textarea", name=name).raw_text()
+    return one(parse(html), "textarea", attrs={"name": name}).get_text()
 
 
 def page_version(html: str) -> int:
     """The version the form was loaded at (its hidden field)."""
-    return int(parse(html).one("input", name="version").attrs["value"])
+    return int(one(parse(html), "input", attrs={"name": "version"}).attrs["value"])
 
 
 # --- the service as its users reach it ------------------------------------------------------------

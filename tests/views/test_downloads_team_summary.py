@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from bs4 import Tag
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -15,8 +16,8 @@ from formserver.store import db
 from formserver.store.people import import_roster, person_by_email
 from formserver.store.talks import Talk, employee_talks
 from tests.factories import PEOPLE, conn, csrf_token, person, roster_csv, talk_of
-from tests.views.html_tree import Element, parse
 from tests.views.plan_helpers import signed_in
+from tests.views.soup import one, parse, text_of
 
 # --- the team page: aggregates only, over at least three people ----------------------------------
 
@@ -84,7 +85,7 @@ def _prepare(app: Flask, who: str, talk: Talk, *, submit: bool) -> None:
     assert browser.post(url, data=data).status_code == 302
 
 
-def _summary(html: str) -> Element:
+def _summary(html: str) -> Tag:
     """Everything after the heading of the group summary (up to the next round's heading)."""
     heading = re.escape("<h3>Gruppen i samtalsomgången 2027</h3>")
     match = re.search(heading + r"(.*?)(?=<h2>|</main>|$)", html, re.S)
@@ -102,9 +103,9 @@ def test_with_fewer_than_three_self_assessments_nothing_per_group_is_shown(app: 
 
     assert page.status_code == 200
     summary = _summary(page.text)
-    assert HIDDEN in summary.text()
+    assert HIDDEN in text_of(summary)
     assert summary.find_all("svg") == [] and summary.find_all("table") == []
-    assert "3.0" not in summary.text() and "1.5" not in summary.text()
+    assert "3.0" not in text_of(summary) and "1.5" not in text_of(summary)
 
 
 def test_with_three_self_assessments_the_averages_are_shown_as_chart_and_table(
@@ -118,15 +119,15 @@ def test_with_three_self_assessments_the_averages_are_shown_as_chart_and_table(
 
     assert page.status_code == 200
     summary = _summary(page.text)
-    assert HIDDEN not in summary.text()
+    assert HIDDEN not in text_of(summary)
     (svg,) = summary.find_all("svg")
     assert svg.attrs["role"] == "img"
-    title = svg.one("title")
+    title = one(svg, "title")
     assert svg.attrs["aria-labelledby"] == title.attrs["id"]
-    assert title.text().startswith("Genomsnittlig självskattning (1–5).")
+    assert text_of(title).startswith("Genomsnittlig självskattning (1–5).")
     # 2, 4, 5 → 3.7; 1, 2, 5 → 2.7; 3, 3, 4 → 3.3; 5, 5, 4 → 4.7
     averages = ["3.7", "2.7", "3.3", "4.7"]
-    svg_texts = [t.text() for t in svg.find_all("text")]
+    svg_texts = [text_of(t) for t in svg.find_all("text")]
     assert svg_texts == [
         "Förmåga",
         "3.7",
@@ -137,8 +138,8 @@ def test_with_three_self_assessments_the_averages_are_shown_as_chart_and_table(
         "Färdigheter",
         "4.7",
     ]
-    (table,) = [t for t in summary.find_all("table") if "(tabell)" in t.one("caption").text()]
-    cells = [[td.text() for td in tr.find_all("td")] for tr in table.one("tbody").find_all("tr")]
+    (table,) = [t for t in summary.find_all("table") if "(tabell)" in text_of(one(t, "caption"))]
+    cells = [[text_of(td) for td in tr.find_all("td")] for tr in one(table, "tbody").find_all("tr")]
     assert cells == [
         ["Förmåga", "3.7", "3"],
         ["Vilja", "2.7", "3"],
@@ -148,4 +149,4 @@ def test_with_three_self_assessments_the_averages_are_shown_as_chart_and_table(
     # Nobody's own rating, and nobody's name, is in the group's summary.
     assert [row[1] for row in cells] == averages
     for name in ("Anna Exempelsson", "Bo Provsson", "Dora Tredjesson"):
-        assert name not in summary.text()
+        assert name not in text_of(summary)

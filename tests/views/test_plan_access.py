@@ -9,7 +9,6 @@ from flask import Flask
 
 from formserver.store.talks import Talk
 from tests.factories import conn, csrf_token, data_dump, person, talk_of
-from tests.views.html_tree import parse
 from tests.views.plan_helpers import (
     CHALLENGE,
     GOAL,
@@ -29,6 +28,7 @@ from tests.views.plan_helpers import (
     versions,
 )
 from tests.views.prepare_helpers import audit_since, last_audit_id
+from tests.views.soup import parse, text_of
 
 # --- 5. the employee reads everything; nobody else reaches it -----------------------------------
 
@@ -42,10 +42,10 @@ def test_the_employee_reads_everything_recorded_but_cannot_change_it(app: Flask)
     html = open_plan(employee, talk)
 
     document = parse(html)
-    typed = [e.raw_text() for e in document.iter() if "typed" in e.attrs.get("class", "").split()]
+    typed = [e.get_text() for e in document.find_all(True) if "typed" in e.get("class", [])]
     assert NOTE in typed and GOAL in typed and HOW in typed and CHALLENGE in typed
-    assert "Det finns inga privata anteckningar." in document.text()
-    assert document.find_all("textarea", name="note_arbetssituation") == []
+    assert "Det finns inga privata anteckningar." in text_of(document)
+    assert document.find_all("textarea", attrs={"name": "note_arbetssituation"}) == []
     assert not [f for f in document.find_all("form") if f.attrs.get("action", "").endswith("/plan")]
     before_data, before_audit = data_dump(app), last_audit_id(app)
 

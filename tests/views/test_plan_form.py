@@ -6,7 +6,6 @@ import pytest
 from flask import Flask
 
 from tests.factories import data_dump, talk_of
-from tests.views.html_tree import parse
 from tests.views.plan_helpers import (
     GOAL,
     NEVER_TITLE,
@@ -24,6 +23,7 @@ from tests.views.plan_helpers import (
     versions,
     write_plan,
 )
+from tests.views.soup import one, parse, text_of
 
 # --- 1. the manager's form at the talk --------------------------------------------------------
 
@@ -43,27 +43,27 @@ def test_the_managers_form_has_a_labelled_textarea_per_section_and_works_without
     for section in question_set.sections:
         assert section.has_fields
         name = f"note_{section.id}"
-        label = form.one("label", for_=name)
-        assert label.text() == f"Anteckningar: {section.title}"
-        area = form.one("textarea", id=name, name=name)
-        assert area.raw_text() == ""
+        label = one(form, "label", attrs={"for": name})
+        assert text_of(label) == f"Anteckningar: {section.title}"
+        area = one(form, "textarea", id=name, attrs={"name": name})
+        assert area.get_text() == ""
         assert f"{name}-offentlig" in area.attrs["aria-describedby"].split()
-        hint = parse(html).by_id(f"{name}-offentlig")
-        assert hint is not None and hint.text() == PUBLIC_NOTE
+        hint = parse(html).find(id=f"{name}-offentlig")
+        assert hint is not None and text_of(hint) == PUBLIC_NOTE
     # One empty row per grid to start with, each with a button to add another.
-    buttons = {b.attrs.get("value"): b.text() for b in form.find_all("button")}
+    buttons = {b.attrs.get("value"): text_of(b) for b in form.find_all("button")}
     assert buttons["rad-till:mal"] == (
         "Lägg till en rad i Individuella mål och kompetensutveckling"
     )
     assert buttons["rad-till:arets_utmaning"] == "Lägg till en rad i Årets utmaning"
     assert len(row_ids(html, "mal")) == 1 and len(row_ids(html, "arets_utmaning")) == 1
     (row,) = row_ids(html, "mal")
-    assert form.one("label", for_=cell("mal", row, "medarbetarens_mal")).text() == (
+    assert text_of(one(form, "label", attrs={"for": cell("mal", row, "medarbetarens_mal")})) == (
         "Medarbetarens mål"
     )
-    assert form.one("input", name=cell("mal", row, "datum")).attrs["type"] == "date"
+    assert one(form, "input", attrs={"name": cell("mal", row, "datum")}).attrs["type"] == "date"
     assert "Allt som skrivs här kan medarbetaren läsa. Det finns inga privata anteckningar." in (
-        parse(html).text()
+        text_of(parse(html))
     )
 
 
@@ -79,27 +79,28 @@ def test_a_never_section_has_no_field_bisyssla_has_yes_no_and_the_result_waits(
     never = [
         fs
         for fs in form.find_all("fieldset", class_="section")
-        if fs.find_all("legend")[0].text() == NEVER_TITLE
+        if text_of(fs.find_all("legend")[0]) == NEVER_TITLE
     ]
     assert len(never) == 1
     assert never[0].find_all("textarea") == [] and never[0].find_all("input") == []
-    assert "Ska inte dokumenteras." in never[0].text()
+    assert "Ska inte dokumenteras." in text_of(never[0])
     assert "note_vald_i_nara_relation" not in html
-    optional = form.one("textarea", name="note_arbetsmiljo_och_halsa")
-    assert optional.raw_text() == ""
+    optional = one(form, "textarea", attrs={"name": "note_arbetsmiljo_och_halsa"})
+    assert optional.get_text() == ""
     # Bisysslor, jäv och mutor: two yes/no questions as radio groups.
-    groups = {fs.one("legend").text(): fs for fs in form.find_all("fieldset", class_="choices")}
+    groups = {text_of(one(fs, "legend")): fs for fs in form.find_all("fieldset", class_="choices")}
     assert set(groups) == {
         "Känner du till vad som gäller kring bisysslor, jäv och mutor?",
         "Har du någon bisyssla?",
     }
-    radios = groups["Har du någon bisyssla?"].find_all("input", type="radio")
+    radios = groups["Har du någon bisyssla?"].find_all("input", attrs={"type": "radio"})
     assert [(r.attrs["name"], r.attrs["value"]) for r in radios] == [
         ("check_har_bisyssla", "ja"),
         ("check_har_bisyssla", "nej"),
     ]
     assert [
-        groups["Har du någon bisyssla?"].one("label", for_=r.attrs["id"]).text() for r in radios
+        text_of(one(groups["Har du någon bisyssla?"], "label", attrs={"for": r.attrs["id"]}))
+        for r in radios
     ] == [
         "Ja",
         "Nej",
@@ -109,11 +110,11 @@ def test_a_never_section_has_no_field_bisyssla_has_yes_no_and_the_result_waits(
     assert cell("utveckling", row, "resultat") not in html
     assert not [
         e
-        for e in form.iter()
-        if e.tag in ("input", "textarea") and "resultat" in e.attrs.get("name", "")
+        for e in form.find_all(True)
+        if e.name in ("input", "textarea") and "resultat" in e.attrs.get("name", "")
     ]
-    assert f"{RESULT_LABEL} Fylls i vid uppföljningen under året." in form.text()
-    assert form.one("label", for_=cell("utveckling", row, "aktivitet")).text() == (
+    assert f"{RESULT_LABEL} Fylls i vid uppföljningen under året." in text_of(form)
+    assert text_of(one(form, "label", attrs={"for": cell("utveckling", row, "aktivitet")})) == (
         "Vilken aktivitet planeras?"
     )
 
@@ -162,16 +163,16 @@ def test_yes_no_answers_are_stored_and_shown_checked(app: Flask) -> None:
     form = plan_form(open_plan(manager, talk))
     checked = {
         r.attrs["name"]: r.attrs["value"]
-        for r in form.find_all("input", type="radio")
+        for r in form.find_all("input", attrs={"type": "radio"})
         if "checked" in r.attrs
     }
     assert checked == {"check_har_bisyssla": "ja", "check_kanner_till_reglerna": "nej"}
     employee_view = parse(open_plan(signed_in(app, "employee_a"), talk))
-    facts = employee_view.one("dl", class_="facts")
+    facts = one(employee_view, "dl", class_="facts")
     pairs = dict(
         zip(
-            [e.text() for e in facts.find_all("dt")],
-            [e.text() for e in facts.find_all("dd")],
+            [text_of(e) for e in facts.find_all("dt")],
+            [text_of(e) for e in facts.find_all("dd")],
             strict=True,
         )
     )
@@ -206,7 +207,7 @@ def test_adding_a_row_keeps_the_typed_text_and_adds_an_empty_row(app: Flask) -> 
     assert field_text(after, cell("mal", first, "medarbetarens_mal")) == GOAL
     assert field_text(after, cell("mal", ids[1], "medarbetarens_mal")) == ""
     assert field_text(after, "note_samspela") == "Bra samarbete."
-    legends = [e.text() for e in plan_form(after).find_all("legend") if "rad" in e.text()]
+    legends = [text_of(e) for e in plan_form(after).find_all("legend") if "rad" in text_of(e)]
     assert "Individuella mål och kompetensutveckling, rad 2" in legends
     assert len(row_ids(after, "arets_utmaning")) == 1
 

@@ -11,7 +11,6 @@ from flask.testing import FlaskClient
 
 from formserver.store.talks import Talk
 from tests.factories import conn, csrf_token, data_dump, person, sign_in, talk_of
-from tests.views.html_tree import parse
 from tests.views.prepare_helpers import (
     audit_since,
     form_url,
@@ -21,6 +20,7 @@ from tests.views.prepare_helpers import (
     signed_in,
     stored_row,
 )
+from tests.views.soup import parse, text_of
 
 # --- 7. nobody else reaches A's preparation -------------------------------------------------------
 
@@ -125,7 +125,7 @@ def test_after_the_talk_is_held_the_form_is_read_only_and_a_post_changes_nothing
     assert "Samtalet är genomfört" in page.text
     assert "<textarea" not in page.text
     assert "Skicka in" not in page.text
-    assert "Skrivet före samtalet." in parse(page.text).text()
+    assert "Skrivet före samtalet." in text_of(parse(page.text))
 
     response = client.post(
         form_url(talk),

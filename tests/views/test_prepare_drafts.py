@@ -6,7 +6,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.factories import conn, csrf_token, data_dump, sign_in, talk_of
-from tests.views.html_tree import parse
 from tests.views.prepare_helpers import (
     audit_since,
     form_url,
@@ -17,6 +16,7 @@ from tests.views.prepare_helpers import (
     stored,
     textarea_text,
 )
+from tests.views.soup import one, parse, text_of
 
 # --- 3. drafts are kept; submitting marks the talk prepared ---------------------------------------
 
@@ -72,12 +72,12 @@ def test_draft_is_kept_versions_count_up_and_submit_marks_the_talk_prepared(
     }
     assert talk_of(app, "employee_a").status == "forberedd"
     page = parse(client.get(sent.location).text)
-    facts = page.one("dl", class_="facts")
-    terms = [e.text() for e in facts.find_all("dt")]
-    values = [e.text() for e in facts.find_all("dd")]
+    facts = one(page, "dl", class_="facts")
+    terms = [text_of(e) for e in facts.find_all("dt")]
+    values = [text_of(e) for e in facts.find_all("dd")]
     assert values[terms.index("Status")] == "Förberedd"
-    assert "Din förberedelse är inskickad." in page.text()
-    assert f"Du skickade in din förberedelse {final.submitted_at[:10]}." in page.text()
+    assert "Din förberedelse är inskickad." in text_of(page)
+    assert f"Du skickade in din förberedelse {final.submitted_at[:10]}." in text_of(page)
     actions = [
         (r["action"], r["outcome"], r["detail"])
         for r in audit_since(app, 0)
@@ -130,8 +130,8 @@ def test_each_sees_the_others_preparation_only_when_both_have_submitted(app: Fla
         == 302
     )
 
-    employee_view = parse(employee.get(overview_url(talk)).text).text()
-    manager_view = parse(manager.get(overview_url(talk)).text).text()
+    employee_view = text_of(parse(employee.get(overview_url(talk)).text))
+    manager_view = text_of(parse(manager.get(overview_url(talk)).text))
     assert manager_text in employee_view
     assert employee_text in manager_view
     assert employee_text in employee_view and manager_text in manager_view

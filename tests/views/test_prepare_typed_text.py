@@ -12,7 +12,6 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from formserver.security import tokens
 from tests.factories import csrf_token, sign_in, talk_of
-from tests.views.html_tree import parse
 from tests.views.prepare_helpers import (
     audit_since,
     form_url,
@@ -24,6 +23,7 @@ from tests.views.prepare_helpers import (
     stored_row,
     textarea_text,
 )
+from tests.views.soup import one, parse, text_of
 
 # --- 5. errors keep the typed text ----------------------------------------------------------------
 
@@ -114,12 +114,12 @@ def test_a_text_over_the_limit_is_refused_with_the_text_kept(
     assert response.status_code == 400
     assert "Texten är för lång" in response.text
     document = parse(response.text)
-    field = document.one("textarea", name=name)
-    assert field.raw_text() == typed
+    field = one(document, "textarea", attrs={"name": name})
+    assert field.get_text() == typed
     assert field.attrs.get("aria-invalid") == "true"
     assert f"{name}-fel" in field.attrs["aria-describedby"].split()
-    error = document.by_id(f"{name}-fel")
-    assert error is not None and "Texten är för lång" in error.text()
+    error = document.find(id=f"{name}-fel")
+    assert error is not None and "Texten är för lång" in text_of(error)
     assert textarea_text(response.text, "q_be_om_hjalp") == "Kort svar."
     assert stored_row(app, talk) is None
 
@@ -148,8 +148,8 @@ def test_a_stale_version_from_another_tab_shows_both_texts_and_overwrites_nothin
     assert response.status_code == 409
     assert "Förberedelsen har ändrats på annat håll" in response.text
     document = parse(response.text)
-    stored_version = document.one("section", class_="stored-version")
-    assert "Texten från första fliken." in stored_version.text()
+    stored_version = one(document, "section", class_="stored-version")
+    assert "Texten från första fliken." in text_of(stored_version)
     assert textarea_text(response.text, "q_halsa") == "Texten från andra fliken."
     row = stored(app, talk)
     assert row is not None
@@ -243,6 +243,6 @@ def test_markup_and_template_syntax_are_stored_as_typed_and_shown_escaped(
         assert ">49<" not in page
     assert textarea_text(form, "q_halsa") == script
     assert textarea_text(form, "q_be_om_hjalp") == template
-    typed = [p.raw_text() for p in parse(overview).find_all("p", class_="typed")]
+    typed = [p.get_text() for p in parse(overview).find_all("p", class_="typed")]
     assert script in typed
     assert template in typed
