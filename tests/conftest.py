@@ -21,16 +21,16 @@ pytest.register_assert_rewrite(
     "tests.bad_input_helpers",
     "tests.bad_input_targets",
     "tests.concurrency_helpers",
-    "tests.maintenance_helpers",
     "tests.properties_helpers",
-    "tests.roster_helpers",
+    "tests.recordkeeping.maintenance_helpers",
+    "tests.services.roster_helpers",
     "tests.views.call_helpers",
     "tests.views.downloads_helpers",
     "tests.views.followup_helpers",
     "tests.views.hr_helpers",
-    "tests.views.soup",
     "tests.views.plan_helpers",
     "tests.views.prepare_helpers",
+    "tests.views.soup",
 )
 
 

@@ -13,7 +13,7 @@ from formserver.recordkeeping import verification
 from formserver.store import db, plans
 from formserver.store.talks import Talk
 from tests.factories import conn
-from tests.maintenance_helpers import (
+from tests.recordkeeping.maintenance_helpers import (
     SECRET,
     audit_rows,
     browser,

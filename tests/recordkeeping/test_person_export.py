@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from formserver.store.talks import Talk
 from tests.factories import conn, person
-from tests.maintenance_helpers import (
+from tests.recordkeeping.maintenance_helpers import (
     ABOUT_ANNA,
     ABOUT_BO,
     ANNA,

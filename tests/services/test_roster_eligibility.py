@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from formserver.services.roster import is_eligible, parse_roster
-from tests.roster_helpers import BOSS, person, roster
+from tests.services.roster_helpers import BOSS, person, roster
 
 # --- eligibility ----------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from tests.maintenance_helpers import run
+from tests.recordkeeping.maintenance_helpers import run
 
 # --- every command explains itself ----------------------------------------------------------------
 

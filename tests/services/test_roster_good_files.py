@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from formserver.services.roster import COLUMNS, RosterRow, parse_roster
-from tests.roster_helpers import BOSS, HEADER, messages, person, roster
+from tests.services.roster_helpers import BOSS, HEADER, messages, person, roster
 
 # --- good files -----------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from formserver.store.maintenance import delete_draft
 from formserver.store.preparations import get_preparation
 from formserver.store.talks import Talk
 from tests.factories import conn, data_dump, talk_of
-from tests.maintenance_helpers import (
+from tests.recordkeeping.maintenance_helpers import (
     DECISION,
     KEPT,
     SECRET,

@@ -15,7 +15,7 @@ from formserver.store import audit, db, plans
 from formserver.store.preparations import get_preparation, save_preparation
 from formserver.store.talks import Talk
 from tests.factories import conn, talk_of
-from tests.maintenance_helpers import (
+from tests.recordkeeping.maintenance_helpers import (
     ANNA,
     ANNA_PLAN,
     BO,
