@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 from bs4 import Tag
@@ -22,11 +21,10 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
-from formserver.services import rounds
 from formserver.services.roster import parse_roster
 from formserver.store.people import import_roster
 from formserver.store.talks import Talk
-from tests.factories import PEOPLE, conn, person, roster_csv, talk_of
+from tests.factories import PEOPLE, conn, open_round, roster_csv, talk_of
 from tests.views.plan_helpers import browser_fields
 from tests.views.soup import one, parse
 
@@ -118,15 +116,7 @@ def open_next_year(app: Flask, *, new_manager: bool = False) -> Talk:
             if role != "leaver"
         ]
         import_roster(conn(app), parse_roster(roster_csv(*lines)).rows)
-    rounds.open_round(
-        conn(app),
-        app.extensions["site_config"],
-        year=2027,
-        question_set_id="rutin",
-        plan_template_id="handlingsplan",
-        opened_by=person(app, "hr").id,
-        today=date(2027, 1, 15),
-    )
+    open_round(app, 2027)
     talk = talk_of(app, "employee_a")
     assert talk.year == 2027
     return talk

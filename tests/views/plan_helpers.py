@@ -26,10 +26,9 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
 from formserver.security.keys import signers
-from formserver.services import rounds
 from formserver.store import plans as plan_store
 from formserver.store.talks import Talk
-from tests.factories import conn, csrf_token, person, sign_in, talk_of
+from tests.factories import conn, csrf_token, open_round, signed_in_browser, talk_of
 from tests.views.soup import parse, text_of
 
 NOT_HELD = "Samtalet är inte markerat som genomfört ännu."
@@ -67,13 +66,6 @@ WORDY = "Åsa och Örjan äter “gröt” – nej — inte nu… 500 € • kl
 
 def plan_url(talk: Talk, suffix: str = "") -> str:
     return f"/samtal/{talk.id}/plan{suffix}"
-
-
-def signed_in(app: Flask, role: str) -> FlaskClient:
-    """A browser of its own, signed in as a person from factories.PEOPLE."""
-    browser = app.test_client()
-    sign_in(browser, app, role)
-    return browser
 
 
 def open_plan(client: FlaskClient, talk: Talk) -> str:
@@ -216,10 +208,10 @@ def held_plan(
 ) -> tuple[Talk, FlaskClient, FlaskClient]:
     """A's (or B's) plan written by the manager and the talk marked held: (talk, manager, them)."""
     talk = talk_of(app, role)
-    manager = signed_in(app, "manager")
+    manager = signed_in_browser(app, "manager")
     standard_plan(manager, talk, note)
     assert mark_held(manager, talk).status_code == 302
-    return talk, manager, signed_in(app, role)
+    return talk, manager, signed_in_browser(app, role)
 
 
 def signed_plan(
@@ -274,7 +266,7 @@ def signature_lines(html: str) -> list[str]:
 
 def call_talk(app: Flask, talk: Talk, day: date) -> None:
     """The manager calls the talk for `day` at 10.00 (so that it has a date)."""
-    manager = signed_in(app, "manager")
+    manager = signed_in_browser(app, "manager")
     page = manager.get(f"/samtal/{talk.id}/kalla")
     assert page.status_code == 200, page.text
     response = manager.post(
@@ -295,15 +287,7 @@ def call_talk(app: Flask, talk: Talk, day: date) -> None:
 
 def open_goteborg_round(app: Flask) -> Talk:
     """Open a 2027 round with Göteborg's question set; employee A's talk in it."""
-    rounds.open_round(
-        conn(app),
-        app.extensions["site_config"],
-        year=2027,
-        question_set_id="goteborg",
-        plan_template_id="utvecklingsplan",
-        opened_by=person(app, "hr").id,
-        today=date(2027, 1, 15),
-    )
+    open_round(app, 2027, "goteborg", "utvecklingsplan")
     talk = talk_of(app, "employee_a")
     assert (talk.year, talk.question_set_id, talk.plan_template_id) == (
         2027,

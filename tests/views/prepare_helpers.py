@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
 from typing import Any
 
 from bs4 import Tag
@@ -20,10 +19,9 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from formserver.security.keys import signers
-from formserver.services import rounds
 from formserver.store.preparations import Preparation, get_preparation
 from formserver.store.talks import Talk
-from tests.factories import conn, csrf_token, person, sign_in, talk_of
+from tests.factories import conn, csrf_token, open_round, talk_of
 from tests.views.soup import one, parse, text_of
 
 PUBLIC_NOTE = "Det du skriver kan bli en allmän handling."
@@ -76,13 +74,6 @@ def overview_url(talk: Talk) -> str:
     return f"/samtal/{talk.id}"
 
 
-def signed_in(app: Flask, role: str) -> FlaskClient:
-    """A browser of its own, signed in as a person from factories.PEOPLE."""
-    browser = app.test_client()
-    sign_in(browser, app, role)
-    return browser
-
-
 def post_form(
     client: FlaskClient,
     talk: Talk,
@@ -103,18 +94,10 @@ def post_form(
     return client.post(form_url(talk), data=data)
 
 
-def open_round(app: Flask, year: int, question_set_id: str, plan_template_id: str) -> Talk:
+def talk_in_round(app: Flask, year: int, question_set_id: str, plan_template_id: str) -> Talk:
     """Open another round (as HR does) and return employee A's talk in it."""
     if year != 2026:  # the app fixture has already opened 2026 with "rutin"
-        rounds.open_round(
-            conn(app),
-            app.extensions["site_config"],
-            year=year,
-            question_set_id=question_set_id,
-            plan_template_id=plan_template_id,
-            opened_by=person(app, "hr").id,
-            today=date(year, 1, 15),
-        )
+        open_round(app, year, question_set_id, plan_template_id)
     talk = talk_of(app, "employee_a")
     assert (talk.year, talk.question_set_id) == (year, question_set_id)
     return talk

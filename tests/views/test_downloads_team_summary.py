@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from bs4 import Tag
 from flask import Flask
 from flask.testing import FlaskClient
 
-from formserver.services import rounds
+from formserver.security.keys import key_list
 from formserver.services import sign_in as signin
 from formserver.services.roster import parse_roster
 from formserver.store import db
 from formserver.store.people import import_roster, person_by_email
 from formserver.store.talks import Talk, employee_talks
-from tests.factories import PEOPLE, conn, csrf_token, person, roster_csv, talk_of
-from tests.views.plan_helpers import signed_in
+from tests.factories import (
+    PEOPLE,
+    SignIn,
+    conn,
+    csrf_token,
+    fill_in_preparation,
+    open_round,
+    person,
+    roster_csv,
+    signed_in_browser,
+    talk_of,
+)
 from tests.views.soup import one, parse, text_of
 
 # --- the team page: aggregates only, over at least three people ----------------------------------
@@ -36,15 +45,7 @@ def _three_in_a_competence_round(app: Flask) -> dict[str, Talk]:
     lines = [line for role, line in PEOPLE.items() if role != "leaver"]
     third = ";".join((*THIRD, "tillsvidare", "2020-01-01", ""))
     import_roster(conn(app), parse_roster(roster_csv(*lines, third)).rows)
-    rounds.open_round(
-        conn(app),
-        app.extensions["site_config"],
-        year=2027,
-        question_set_id="kompetenssamtal",
-        plan_template_id="aktivitetsplan",
-        opened_by=person(app, "hr").id,
-        today=date(2027, 1, 15),
-    )
+    open_round(app, 2027, "kompetenssamtal", "aktivitetsplan")
     found = person_by_email(conn(app), THIRD[2])
     assert found is not None
     talks = {
@@ -59,10 +60,10 @@ def _three_in_a_competence_round(app: Flask) -> dict[str, Talk]:
 
 def _browser_of(app: Flask, who: str) -> FlaskClient:
     if who != "third":
-        return signed_in(app, who)
+        return signed_in_browser(app, who)
     found = person_by_email(conn(app), THIRD[2])
     assert found is not None
-    keys = [*app.config["SECRET_KEY_FALLBACKS"], app.config["SECRET_KEY"]]
+    keys = key_list(app.config)
     token = signin.issue_link(conn(app), keys, found, now=db.utc_now(), days=21, target="/")
     browser = app.test_client()
     page = browser.get(f"/logga-in/{token}")
@@ -72,17 +73,8 @@ def _browser_of(app: Flask, who: str) -> FlaskClient:
 
 
 def _prepare(app: Flask, who: str, talk: Talk, *, submit: bool) -> None:
-    browser = _browser_of(app, who)
-    url = f"/samtal/{talk.id}/forberedelse"
-    page = browser.get(url)
-    assert page.status_code == 200, page.text
-    data = {
-        "csrf_token": csrf_token(page.text),
-        "version": "0",
-        "action": "skicka" if submit else "spara",
-        **{f"q_{q}": value for q, value in zip(SCALE_QUESTIONS, RATINGS[who], strict=True)},
-    }
-    assert browser.post(url, data=data).status_code == 302
+    answers = {f"q_{q}": value for q, value in zip(SCALE_QUESTIONS, RATINGS[who], strict=True)}
+    fill_in_preparation(_browser_of(app, who), talk, answers, submit=submit)
 
 
 def _summary(html: str) -> Tag:
@@ -93,13 +85,15 @@ def _summary(html: str) -> Tag:
     return parse(match.group(1))
 
 
-def test_with_fewer_than_three_self_assessments_nothing_per_group_is_shown(app: Flask) -> None:
+def test_with_fewer_than_three_self_assessments_nothing_per_group_is_shown(
+    app: Flask, signed_in: SignIn
+) -> None:
     talks = _three_in_a_competence_round(app)
     _prepare(app, "employee_a", talks["employee_a"], submit=True)
     _prepare(app, "employee_b", talks["employee_b"], submit=True)
     _prepare(app, "third", talks["third"], submit=False)  # a draft does not count
 
-    page = signed_in(app, "manager").get("/chef")
+    page = signed_in("manager").get("/chef")
 
     assert page.status_code == 200
     summary = _summary(page.text)
@@ -110,12 +104,13 @@ def test_with_fewer_than_three_self_assessments_nothing_per_group_is_shown(app: 
 
 def test_with_three_self_assessments_the_averages_are_shown_as_chart_and_table(
     app: Flask,
+    signed_in: SignIn,
 ) -> None:
     talks = _three_in_a_competence_round(app)
     for who, talk in talks.items():
         _prepare(app, who, talk, submit=True)
 
-    page = signed_in(app, "manager").get("/chef")
+    page = signed_in("manager").get("/chef")
 
     assert page.status_code == 200
     summary = _summary(page.text)

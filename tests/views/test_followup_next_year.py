@@ -7,7 +7,7 @@ from bs4 import Tag
 from flask import Flask
 
 from formserver.store.talks import Talk
-from tests.factories import person
+from tests.factories import SignIn, person
 from tests.views.followup_helpers import (
     NOTHING_YET,
     RESULT,
@@ -18,7 +18,7 @@ from tests.views.followup_helpers import (
     result_text,
     row_ids,
 )
-from tests.views.plan_helpers import CHALLENGE, GOAL, HOW, signed_in, signed_plan, write_plan
+from tests.views.plan_helpers import CHALLENGE, GOAL, HOW, signed_plan, write_plan
 from tests.views.soup import one, parse, text_of
 
 # --- 6. a change to the plan after signing --------------------------------------------------------
@@ -69,11 +69,11 @@ def _previous_plan(html: str) -> Tag | None:
 
 @pytest.mark.parametrize("viewer", ["employee_a", "manager"])
 def test_next_years_preparation_shows_last_years_plan_and_its_follow_up(
-    app: Flask, viewer: str
+    app: Flask, signed_in: SignIn, viewer: str
 ) -> None:
     talk_2026, _, _ = _followed_up_2026(app)
     talk_2027 = open_next_year(app)
-    browser = signed_in(app, viewer)
+    browser = signed_in(viewer)
 
     response = browser.get(f"/samtal/{talk_2027.id}/forberedelse")
 
@@ -101,11 +101,11 @@ def test_next_years_preparation_shows_last_years_plan_and_its_follow_up(
     assert link.attrs["href"] == followup_url(talk_2026)
 
 
-def test_a_new_manager_does_not_see_last_years_plan(app: Flask) -> None:
+def test_a_new_manager_does_not_see_last_years_plan(app: Flask, signed_in: SignIn) -> None:
     _followed_up_2026(app)
     talk_2027 = open_next_year(app, new_manager=True)
     assert talk_2027.manager_id == person(app, "other_manager").id
-    new_manager = signed_in(app, "other_manager")
+    new_manager = signed_in("other_manager")
 
     response = new_manager.get(f"/samtal/{talk_2027.id}/forberedelse")
 
@@ -115,7 +115,7 @@ def test_a_new_manager_does_not_see_last_years_plan(app: Flask) -> None:
     for text in (GOAL, HOW, CHALLENGE, RESULT):
         assert text not in response.text
     # The employee still sees it in their own preparation.
-    employee = signed_in(app, "employee_a")
+    employee = signed_in("employee_a")
     own = employee.get(f"/samtal/{talk_2027.id}/forberedelse")
     section = _previous_plan(own.text)
     assert section is not None and GOAL in text_of(section)

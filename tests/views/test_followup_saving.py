@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 
-from tests.factories import person, talk_of
+from tests.factories import SignIn, person, talk_of
 from tests.views.followup_helpers import (
     BAD_STATUS,
     CONFLICT,
@@ -33,7 +33,6 @@ from tests.views.plan_helpers import (
     held_plan,
     mark_held,
     sign_plan,
-    signed_in,
     signed_plan,
     write_plan,
 )
@@ -44,7 +43,9 @@ from tests.views.soup import one, parse, text_of
 
 
 @pytest.mark.parametrize("state", ["nothing_written", "held_not_signed", "manager_signed_only"])
-def test_there_is_nothing_to_follow_up_before_both_have_signed(app: Flask, state: str) -> None:
+def test_there_is_nothing_to_follow_up_before_both_have_signed(
+    app: Flask, signed_in: SignIn, state: str
+) -> None:
     talk = talk_of(app, "employee_a")
     if state != "nothing_written":
         talk, manager, _ = held_plan(app)
@@ -52,7 +53,7 @@ def test_there_is_nothing_to_follow_up_before_both_have_signed(app: Flask, state
             assert sign_plan(manager, talk).status_code == 302
 
     for role in ("employee_a", "manager"):
-        html = open_followup(signed_in(app, role), talk)
+        html = open_followup(signed_in(role), talk)
 
         assert NOTHING_YET in text_of(parse(html))
         assert "<select" not in html and "<textarea" not in html
@@ -96,9 +97,9 @@ def test_after_both_sign_every_written_row_of_the_plan_is_listed(app: Flask) -> 
         assert hint is not None and text_of(hint) == PUBLIC_NOTE
 
 
-def test_empty_rows_are_not_listed(app: Flask) -> None:
+def test_empty_rows_are_not_listed(app: Flask, signed_in: SignIn) -> None:
     talk = talk_of(app, "employee_a")
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
     # Two rows in the first grid, the second left empty.
     response = write_plan(
         manager,
@@ -108,7 +109,7 @@ def test_empty_rows_are_not_listed(app: Flask) -> None:
     assert response.status_code == 302
     assert mark_held(manager, talk).status_code == 302
     assert sign_plan(manager, talk).status_code == 302
-    employee = signed_in(app, "employee_a")
+    employee = signed_in("employee_a")
     assert sign_plan(employee, talk).status_code == 302
 
     html = open_followup(employee, talk)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from flask import Flask
 
-from tests.factories import talk_of
+from tests.factories import SignIn, talk_of
 from tests.views.plan_helpers import (
     BAD_DATE,
     CHALLENGE,
@@ -26,7 +26,6 @@ from tests.views.plan_helpers import (
     plan_url,
     post_plan,
     row_ids,
-    signed_in,
     version_rows,
     versions,
     write_plan,
@@ -37,9 +36,11 @@ from tests.views.soup import one, parse, text_of
 
 
 @pytest.mark.parametrize("typed", ["2026-02-30", "30/11/2026", "nästa vecka"])
-def test_an_impossible_date_is_refused_with_the_typed_text_back(app: Flask, typed: str) -> None:
+def test_an_impossible_date_is_refused_with_the_typed_text_back(
+    app: Flask, signed_in: SignIn, typed: str
+) -> None:
     talk = talk_of(app, "employee_a")
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
     html = open_plan(manager, talk)
     (row,) = row_ids(html, "mal")
     date_field = cell("mal", row, "datum")
@@ -67,11 +68,13 @@ def test_an_impossible_date_is_refused_with_the_typed_text_back(app: Flask, type
     assert version_rows(app, talk) == []
 
 
-def test_a_date_before_the_talk_is_refused_and_the_talk_day_is_accepted(app: Flask) -> None:
+def test_a_date_before_the_talk_is_refused_and_the_talk_day_is_accepted(
+    app: Flask, signed_in: SignIn
+) -> None:
     talk_day = datetime.now(STOCKHOLM).date() + timedelta(days=30)
     call_talk(app, talk_of(app, "employee_a"), talk_day)
     talk = talk_of(app, "employee_a")
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
     html = open_plan(manager, talk)
     (row,) = row_ids(html, "arets_utmaning")
     date_field = cell("arets_utmaning", row, "datum")
@@ -107,9 +110,11 @@ def test_a_date_before_the_talk_is_refused_and_the_talk_day_is_accepted(app: Fla
 # --- 4. conflicts and expired pages never lose text ---------------------------------------------
 
 
-def test_a_stale_version_gives_409_with_both_texts_and_overwrites_nothing(app: Flask) -> None:
+def test_a_stale_version_gives_409_with_both_texts_and_overwrites_nothing(
+    app: Flask, signed_in: SignIn
+) -> None:
     talk = talk_of(app, "employee_a")
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
     other_tab = open_plan(manager, talk)
     assert (
         write_plan(manager, talk, notes={"arbetssituation": "Text från första fliken."}).status_code
@@ -141,10 +146,10 @@ def test_a_stale_version_gives_409_with_both_texts_and_overwrites_nothing(app: F
 
 @pytest.mark.parametrize("token", ["", "ogiltig.token.123"])
 def test_a_missing_or_invalid_csrf_token_keeps_the_text_and_stores_nothing(
-    app: Flask, token: str
+    app: Flask, signed_in: SignIn, token: str
 ) -> None:
     talk = talk_of(app, "employee_a")
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
     html = open_plan(manager, talk)
     data = browser_fields(plan_form(html))
     data.setlist("csrf_token", [token])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from tests.factories import data_dump, talk_of
+from tests.factories import SignIn, data_dump, site_config_of, talk_of
 from tests.views.plan_helpers import (
     GOAL,
     NEVER_TITLE,
@@ -19,7 +19,6 @@ from tests.views.plan_helpers import (
     plan_url,
     post_plan,
     row_ids,
-    signed_in,
     versions,
     write_plan,
 )
@@ -30,10 +29,11 @@ from tests.views.soup import one, parse, text_of
 
 def test_the_managers_form_has_a_labelled_textarea_per_section_and_works_without_script(
     app: Flask,
+    signed_in: SignIn,
 ) -> None:
     talk = talk_of(app, "employee_a")
-    manager = signed_in(app, "manager")
-    question_set = app.extensions["site_config"].question_sets["rutin"]
+    manager = signed_in("manager")
+    question_set = site_config_of(app).question_sets["rutin"]
 
     html = open_plan(manager, talk)
 
@@ -69,9 +69,10 @@ def test_the_managers_form_has_a_labelled_textarea_per_section_and_works_without
 
 def test_a_never_section_has_no_field_bisyssla_has_yes_no_and_the_result_waits(
     app: Flask,
+    signed_in: SignIn,
 ) -> None:
     talk = open_goteborg_round(app)
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
 
     html = open_plan(manager, talk)
 
@@ -120,9 +121,11 @@ def test_a_never_section_has_no_field_bisyssla_has_yes_no_and_the_result_waits(
 
 
 @pytest.mark.parametrize("target", ["never_note", "result_cell"])
-def test_a_posted_field_the_form_does_not_have_stores_nothing(app: Flask, target: str) -> None:
+def test_a_posted_field_the_form_does_not_have_stores_nothing(
+    app: Flask, signed_in: SignIn, target: str
+) -> None:
     talk = open_goteborg_round(app)
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
     html = open_plan(manager, talk)
     (row,) = row_ids(html, "utveckling")
     secret = "Detta får inte sparas vid samtalet"
@@ -149,9 +152,9 @@ def test_a_posted_field_the_form_does_not_have_stores_nothing(app: Flask, target
     assert secret not in data_dump(app)
 
 
-def test_yes_no_answers_are_stored_and_shown_checked(app: Flask) -> None:
+def test_yes_no_answers_are_stored_and_shown_checked(app: Flask, signed_in: SignIn) -> None:
     talk = open_goteborg_round(app)
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
 
     response = write_plan(
         manager, talk, checks={"har_bisyssla": "ja", "kanner_till_reglerna": "nej"}
@@ -167,7 +170,7 @@ def test_yes_no_answers_are_stored_and_shown_checked(app: Flask) -> None:
         if "checked" in r.attrs
     }
     assert checked == {"check_har_bisyssla": "ja", "check_kanner_till_reglerna": "nej"}
-    employee_view = parse(open_plan(signed_in(app, "employee_a"), talk))
+    employee_view = parse(open_plan(signed_in("employee_a"), talk))
     facts = one(employee_view, "dl", class_="facts")
     pairs = dict(
         zip(
@@ -185,9 +188,11 @@ def test_yes_no_answers_are_stored_and_shown_checked(app: Flask) -> None:
 # --- 2. rows are added and removed without JavaScript; typed text survives ---------------------
 
 
-def test_adding_a_row_keeps_the_typed_text_and_adds_an_empty_row(app: Flask) -> None:
+def test_adding_a_row_keeps_the_typed_text_and_adds_an_empty_row(
+    app: Flask, signed_in: SignIn
+) -> None:
     talk = talk_of(app, "employee_a")
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
     html = open_plan(manager, talk)
     (first,) = row_ids(html, "mal")
 
@@ -212,9 +217,9 @@ def test_adding_a_row_keeps_the_typed_text_and_adds_an_empty_row(app: Flask) -> 
     assert len(row_ids(after, "arets_utmaning")) == 1
 
 
-def test_removing_a_row_keeps_the_other_rows_and_the_notes(app: Flask) -> None:
+def test_removing_a_row_keeps_the_other_rows_and_the_notes(app: Flask, signed_in: SignIn) -> None:
     talk = talk_of(app, "employee_a")
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
     assert (
         write_plan(
             manager,

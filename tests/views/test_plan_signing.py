@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 
 from formserver.store import plans as plan_store
-from tests.factories import conn, csrf_token, person, talk_of
+from tests.factories import SignIn, conn, csrf_token, person, talk_of
 from tests.views.plan_helpers import (
     CHALLENGE,
     CHANGED,
@@ -28,7 +28,6 @@ from tests.views.plan_helpers import (
     sign_plan,
     signature_lines,
     signature_rows,
-    signed_in,
     signed_plan,
     standard_plan,
     talk_row,
@@ -43,11 +42,13 @@ from tests.views.soup import one, parse, text_of
 
 
 @pytest.mark.parametrize("role", ["employee_a", "manager"])
-def test_signing_before_the_talk_is_marked_held_is_refused(app: Flask, role: str) -> None:
+def test_signing_before_the_talk_is_marked_held_is_refused(
+    app: Flask, signed_in: SignIn, role: str
+) -> None:
     talk = talk_of(app, "employee_a")
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
     standard_plan(manager, talk)
-    browser = manager if role == "manager" else signed_in(app, role)
+    browser = manager if role == "manager" else signed_in(role)
     html = open_plan(browser, talk)
     assert "Planen kan skrivas under när chefen har markerat samtalet som genomfört." in html
     assert "Skriv under version" not in html
@@ -76,9 +77,11 @@ def test_signing_before_the_talk_is_marked_held_is_refused(app: Flask, role: str
 
 
 @pytest.mark.parametrize("saved", ["nothing_saved", "only_empty_rows"])
-def test_marking_held_with_nothing_written_is_refused(app: Flask, saved: str) -> None:
+def test_marking_held_with_nothing_written_is_refused(
+    app: Flask, signed_in: SignIn, saved: str
+) -> None:
     talk = talk_of(app, "employee_a")
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
     if saved == "only_empty_rows":
         assert post_plan(manager, talk, {}).status_code == 302
         assert len(version_rows(app, talk)) == 1

@@ -6,22 +6,20 @@ import json
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
-from tests.factories import conn, data_dump, sign_in, talk_of
+from tests.factories import SignIn, conn, data_dump, site_config_of, talk_of
 from tests.views.prepare_helpers import (
     NEVER_TITLE,
     PUBLIC_NOTE,
     SCALE_LABELS,
     form_url,
-    open_round,
     overview_url,
     post_form,
     preparation_form,
     section_fieldset,
-    signed_in,
     stored,
     stored_row,
+    talk_in_round,
     textarea_text,
 )
 from tests.views.soup import one, parse, text_of
@@ -59,16 +57,16 @@ SETS = [
 @pytest.mark.parametrize(("year", "set_id", "plan_id", "a_section", "a_question"), SETS)
 def test_form_has_a_fieldset_per_section_and_a_label_per_question(
     app: Flask,
-    client: FlaskClient,
+    signed_in: SignIn,
     year: int,
     set_id: str,
     plan_id: str,
     a_section: str,
     a_question: str,
 ) -> None:
-    talk = open_round(app, year, set_id, plan_id)
-    question_set = app.extensions["site_config"].question_sets[set_id]
-    sign_in(client, app, "employee_a")
+    talk = talk_in_round(app, year, set_id, plan_id)
+    question_set = site_config_of(app).question_sets[set_id]
+    client = signed_in("employee_a")
 
     page = client.get(form_url(talk))
 
@@ -118,9 +116,9 @@ def test_form_has_a_fieldset_per_section_and_a_label_per_question(
 
 
 def test_rutin_question_shows_its_points_and_note_linked_to_the_field(
-    app: Flask, client: FlaskClient
+    app: Flask, signed_in: SignIn
 ) -> None:
-    sign_in(client, app, "employee_a")
+    client = signed_in("employee_a")
 
     page = client.get(form_url(talk_of(app, "employee_a")))
 
@@ -147,9 +145,11 @@ def test_rutin_question_shows_its_points_and_note_linked_to_the_field(
 
 
 @pytest.mark.parametrize("role", ["employee_a", "manager"])
-def test_goteborg_never_section_is_guidance_without_any_field(app: Flask, role: str) -> None:
-    talk = open_round(app, 2027, "goteborg", "utvecklingsplan")
-    browser = signed_in(app, role)
+def test_goteborg_never_section_is_guidance_without_any_field(
+    app: Flask, signed_in: SignIn, role: str
+) -> None:
+    talk = talk_in_round(app, 2027, "goteborg", "utvecklingsplan")
+    browser = signed_in(role)
 
     page = browser.get(form_url(talk))
 
@@ -168,10 +168,10 @@ def test_goteborg_never_section_is_guidance_without_any_field(app: Flask, role: 
 
 
 def test_goteborg_optional_section_says_it_need_not_be_filled_in(
-    app: Flask, client: FlaskClient
+    app: Flask, signed_in: SignIn
 ) -> None:
-    talk = open_round(app, 2027, "goteborg", "utvecklingsplan")
-    sign_in(client, app, "employee_a")
+    talk = talk_in_round(app, 2027, "goteborg", "utvecklingsplan")
+    client = signed_in("employee_a")
 
     page = client.get(form_url(talk))
 
@@ -194,10 +194,10 @@ def test_goteborg_optional_section_says_it_need_not_be_filled_in(
     ],
 )
 def test_goteborg_yes_no_questions_are_radio_buttons_ja_nej(
-    app: Flask, client: FlaskClient, question_id: str, text: str
+    app: Flask, signed_in: SignIn, question_id: str, text: str
 ) -> None:
-    talk = open_round(app, 2027, "goteborg", "utvecklingsplan")
-    sign_in(client, app, "employee_a")
+    talk = talk_in_round(app, 2027, "goteborg", "utvecklingsplan")
+    client = signed_in("employee_a")
 
     page = client.get(form_url(talk))
 
@@ -232,10 +232,10 @@ def test_goteborg_yes_no_questions_are_radio_buttons_ja_nej(
     ],
 )
 def test_kompetenssamtal_ratings_are_radio_buttons_1_to_5_with_labels(
-    app: Flask, client: FlaskClient, question_id: str, text: str
+    app: Flask, signed_in: SignIn, question_id: str, text: str
 ) -> None:
-    talk = open_round(app, 2028, "kompetenssamtal", "aktivitetsplan")
-    sign_in(client, app, "employee_a")
+    talk = talk_in_round(app, 2028, "kompetenssamtal", "aktivitetsplan")
+    client = signed_in("employee_a")
 
     page = client.get(form_url(talk))
 
@@ -268,7 +268,7 @@ def test_kompetenssamtal_ratings_are_radio_buttons_1_to_5_with_labels(
 )
 def test_a_choice_and_its_comment_are_stored_by_question_id_and_shown_again(
     app: Flask,
-    client: FlaskClient,
+    signed_in: SignIn,
     year: int,
     set_id: str,
     plan_id: str,
@@ -276,8 +276,8 @@ def test_a_choice_and_its_comment_are_stored_by_question_id_and_shown_again(
     value: str,
     shown: str,
 ) -> None:
-    talk = open_round(app, year, set_id, plan_id)
-    sign_in(client, app, "employee_a")
+    talk = talk_in_round(app, year, set_id, plan_id)
+    client = signed_in("employee_a")
 
     saved = post_form(
         client, talk, {f"q_{question_id}": value, f"c_{question_id}": "Kommentar till valet"}
@@ -320,15 +320,15 @@ def test_a_choice_and_its_comment_are_stored_by_question_id_and_shown_again(
 )
 def test_a_choice_outside_the_scale_is_refused_and_nothing_stored(
     app: Flask,
-    client: FlaskClient,
+    signed_in: SignIn,
     year: int,
     set_id: str,
     plan_id: str,
     question_id: str,
     value: str,
 ) -> None:
-    talk = open_round(app, year, set_id, plan_id)
-    sign_in(client, app, "employee_a")
+    talk = talk_in_round(app, year, set_id, plan_id)
+    client = signed_in("employee_a")
 
     response = post_form(
         client, talk, {f"q_{question_id}": value, f"c_{question_id}": "Min kommentar"}
@@ -354,10 +354,10 @@ def test_a_choice_outside_the_scale_is_refused_and_nothing_stored(
     ],
 )
 def test_a_posted_field_for_a_never_section_stores_nothing_about_it(
-    app: Flask, client: FlaskClient, name: str
+    app: Flask, signed_in: SignIn, name: str
 ) -> None:
-    talk = open_round(app, 2027, "goteborg", "utvecklingsplan")
-    sign_in(client, app, "employee_a")
+    talk = talk_in_round(app, 2027, "goteborg", "utvecklingsplan")
+    client = signed_in("employee_a")
     secret = "Jag känner mig otrygg hemma"
 
     response = post_form(
