@@ -151,7 +151,7 @@ def person(app: Flask, role: str) -> Person:
 
 
 def talk_of(app: Flask, role: str) -> Talk:
-    """The (only, or newest) talk of an employee from PEOPLE."""
+    """The newest talk of an employee from PEOPLE (the only one unless a test opens a round)."""
     return employee_talks(conn(app), person(app, role).id)[0]
 
 
