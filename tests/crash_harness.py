@@ -37,7 +37,7 @@ from formserver.store import db, plans
 from formserver.store.people import import_roster
 from formserver.store.preparations import get_preparation
 from tests.crash_writer import MANAGER, SIGNERS, talks
-from tests.roster_helpers import person, roster
+from tests.services.roster_helpers import person, roster
 
 SIGKILL_EXIT = -signal.SIGKILL
 # Fictional people: one manager, eight employees; half of them prepare, half get plans.

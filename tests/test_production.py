@@ -14,11 +14,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests import smtp
 from tests.factories import PEOPLE, csrf_token, make_service
 from tests.smtp import HOST, LoopbackSMTP
 
-smtp_server = smtp.smtp_server  # the fixture, for the tests in this module
 ANNA = PEOPLE["employee_a"].split(";")[2]
 
 SECURITY_HEADERS = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -12,19 +13,9 @@ from hypothesis import strategies as st
 from formserver.common.text import clean_line, clean_text
 from formserver.store import plans as plan_store
 from formserver.store.talks import get_talk
-from tests import properties_helpers
-from tests.bad_input_helpers import (
-    ENGLISH,
-    ROW,
-    SWEDISH,
-    input_value,
-    message_of,
-    signer,
-    talk_by_year,
-    textarea,
-)
-from tests.bad_input_targets import Target, _signature
-from tests.factories import conn
+from tests.bad_input_helpers import ENGLISH, SWEDISH, input_value, message_of, textarea
+from tests.bad_input_targets import Target, signature_target
+from tests.factories import ROW, conn, signer, talk_by_year
 from tests.properties_helpers import (
     PROPERTY,
     SHORT,
@@ -33,10 +24,16 @@ from tests.properties_helpers import (
     assert_field_error,
     assert_not_500,
     differ,
+    properties_service,
     texts,
 )
 
-service = properties_helpers.service  # the fixture, for the tests in this module
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """One service for this module's examples (tests.properties_helpers.properties_service)."""
+    yield from properties_service(tmp_path_factory.mktemp("properties"))
+
 
 # --- the follow-up: every row's status and result -------------------------------------------------
 
@@ -148,7 +145,7 @@ def test_any_call_is_recorded_normalised_or_refused(
 @pytest.fixture(scope="module")
 def signature(service: Service) -> Target:
     """Employee C signs their plan (talk held); each example gets a version nobody signed."""
-    return _signature(service.app, "employee_c")
+    return signature_target(service.app, "employee_c")
 
 
 @PROPERTY

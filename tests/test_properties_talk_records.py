@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 from werkzeug.test import TestResponse
@@ -13,9 +15,8 @@ from werkzeug.test import TestResponse
 from formserver.common.text import clean_text
 from formserver.services.planning import check_questions, note_sections
 from formserver.store.preparations import get_preparation
-from tests import properties_helpers
-from tests.bad_input_helpers import ROW, input_value, latest_plan, signer, talk_by_year, textarea
-from tests.factories import conn
+from tests.bad_input_helpers import input_value, textarea
+from tests.factories import ROW, conn, latest_plan, signer, talk_by_year
 from tests.properties_helpers import (
     PROPERTY,
     SHORT,
@@ -27,10 +28,16 @@ from tests.properties_helpers import (
     assert_field_error,
     assert_not_500,
     differ,
+    properties_service,
     texts,
 )
 
-service = properties_helpers.service  # the fixture, for the tests in this module
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """One service for this module's examples (tests.properties_helpers.properties_service)."""
+    yield from properties_service(tmp_path_factory.mktemp("properties"))
+
 
 # --- the preparation: every text field and comment, every choice ----------------------------------
 
