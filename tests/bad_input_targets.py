@@ -13,6 +13,7 @@ from itertools import count as counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -292,3 +293,9 @@ def shared_service(tmp_path: Path) -> Iterator[SharedService]:
         open_round(app, 2027)
         call_directly(app, talk_by_year(app, "employee_a", 2027), TALK_DAY)
         yield SharedService(app)
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedService]:
+    """One service per test module for the bad-input cases (a plugin of tests/conftest.py)."""
+    yield from shared_service(tmp_path_factory.mktemp("shared"))

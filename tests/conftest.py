@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 # Helpers split out of long test modules: pytest rewrites their asserts as it does in a test module,
 # so a failing check in a helper still shows the values it compared. They are imported below
 # inside the fixtures, after this call.
+# The bad-input and property suites' module-scoped services, defined once beside their helpers.
+pytest_plugins = ("tests.bad_input_targets", "tests.properties_helpers")
+
 pytest.register_assert_rewrite(
     "tests.bad_input_helpers",
     "tests.bad_input_targets",

@@ -16,6 +16,7 @@ from pathlib import Path
 from tempfile import gettempdir
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
@@ -141,3 +142,9 @@ def differ(saved: str, expected: str) -> str:
 
 def assert_not_500(response: TestResponse) -> None:
     assert response.status_code < 500, response.text[:500]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """One service per test module for the properties (a plugin of tests/conftest.py)."""
+    yield from properties_service(tmp_path_factory.mktemp("properties"))

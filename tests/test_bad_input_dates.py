@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 
 from tests.bad_input_helpers import assert_swedish_instruction, input_value, textarea
-from tests.bad_input_targets import SharedService, place_target, shared_service
+from tests.bad_input_targets import SharedService, place_target
 from tests.factories import ROW, data_dump, in_days, latest_plan, talk_by_year
-
-
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedService]:
-    """One service for this module's cases (tests.bad_input_targets.shared_service)."""
-    yield from shared_service(tmp_path_factory.mktemp("shared"))
-
 
 # --- 9. impossible and out-of-order dates ---------------------------------------------------------
 

@@ -7,7 +7,6 @@ import email.policy
 import io
 import re
 import zipfile
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -16,7 +15,7 @@ from formserver.common.text import clean_line
 from formserver.store import db
 from formserver.store import plans as plan_store
 from tests.bad_input_helpers import WEASYPRINT_ICC_LEAK
-from tests.bad_input_targets import SharedService, place_target, shared_service
+from tests.bad_input_targets import SharedService, place_target
 from tests.factories import (
     EMAIL,
     SignIn,
@@ -32,13 +31,6 @@ from tests.factories import (
     talk_by_year,
 )
 from tests.smtp import LoopbackSMTP, header_names
-
-
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedService]:
-    """One service for this module's cases (tests.bad_input_targets.shared_service)."""
-    yield from shared_service(tmp_path_factory.mktemp("shared"))
-
 
 # --- 6. formula cells in exports ------------------------------------------------------------------
 

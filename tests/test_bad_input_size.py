@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from tests.bad_input_helpers import SAVED, assert_swedish_instruction
-from tests.bad_input_targets import TARGETS, SharedService, shared_service
+from tests.bad_input_targets import TARGETS, SharedService
 from tests.factories import data_dump
-
-
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedService]:
-    """One service for this module's cases (tests.bad_input_targets.shared_service)."""
-    yield from shared_service(tmp_path_factory.mktemp("shared"))
-
 
 # --- 1. oversized bodies and fields ---------------------------------------------------------------
 

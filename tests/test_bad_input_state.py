@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,7 +16,6 @@ from tests.bad_input_targets import (
     TARGETS,
     SharedService,
     cell_target,
-    shared_service,
     signature_target,
 )
 from tests.factories import (
@@ -33,13 +31,6 @@ from tests.factories import (
     signer,
     talk_by_year,
 )
-
-
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedService]:
-    """One service for this module's cases (tests.bad_input_targets.shared_service)."""
-    yield from shared_service(tmp_path_factory.mktemp("shared"))
-
 
 # --- 10. a stale version: both texts shown, nothing overwritten -----------------------------------
 

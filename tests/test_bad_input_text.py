@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -17,17 +16,9 @@ from tests.bad_input_targets import (
     SharedService,
     note_target,
     place_target,
-    shared_service,
 )
 from tests.factories import csrf_token, talk_by_year
 from tests.smtp import LoopbackSMTP
-
-
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedService]:
-    """One service for this module's cases (tests.bad_input_targets.shared_service)."""
-    yield from shared_service(tmp_path_factory.mktemp("shared"))
-
 
 # --- 4. control characters, bidi overrides, zero-width characters, Unicode to normalise -----------
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -24,16 +23,8 @@ from tests.properties_helpers import (
     assert_field_error,
     assert_not_500,
     differ,
-    properties_service,
     texts,
 )
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    """One service for this module's examples (tests.properties_helpers.properties_service)."""
-    yield from properties_service(tmp_path_factory.mktemp("properties"))
-
 
 # --- the follow-up: every row's status and result -------------------------------------------------
 

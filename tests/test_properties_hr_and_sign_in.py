@@ -19,16 +19,8 @@ from tests.properties_helpers import (
     Service,
     assert_field_error,
     assert_not_500,
-    properties_service,
     texts,
 )
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    """One service for this module's examples (tests.properties_helpers.properties_service)."""
-    yield from properties_service(tmp_path_factory.mktemp("properties"))
-
 
 # --- asking for a new sign-in link ----------------------------------------------------------------
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 from werkzeug.test import TestResponse
@@ -28,16 +26,8 @@ from tests.properties_helpers import (
     assert_field_error,
     assert_not_500,
     differ,
-    properties_service,
     texts,
 )
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    """One service for this module's examples (tests.properties_helpers.properties_service)."""
-    yield from properties_service(tmp_path_factory.mktemp("properties"))
-
 
 # --- the preparation: every text field and comment, every choice ----------------------------------
 
