@@ -201,14 +201,21 @@ def history(talk_id: str) -> str:
     )
 
 
+def _newest_version(talk_id: str, action: str) -> tuple[TalkAccess, store.PlanVersion]:
+    """The talk opened for `action` and its newest version; 404 while nothing is saved. The
+    view audits the read itself, once it knows what it hands out."""
+    opened = access.open_talk(talk_id, action, audit_read=False)
+    version = store.latest(g.db, opened.talk.id, signers().plan)
+    if version is None:
+        abort(404)
+    return opened, version
+
+
 @bp.get("/<rid:talk_id>/plan/utskrift")
 @rule("signed_in")
 def print_view(talk_id: str) -> str:
     """The newest version as a document to print."""
-    opened = access.open_talk(talk_id, "plan.print", audit_read=False)
-    version = store.latest(g.db, opened.talk.id, signers().plan)
-    if version is None:
-        abort(404)
+    opened, version = _newest_version(talk_id, "plan.print")
     opened.audit("plan.print", opened.role)
     return plan_document.document_html(opened.talk, version)
 
@@ -217,10 +224,7 @@ def print_view(talk_id: str) -> str:
 @rule("signed_in")
 def pdf(talk_id: str) -> Response:
     """The newest version as PDF/A-2b: server-made file name, attachment, no-store, audited."""
-    opened = access.open_talk(talk_id, "plan.download", audit_read=False)
-    version = store.latest(g.db, opened.talk.id, signers().plan)
-    if version is None:
-        abort(404)
+    opened, version = _newest_version(talk_id, "plan.download")
     body = plan_document.pdf(opened.talk, version)
     opened.audit("plan.download", f"pdf version {version.number}")
     return download(body, "application/pdf", plan_document.file_name(opened.talk))
