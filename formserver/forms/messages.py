@@ -16,6 +16,7 @@ NEVER_DOCUMENTED = (
     "sparas."
 )
 OPTIONAL_SECTION = "Det här avsnittet behöver inte fyllas i eller dokumenteras."
+RESULT_QUESTION = "Hur blev resultatet?"  # a plan row's follow-up
 NOT_A_CHOICE = "Välj ett av alternativen, eller inget."
 DATE_FORMAT = "Skriv datum som ÅÅÅÅ-MM-DD"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
