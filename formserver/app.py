@@ -14,7 +14,7 @@ from werkzeug.routing import BaseConverter
 from formserver import access, siteconfig, views
 from formserver.cli import register_commands
 from formserver.config import UnsafeConfiguration, config_problems, load_config
-from formserver.forms import messages
+from formserver.forms import fields, messages
 from formserver.forms.base import csrf_token
 from formserver.paths import TEMPLATES_DIR
 from formserver.services import sign_in as signin
@@ -130,6 +130,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
+    app.jinja_env.globals["fields"] = fields  # every form field is drawn by it
 
     with app.app_context():
         db.migrate(db.connection_for(app.config["DATABASE"]))

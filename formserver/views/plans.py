@@ -12,7 +12,7 @@ from formserver.access import TalkAccess, rule
 from formserver.common.text import clean_text
 from formserver.documents import plan_document
 from formserver.forms.base import ConfirmForm
-from formserver.forms.messages import CSRF_EXPIRED
+from formserver.forms.messages import CSRF_EXPIRED, too_long
 from formserver.forms.plan import read_plan_post
 from formserver.security.keys import signers
 from formserver.services import planning
@@ -134,10 +134,7 @@ def sign(talk_id: str) -> Response | tuple[str, int]:
             opened,
             400,
             comment=comment,
-            errors={
-                "comment": f"Kommentaren är för lång: högst {COMMENT_MAX} tecken. Korta den och "
-                "skriv under igen."
-            },
+            errors={"comment": too_long(COMMENT_MAX)},
         )
     try:
         sign_plan(
