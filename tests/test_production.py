@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.factories import PEOPLE, csrf_token, make_service
+from formserver import siteconfig
+from tests.factories import PEOPLE, conn, csrf_token, make_service
 from tests.smtp import HOST, LoopbackSMTP
 
 ANNA = PEOPLE["employee_a"].split(";")[2]
@@ -105,12 +106,22 @@ def test_behind_the_proxy_one_client_cannot_use_up_everyone_elses_links(
         # Anna, another client behind the same proxy, still gets her link.
         _ask_from(app, ANNA, "203.0.113.20")
         assert smtp_server.rcpt_tos == [[ANNA]]
+        # The audit log names the real clients, not the proxy.
+        clients = [
+            (r["client"], r["outcome"])
+            for r in conn(app).execute(
+                "SELECT client, outcome FROM audit_log WHERE action = 'new_link' ORDER BY id"
+            )
+        ]
+        assert clients[-2:] == [("198.51.100.7", "rate_limited"), ("203.0.113.20", "sent")]
+        assert "127.0.0.1" not in {c for c, _ in clients}
 
 
 def test_links_to_the_handbook_go_to_its_published_address(tmp_path: Path) -> None:
     for app in make_service(tmp_path):
         page = app.test_client().get("/")
-        url = app.extensions["site_config"].organisation.handbook_url
+        with app.app_context():
+            url = siteconfig.current().organisation.handbook_url
         assert f'href="{url}"' in page.text
         assert 'href="/handbok/"' not in page.text
         assert app.test_client().get("/handbok/").status_code == 404

@@ -49,13 +49,13 @@ def confirm(token: str) -> Response | str | tuple[str, int]:
         return render_template("auth/confirm.html", form=ConfirmForm(), expired=True), 400
     result = signin.confirm_link(g.db, current_keys(), token, now=utc_now(), days=_days())
     if isinstance(result, signin.LinkCheck):
-        audit.record(g.db, audit.Event(None, "sign_in", outcome=result.problem or "failed"))
+        audit.record(g.db, access.event("sign_in", outcome=result.problem or "failed"))
         return _problem_page(result.problem or "invalid")
     session.clear()
     session.permanent = True
     session["sid"] = result.session_id
     session["csrf"] = tokens.new_nonce()
-    audit.record(g.db, audit.Event(result.person_id, "sign_in"))
+    audit.record(g.db, audit.Event(result.person_id, "sign_in", client=access.client()))
     return redirect(result.target)
 
 
@@ -99,7 +99,12 @@ def new_link() -> str | tuple[str, int]:
                 outcome = "sent"
             except mailer.MailError:
                 outcome = "mail_failed"
-    audit.record(g.db, audit.Event(person.id if person else None, "new_link", outcome=outcome))
+    audit.record(
+        g.db,
+        audit.Event(
+            person.id if person else None, "new_link", outcome=outcome, client=access.client()
+        ),
+    )
     return render_template("auth/new_link_sent.html")
 
 

@@ -146,6 +146,7 @@ def sign(talk_id: str) -> Response | tuple[str, int]:
             seen_hash=request.form.get("content_hash", ""),
             comment=comment,
             signer=signers().plan,
+            event=opened.event("plan.sign", opened.role),
             mail_config=current_app.config,
             organisation=site_config().organisation.name,
             render_pdf=plan_document.pdf,
