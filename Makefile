@@ -43,7 +43,7 @@ run: system-deps docs
 	  "import secrets; print('SECRET_KEY = ' + repr(secrets.token_urlsafe(48)))" > instance/config.py; }
 	FORMSERVER_DEBUG=1 $(BIN)/formserver load-demo
 	@echo "Formulärtjänsten: http://$(HOST):$(PORT)/   Handboken: http://$(HOST):$(PORT)/handbok/"
-	FORMSERVER_DEBUG=1 $(BIN)/formserver run --host $(HOST) --port $(PORT) --no-reload
+	FORMSERVER_DEBUG=1 FORMSERVER_HANDBOOK_DIR=site $(BIN)/formserver run --host $(HOST) --port $(PORT) --no-reload
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -19,28 +19,28 @@ JSON goes to bench/results/handbook.json (or --json PATH).
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from dataclasses import asdict, dataclass
+import timeit
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import harness
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from formserver.handbook.markers import CSS_URL, external_assets
+
+ROOT = harness.ROOT
 PAGE, SECOND_PAGE = "genomfor/index.html", "forbered/index.html"
 SECOND_PAGE_LIMIT = 8192
-EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)
-CSS_URL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"])([^'")\s]+)""")
 ASSET_RELS = {"stylesheet", "preconnect", "preload", "icon"}
 HOOK_WRAPPER = '''"""The handbook's hook minus its post-build gate; written by bench/handbook.py."""
 import sys
@@ -48,6 +48,17 @@ import sys
 sys.path.insert(0, {root!r})
 from formserver.handbook.hook import on_config, on_page_markdown  # noqa: E402, F401
 '''
+PARTS = ("html", "css", "js", "search")
+TABLE = (  # label, figure, unit (KB: gzip bytes / 1024)
+    ("First load, same-origin (gzip)", "first_load", "KB"),
+    *((f"  {part}", part, "KB") for part in PARTS),
+    ("Second page (gzip, HTML only)", "second_page", "KB"),
+    ("Third-party requests", "third_party_requests", ""),
+    ("Build time (median)", "build_seconds", "s"),
+    ("Pages", "pages", ""),
+    ("Site total, html/css/js/json (gzip)", "site_gzip", "KB"),
+)
+COLUMNS = "={label}; ours={ours}; Material default={default}; ours/default={ratio}"
 
 
 class PageParser(HTMLParser):
@@ -78,24 +89,6 @@ class PageParser(HTMLParser):
         """Keep the text of the __config script."""
         if self._in_config:
             self.config += data
-
-
-@dataclass
-class Result:
-    """The figures for one built site."""
-
-    name: str
-    build_seconds: float
-    build_runs: list[float]
-    page: str
-    second_page_path: str
-    pages: int
-    site_gzip: int
-    first_load: int
-    first_load_parts: dict[str, int]
-    second_page: int
-    third_party: list[str]
-    first_load_files: dict[str, int]
 
 
 def gz(data: bytes) -> int:
@@ -132,8 +125,8 @@ def default_config(tmp: Path, project: dict[str, Any]) -> Path:
     """Write Material's default configuration around the project's content; return its path."""
     hook = tmp / "default_hook.py"
     hook.write_text(HOOK_WRAPPER.format(root=str(ROOT)), encoding="utf-8")
-    keys = ("site_name", "site_description", "copyright")
-    config = {key: project[key] for key in keys if key in project}
+    names = ("site_name", "site_description", "copyright")
+    config: dict[str, Any] = {key: project[key] for key in names if key in project}
     config |= {
         "docs_dir": str((ROOT / project.get("docs_dir", "docs")).resolve()),
         "nav": project.get("nav"),
@@ -147,20 +140,16 @@ def default_config(tmp: Path, project: dict[str, Any]) -> Path:
     return path
 
 
-def build(config: Path, site: Path, runs: int) -> list[float]:
-    """Build the site `runs` times; return the wall-clock seconds of each build."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    command = [sys.executable, "-m", "mkdocs", "build", "--clean"]
-    command += ["--config-file", str(config), "--site-dir", str(site)]
-    times: list[float] = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-        times.append(time.perf_counter() - start)
-        if done.returncode != 0:
-            tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
-            sys.exit(f"mkdocs build failed for {config.name} (exit {done.returncode}):\n{tail}")
-    return times
+def build(config: Path, site: Path) -> None:
+    """Build the site once with `python -m mkdocs build`; stop on failure."""
+    command = [sys.executable, "-m", "mkdocs", "build", "--clean", "--config-file", str(config)]
+    env = os.environ | {"NO_MKDOCS_2_WARNING": "1"}
+    done = subprocess.run(
+        [*command, "--site-dir", str(site)], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
+        sys.exit(f"mkdocs build failed for {config.name} (exit {done.returncode}):\n{tail}")
 
 
 def search_assets(site: Path, page: str, config: dict[str, Any]) -> list[Path]:
@@ -181,7 +170,7 @@ def search_assets(site: Path, page: str, config: dict[str, Any]) -> list[Path]:
     return [index, *workers, *extra]
 
 
-def measure(name: str, site: Path, times: list[float], pages: list[str]) -> Result:
+def measure(site: Path, times: list[float], pages: list[str]) -> dict[str, Any]:
     """Measure the built site: first load, second page, third-party requests, totals."""
     page = PAGE if (site / PAGE).is_file() else pages[0]
     second = SECOND_PAGE if (site / SECOND_PAGE).is_file() else next(p for p in pages if p != page)
@@ -189,90 +178,59 @@ def measure(name: str, site: Path, times: list[float], pages: list[str]) -> Resu
     parser.feed((site / page).read_text(encoding="utf-8"))
     config: dict[str, Any] = json.loads(parser.config) if parser.config.strip() else {}
     files: dict[str, tuple[str, Path]] = {page: ("html", site / page)}
-    external: set[str] = set()
     for kind, url in parser.urls:
-        path = local(site, page, url)
-        if EXTERNAL.match(url.strip()):
-            external.add(url.strip())
-        elif kind and path and path.is_file():
+        if kind and (path := local(site, page, url)) and path.is_file():
             files[str(path.relative_to(site))] = (kind, path)
     for kind, path in list(files.values()):
-        if kind == "css":
-            for url in CSS_URL.findall(path.read_text(encoding="utf-8")):
-                target = local(site, str(path.relative_to(site)), url)
-                if EXTERNAL.match(url):
-                    external.add(url)
-                elif target and target.suffix == ".css" and target.is_file():
-                    files.setdefault(str(target.relative_to(site)), ("css", target))
+        for url in CSS_URL.findall(path.read_text(encoding="utf-8")) if kind == "css" else []:
+            target = local(site, str(path.relative_to(site)), url)
+            if target and target.suffix == ".css" and target.is_file():
+                files.setdefault(str(target.relative_to(site)), ("css", target))
     for path in search_assets(site, page, config):
         files[str(path.relative_to(site))] = ("search", path)
+    external = sorted({url.strip() for file, url in external_assets(site) if file in files})
     sizes = {rel: gz(path.read_bytes()) for rel, (_, path) in files.items() if path.is_file()}
-    parts = {kind: 0 for kind in ("html", "css", "js", "search")}
+    parts = dict.fromkeys(PARTS, 0)
     for rel, (kind, _) in files.items():
         parts[kind] += sizes.get(rel, 0)
     built = [p for p in site.rglob("*") if p.is_file()]
-    total = sum(gz(p.read_bytes()) for p in built if p.suffix in (".html", ".css", ".js", ".json"))
-    return Result(
-        name=name,
-        build_seconds=statistics.median(times),
-        build_runs=times,
-        page=page,
-        second_page_path=second,
-        pages=sum(1 for p in built if p.suffix == ".html" and p.name != "404.html"),
-        site_gzip=total,
-        first_load=sum(sizes.values()),
-        first_load_parts=parts,
-        second_page=gz((site / second).read_bytes()),
-        third_party=sorted(external),
-        first_load_files=sizes,
-    )
+    figures: dict[str, Any] = {"page": page, "second_page_path": second, "third_party": external}
+    figures |= {"build_seconds": statistics.median(times), "build_runs": times}
+    figures |= {
+        "first_load": sum(sizes.values()),
+        **parts,
+        "second_page": gz((site / second).read_bytes()),
+    }
+    figures["third_party_requests"] = len(external)
+    figures["pages"] = sum(1 for p in built if p.suffix == ".html" and p.name != "404.html")
+    gzipped = (".html", ".css", ".js", ".json")
+    figures["site_gzip"] = sum(gz(p.read_bytes()) for p in built if p.suffix in gzipped)
+    return figures | {"first_load_files": sizes}
 
 
-def fmt(value: float, unit: str) -> str:
-    """A table figure: kilobytes (1 KB = 1024 bytes), seconds, or a plain count."""
-    return {"KB": f"{value / 1024:.1f} KB", "s": f"{value:.2f} s"}.get(unit, f"{value:.0f}")
-
-
-def row(label: str, ours: float, default: float, unit: str = "KB") -> None:
-    """Print one table row: ours, the default and the ratio ours/default."""
-    ratio = f"{ours / default:.2f}" if default else "-"
-    print(f"{label:38}{fmt(ours, unit):>12}{fmt(default, unit):>18}{ratio:>14}")
-
-
-def report(ours: Result, default: Result, runs: int, verbose: bool) -> dict[str, bool]:
-    """Print the side-by-side table and the targets; return PASS/FAIL per target."""
-    print(f"Handbook benchmark: page {ours.page}, second page {ours.second_page_path}\n")
-    print(f"{'':38}{'ours':>12}{'Material default':>18}{'ours/default':>14}")
-    row("First load, same-origin (gzip)", ours.first_load, default.first_load)
-    for kind in ("html", "css", "js", "search"):
-        row(f"  {kind}", ours.first_load_parts[kind], default.first_load_parts[kind])
-    row("Second page (gzip, HTML only)", ours.second_page, default.second_page)
-    row("Third-party requests", len(ours.third_party), len(default.third_party), "n")
-    row(f"Build time (median of {runs})", ours.build_seconds, default.build_seconds, "s")
-    row("Pages", ours.pages, default.pages, "n")
-    row("Site total, html/css/js/json (gzip)", ours.site_gzip, default.site_gzip)
-    for result in (ours, default):
-        for url in result.third_party:
-            print(f"  third-party ({result.name}): {urlsplit(url).hostname or '?'}  {url}")
+def report(ours: dict[str, Any], default: dict[str, Any], verbose: bool) -> None:
+    """Print the side-by-side table, the third-party hosts and (verbose) the first-load files."""
+    print(f"Handbook benchmark: page {ours['page']}, second page {ours['second_page_path']}\n")
+    shown = {"KB": "{:.1f} KB", "s": "{:.2f} s", "": "{:.0f}"}
+    scale = {"KB": 1024}
+    rows = [
+        {"label": label, "ratio": f"{ours[key] / default[key]:.2f}" if default[key] else "-"}
+        | {
+            name: shown[unit].format(r[key] / scale.get(unit, 1))
+            for name, r in (("ours", ours), ("default", default))
+        }
+        for label, key, unit in TABLE
+    ]
+    harness.print_table(COLUMNS, rows)
+    for name, result in (("ours", ours), ("Material default", default)):
+        for url in result["third_party"]:
+            print(f"  third-party ({name}): {urlsplit(url).hostname or '?'}  {url}")
     print("  Font files that the Google Fonts CSS would pull in are not counted (offline run),")
     print("  so the default's third-party figure is a lower bound.")
-    if verbose:
-        for result in (ours, default):
-            print(f"\nFirst-load files ({result.name}):")
-            for rel, size in result.first_load_files.items():
-                print(f"  {size:>9} B  {rel}")
-    weight, limit = fmt(default.first_load, "KB"), fmt(SECOND_PAGE_LIMIT, "KB")
-    targets = {
-        "zero third-party requests": not ours.third_party,
-        f"first load <= default's same-origin first load ({weight})": (
-            ours.first_load <= default.first_load
-        ),
-        f"second page <= {limit} gzip": ours.second_page <= SECOND_PAGE_LIMIT,
-    }
-    print("\nTargets")
-    for name, ok in targets.items():
-        print(f"  {'PASS' if ok else 'FAIL'}  {name}")
-    return targets
+    for name, result in (("ours", ours), ("Material default", default)) if verbose else ():
+        print(f"\nFirst-load files ({name}):")
+        for rel, size in result["first_load_files"].items():
+            print(f"  {size:>9} B  {rel}")
 
 
 def main() -> None:
@@ -280,22 +238,38 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=3, help="builds per site (median is reported)")
     parser.add_argument("--verbose", action="store_true", help="list the first-load files")
-    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "handbook.json")
+    parser.add_argument("--json", type=Path, default=harness.RESULTS_DIR / "handbook.json")
     args = parser.parse_args()
     project: dict[str, Any] = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-    pages = nav_pages(project.get("nav", []))
     with tempfile.TemporaryDirectory(prefix="handbook-bench-") as name:
-        tmp = Path(name)
-        configs = {"ours": ROOT / "mkdocs.yml", "Material default": default_config(tmp, project)}
-        results = []
-        for index, (label, config) in enumerate(configs.items()):
-            site = tmp / f"site{index}"
-            results.append(measure(label, site, build(config, site, max(1, args.runs)), pages))
-    targets = report(results[0], results[1], max(1, args.runs), args.verbose)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    data = {"ours": asdict(results[0]), "material_default": asdict(results[1]), "targets": targets}
-    args.json.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"\nJSON: {args.json}")
+        tmp, results = Path(name), []
+        for index, config in enumerate((ROOT / "mkdocs.yml", default_config(tmp, project))):
+            site, build_once = (
+                tmp / f"site{index}",
+                functools.partial(build, config, tmp / f"site{index}"),
+            )
+            times = timeit.repeat(build_once, number=1, repeat=max(1, args.runs))
+            results.append(measure(site, times, nav_pages(project.get("nav", []))))
+    ours, default = results
+    report(ours, default, args.verbose)
+    targets = [
+        harness.Target("third-party requests", ours["third_party_requests"], 0),
+        harness.Target(
+            "first load vs the default's",
+            ours["first_load"] / 1024,
+            default["first_load"] / 1024,
+            "KB",
+        ),
+        harness.Target(
+            "second page (gzip)", ours["second_page"] / 1024, SECOND_PAGE_LIMIT / 1024, "KB"
+        ),
+    ]
+    results_json = {
+        "ours": ours,
+        "material_default": default,
+        "targets": harness.print_targets(targets),
+    }
+    harness.write_json(args.json, "handbook", results_json)
 
 
 if __name__ == "__main__":

@@ -73,6 +73,11 @@ def typed_text() -> list[str]:
     ]
 
 
+def client() -> str | None:
+    """The client's address (behind trusted proxies, the real client's: PROXY_COUNT)."""
+    return request.remote_addr
+
+
 def current_user() -> Person | None:
     """The signed-in person for this request, if any."""
     user: Person | None = g.get("user")
@@ -212,7 +217,7 @@ class TalkAccess:
 
     def event(self, action: str, detail: str = "", outcome: str = "ok") -> audit.Event:
         """An audit event about this talk by this person (pass it to the store with a write)."""
-        return audit.Event(self.user.id, action, "talk", self.talk.id, detail, outcome)
+        return audit.Event(self.user.id, action, "talk", self.talk.id, detail, outcome, client())
 
     def audit(self, action: str, detail: str = "", outcome: str = "ok") -> None:
         """Audit a read or a refusal about this talk by this person."""

@@ -8,12 +8,13 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Flask, abort, current_app, g, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
 from formserver import access, siteconfig, views
 from formserver.cli import register_commands
 from formserver.config import UnsafeConfiguration, config_problems, load_config
-from formserver.forms import messages
+from formserver.forms import fields, messages
 from formserver.forms.base import csrf_token
 from formserver.paths import TEMPLATES_DIR
 from formserver.services import sign_in as signin
@@ -119,7 +120,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         raise UnsafeConfiguration(
             "Formulärtjänsten startar inte:\n" + "\n".join(f"  - {p}" for p in problems)
         )
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # The database's folder (instance/ by default); the instance folder itself may be read-only.
+    Path(app.config["DATABASE"]).parent.mkdir(parents=True, exist_ok=True)
     app.extensions[siteconfig.EXTENSION] = siteconfig.load_site_config(
         Path(app.config["SITE_CONFIG_DIR"])
     )
@@ -127,6 +129,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["token"] = TokenConverter
     app.jinja_env.autoescape = True
     app.jinja_env.globals["texts"] = messages
+    app.jinja_env.globals["handbook_url"] = app.extensions[
+        siteconfig.EXTENSION
+    ].organisation.handbook_url
+    proxies = int(app.config["PROXY_COUNT"])
+    if proxies:
+        # Behind that many reverse proxies, trust their X-Forwarded-For/-Proto/-Host: the
+        # client address (rate limits, audit) and https (HSTS, secure cookies) are the real ones.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
+    app.jinja_env.globals["fields"] = fields  # every form field is drawn by it
 
     with app.app_context():
         db.migrate(db.connection_for(app.config["DATABASE"]))

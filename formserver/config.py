@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from formserver.paths import PROJECT_ROOT, site_config_dir
+from formserver.paths import site_config_dir
 
 DEV_SECRET_KEY = "dev-only-not-secret"
 
@@ -42,7 +42,11 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": None,
     "SMTP_STARTTLS": False,
     "MAIL_SENDER": "medarbetarsamtal@example.se",
-    "HANDBOOK_DIR": str(PROJECT_ROOT / "site"),
+    # The built handbook, served at /handbok/ when set (make run); else publish site/ on a
+    # static host and point organisation.yml's handbook_url at it.
+    "HANDBOOK_DIR": None,
+    # How many reverse proxies in front of the service to trust for X-Forwarded-* (0: none).
+    "PROXY_COUNT": 0,
     "SITE_CONFIG_DIR": None,
     "DEFAULT_TALK_MINUTES": 60,
     # Single sign-on with the organisation's OpenID Connect provider: off while no issuer is set.

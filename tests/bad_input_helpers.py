@@ -1,4 +1,4 @@
-"""Helpers for the bad-input tests: reading pages and messages, records as the service has them."""
+"""Helpers for the bad-input tests: reading pages and messages, counting what is stored."""
 
 # Bad input: a clear error and nothing lost (issue 6).
 #
@@ -12,27 +12,17 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from datetime import date, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
-from formserver.security.records import RecordSigner
-from formserver.store import plans as plan_store
-from formserver.store import talks as talk_store
-from formserver.store.talks import Talk, employee_talks
-from tests.factories import conn, person, sign_in
+from tests.factories import conn
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # WeasyPrint 70 opens its sRGB profile for PDF/A and never closes it (weasyprint/pdf/__init__.py
 # line 151): a ResourceWarning from the library, not from the service (as in test_maintenance).
 WEASYPRINT_ICC_LEAK = pytest.mark.filterwarnings(
     r"ignore:unclosed file <_io\.BufferedReader name='.*sRGB2014\.icc'>:ResourceWarning"
 )
-ROW = "r0000beef"  # a plan row id of the form the service makes (plan.new_row_id)
 SAVED = "Det här var sparat sedan tidigare."
 
 # --- reading pages and messages -------------------------------------------------------------------
@@ -108,102 +98,5 @@ def tables(app: Flask) -> list[str]:
 
 
 def count(app: Flask, table: str) -> int:
+    """The number of rows in a table."""
     return int(conn(app).execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-
-
-# --- records, read and written as the service does ------------------------------------------------
-
-
-def keys(app: Flask) -> list[str | bytes]:
-    return [*app.config["SECRET_KEY_FALLBACKS"], app.config["SECRET_KEY"]]
-
-
-def signer(app: Flask, kind: str) -> RecordSigner:
-    """The MAC signer of one kind of record (the salt the service uses)."""
-    return RecordSigner(keys(app), kind)
-
-
-def talk_by_year(app: Flask, role: str, year: int = 2026) -> Talk:
-    """An employee's talk in a given year's round."""
-    [found] = [t for t in employee_talks(conn(app), person(app, role).id) if t.year == year]
-    return found
-
-
-def plan_content(*, note: str = "", cell: str = "", day: str = "") -> dict[str, Any]:
-    """Notes and one plan row of the rutin/handlingsplan talk, as the service stores them."""
-    row = {"row_id": ROW}
-    if cell:
-        row["medarbetarens_mal"] = cell
-    if day:
-        row["datum"] = day
-    return {
-        "question_set": ["rutin", 1],
-        "plan_template": ["handlingsplan", 1],
-        "notes": {"arbetssituation": note} if note else {},
-        "checks": {},
-        "grids": {"mal": [row], "arets_utmaning": []},
-    }
-
-
-def latest_plan(app: Flask, talk: Talk) -> plan_store.PlanVersion | None:
-    return plan_store.latest(conn(app), talk.id, signer(app, "plan"))
-
-
-def save_plan(app: Flask, talk: Talk, content: dict[str, Any]) -> None:
-    """Save a plan version as the manager's form would."""
-    latest = latest_plan(app, talk)
-    plan_store.save(
-        conn(app),
-        talk.id,
-        content,
-        expected=(latest.number, latest.edits) if latest else (0, 0),
-        author_id=talk.manager_id,
-        signer=signer(app, "plan"),
-    )
-
-
-def sign_plan(app: Flask, talk: Talk, *roles: str) -> None:
-    """Sign the newest version (the talk must be held)."""
-    latest = latest_plan(app, talk)
-    assert latest is not None
-    for role in roles:
-        plan_store.sign(
-            conn(app),
-            talk.id,
-            role=role,
-            person_id=talk.employee_id if role == "employee" else talk.manager_id,
-            number=latest.number,
-            seen_hash=latest.content_hash,
-            comment="",
-            signer=signer(app, "plan"),
-        )
-
-
-def held_and_signed(app: Flask, talk: Talk, cell: str = "Lära mig SQL") -> None:
-    """A plan with one row, the talk held and the plan signed by both."""
-    save_plan(app, talk, plan_content(cell=cell))
-    plan_store.mark_held(conn(app), talk.id)
-    sign_plan(app, talk, "manager", "employee")
-
-
-def call_directly(app: Flask, talk: Talk, starts: datetime, place: str = "Rum Ekern") -> None:
-    """Record a call as the call form does, without the form."""
-    talk_store.call_talk(
-        conn(app),
-        talk.id,
-        expected_version=talk.version,
-        starts_at=starts.replace(tzinfo=STOCKHOLM),
-        duration_minutes=60,
-        place=place,
-    )
-
-
-def in_days(days: int) -> date:
-    return date.today() + timedelta(days=days)
-
-
-def signed_in(app: Flask, role: str) -> FlaskClient:
-    """A browser of its own, signed in as a person from factories.PEOPLE."""
-    browser = app.test_client()
-    sign_in(browser, app, role)
-    return browser

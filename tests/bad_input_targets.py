@@ -1,14 +1,14 @@
-"""Every free-text field as its user reaches it, and the services the bad-input tests use."""
+"""Every free-text field as its user reaches it, and the shared service of the bad-input tests.
 
-# The fixtures here are shared by the tests/test_bad_input_*.py modules: each module that
-# asks for one assigns it (``shared_app = bad_input_targets.shared_app``, as with
-# tests.smtp.smtp_server), so that ruff sees no shadowed import.
+Each tests/test_bad_input_*.py module that runs many cases against one service has a
+module-scoped fixture that yields from `shared_service`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import count as counter
 from pathlib import Path
 from typing import Any
@@ -19,28 +19,26 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from formserver.common.text import clean_line, clean_text
-from formserver.services import rounds
 from formserver.store import plans as plan_store
 from formserver.store.preparations import get_preparation
 from formserver.store.talks import get_talk
-from tests.bad_input_helpers import (
+from tests.bad_input_helpers import SAVED, input_value, input_values, textarea
+from tests.factories import (
     ROW,
-    SAVED,
     call_directly,
+    conn,
+    csrf_token,
     held_and_signed,
     in_days,
-    input_value,
-    input_values,
     latest_plan,
+    make_service,
+    open_round,
     plan_content,
     save_plan,
-    signed_in,
+    signed_in_browser,
     signer,
     talk_by_year,
-    textarea,
 )
-from tests.factories import conn, csrf_token, make_service, person
-from tests.smtp import HOST, LoopbackSMTP
 
 # --- every free-text field, as its user reaches it ------------------------------------------------
 
@@ -88,7 +86,7 @@ class Target:
         return clean_line(text) if self.single_line else clean_text(text)
 
 
-def _preparation(app: Flask, role: str = "employee_a", year: int = 2026) -> Target:
+def preparation_target(app: Flask, role: str = "employee_a", year: int = 2026) -> Target:
     talk = talk_by_year(app, role, year)
     url = f"/samtal/{talk.id}/forberedelse"
 
@@ -104,11 +102,11 @@ def _preparation(app: Flask, role: str = "employee_a", year: int = 2026) -> Targ
         return found.answers.get("halsa", {}).get("value", "") if found else ""
 
     limit = int(app.config["TEXT_FIELD_MAX_CHARS"])
-    client = signed_in(app, role)
+    client = signed_in_browser(app, role)
     return Target("forberedelse", client, url, url, "q_halsa", limit, False, hidden, read)
 
 
-def _plan_hidden(page: str) -> dict[str, Any]:
+def plan_hidden_fields(page: str) -> dict[str, Any]:
     return {
         "csrf_token": csrf_token(page),
         "number": input_value(page, "number"),
@@ -119,7 +117,7 @@ def _plan_hidden(page: str) -> dict[str, Any]:
     }
 
 
-def _plan(app: Flask, field: str, column: str | None, year: int = 2026) -> Target:
+def plan_target(app: Flask, field: str, column: str | None, year: int = 2026) -> Target:
     talk = talk_by_year(app, "employee_a", year)
     save_plan(app, talk, plan_content())  # one (empty) row with a known id
 
@@ -135,19 +133,19 @@ def _plan(app: Flask, field: str, column: str | None, year: int = 2026) -> Targe
     url = f"/samtal/{talk.id}/plan"
     limit = int(app.config["TEXT_FIELD_MAX_CHARS"])
     name = "anteckningar" if column is None else "planrad"
-    client = signed_in(app, "manager")
-    return Target(name, client, url, url, field, limit, False, _plan_hidden, read)
+    client = signed_in_browser(app, "manager")
+    return Target(name, client, url, url, field, limit, False, plan_hidden_fields, read)
 
 
-def _note(app: Flask) -> Target:
-    return _plan(app, "note_arbetssituation", None)
+def note_target(app: Flask) -> Target:
+    return plan_target(app, "note_arbetssituation", None)
 
 
-def _cell(app: Flask) -> Target:
-    return _plan(app, f"cell_mal_{ROW}_medarbetarens_mal", "medarbetarens_mal")
+def cell_target(app: Flask) -> Target:
+    return plan_target(app, f"cell_mal_{ROW}_medarbetarens_mal", "medarbetarens_mal")
 
 
-def _followup(app: Flask, role: str = "employee_b") -> Target:
+def followup_target(app: Flask, role: str = "employee_b") -> Target:
     talk = talk_by_year(app, role)
     held_and_signed(app, talk)
     url = f"/samtal/{talk.id}/uppfoljning"
@@ -164,11 +162,11 @@ def _followup(app: Flask, role: str = "employee_b") -> Target:
         return found.result if found else ""
 
     limit = int(app.config["TEXT_FIELD_MAX_CHARS"])
-    client = signed_in(app, role)
+    client = signed_in_browser(app, role)
     return Target("uppfoljning", client, url, url, f"result_{ROW}", limit, False, hidden, read)
 
 
-def _place(app: Flask) -> Target:
+def place_target(app: Flask) -> Target:
     talk = talk_by_year(app, "employee_a")
     url = f"/samtal/{talk.id}/kalla"
 
@@ -186,11 +184,11 @@ def _place(app: Flask) -> Target:
         found = get_talk(conn(app), talk.id)
         return found.place if found else ""
 
-    client = signed_in(app, "manager")
+    client = signed_in_browser(app, "manager")
     return Target("kallelse", client, url, url, "place", 300, True, hidden, read, success=200)
 
 
-def _signature(app: Flask, role: str = "employee_a") -> Target:
+def signature_target(app: Flask, role: str = "employee_a") -> Target:
     talk = talk_by_year(app, role)
     save_plan(app, talk, plan_content(cell="Gå en kurs i svenska"))
     plan_store.mark_held(conn(app), talk.id)
@@ -215,7 +213,7 @@ def _signature(app: Flask, role: str = "employee_a") -> Target:
         return signature.comment if signature else ""
 
     url = f"/samtal/{talk.id}/plan"
-    client = signed_in(app, role)
+    client = signed_in_browser(app, role)
     return Target(
         "underskrift",
         client,
@@ -231,12 +229,12 @@ def _signature(app: Flask, role: str = "employee_a") -> Target:
 
 
 TARGETS: dict[str, Callable[[Flask], Target]] = {
-    "forberedelse": _preparation,
-    "anteckningar": _note,
-    "planrad": _cell,
-    "uppfoljning": _followup,
-    "kallelse": _place,
-    "underskrift": _signature,
+    "forberedelse": preparation_target,
+    "anteckningar": note_target,
+    "planrad": cell_target,
+    "uppfoljning": followup_target,
+    "kallelse": place_target,
+    "underskrift": signature_target,
 }
 # Targets whose saved value can be saved again (a signature cannot be signed twice).
 EDITABLE = [name for name in TARGETS if name != "underskrift"]
@@ -247,71 +245,57 @@ EDITABLE = [name for name in TARGETS if name != "underskrift"]
 SHARED_ROLES = {"uppfoljning": "employee_b", "underskrift": "employee_c"}
 
 
-def target_for(app: Flask, name: str) -> Target:
-    """The target in this service (built once per service), ready for one more save."""
-    built: dict[str, Target] = app.extensions.setdefault("bad_input_targets", {})
-    if name not in built:
-        build: Any = TARGETS[name]
-        built[name] = build(app, SHARED_ROLES[name]) if name in SHARED_ROLES else build(app)
-    target = built[name]
-    target.fresh()
-    return target
+@dataclass
+class SharedService:
+    """One service for many cases, with each target built in it once.
 
-
-def seeded(app: Flask, name: str) -> Target:
-    """The target with a value already saved (a draft that bad input must not wipe)."""
-    target = target_for(app, name)
-    if name in EDITABLE:
-        response = target.post(SAVED)
-        assert response.status_code == target.success, response.text
-        assert target.read() == SAVED
-    return target
-
-
-@pytest.fixture(scope="module")
-def shared_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """One service for the many cases that each check their own before and after.
-
-    Every such case proves "nothing changed" by comparing the database before and after its
-    own request, so the cases need not start from an empty database.
+    Every case proves "nothing changed" by comparing the database before and after its own
+    request, so the cases need not start from an empty database.
     """
-    for application in make_app(tmp_path_factory.mktemp("shared")):
-        rounds.open_round(
-            conn(application),
-            application.extensions["site_config"],
-            year=2027,
-            question_set_id="rutin",
-            plan_template_id="handlingsplan",
-            opened_by=person(application, "hr").id,
-            today=date(2027, 1, 15),
-        )
-        call_directly(application, talk_by_year(application, "employee_a", 2027), TALK_DAY)
-        yield application
+
+    app: Flask
+    built: dict[str, Target] = field(default_factory=dict)
+
+    def target(self, name: str) -> Target:
+        """The target (built on first use), ready for one more save."""
+        if name not in self.built:
+            build: Any = TARGETS[name]
+            role = SHARED_ROLES.get(name)
+            self.built[name] = build(self.app, role) if role else build(self.app)
+        target = self.built[name]
+        target.fresh()
+        return target
+
+    def seeded(self, name: str) -> Target:
+        """The target with a value already saved (a draft that bad input must not wipe)."""
+        target = self.target(name)
+        if name in EDITABLE:
+            response = target.post(SAVED)
+            assert response.status_code == target.success, response.text
+            assert target.read() == SAVED
+        return target
+
+    def dated_plan(self) -> Target:
+        """The plan row of a talk with a date (employee A's talk in the 2027 round)."""
+        if "datum" not in self.built:
+            cell = f"cell_mal_{ROW}_medarbetarens_mal"
+            self.built["datum"] = plan_target(self.app, cell, "medarbetarens_mal", 2027)
+        return self.built["datum"]
 
 
 # The talk whose plan dates are checked (employee A, 2027 round) is held on this day.
 TALK_DAY = datetime(2026, 12, 15, 10, 0)
 
 
-def dated_plan(app: Flask) -> Target:
-    """The plan row of a talk with a date (2027 round), built once per service."""
-    built: dict[str, Target] = app.extensions.setdefault("bad_input_targets", {})
-    if "datum" not in built:
-        built["datum"] = _plan(app, f"cell_mal_{ROW}_medarbetarens_mal", "medarbetarens_mal", 2027)
-    return built["datum"]
+def shared_service(tmp_path: Path) -> Iterator[SharedService]:
+    """The shared service: the test people, and a 2027 round in which A's talk is called."""
+    for app in make_service(tmp_path):
+        open_round(app, 2027)
+        call_directly(app, talk_by_year(app, "employee_a", 2027), TALK_DAY)
+        yield SharedService(app)
 
 
-@pytest.fixture(params=list(TARGETS))
-def target_name(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-def make_app(tmp_path: Path, **extra: Any) -> Iterator[Flask]:
-    """Like the conftest app, with extra settings (SMTP)."""
-    yield from make_service(tmp_path, **extra)
-
-
-@pytest.fixture
-def mail_app(tmp_path: Path, smtp_server: LoopbackSMTP) -> Iterator[Flask]:
-    """The service sending e-mail through the loopback SMTP server."""
-    yield from make_app(tmp_path, SMTP_HOST=HOST, SMTP_PORT=smtp_server.port)
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedService]:
+    """One service per test module for the bad-input cases (a plugin of tests/conftest.py)."""
+    yield from shared_service(tmp_path_factory.mktemp("shared"))

@@ -1,4 +1,4 @@
-"""Helpers for the concurrency tests: the record signers and a plan signed by both."""
+"""Helpers for the concurrency tests: a plan signed by both."""
 
 # Many people at once, and a database that cannot be written: nothing is lost or
 # overwritten.
@@ -18,28 +18,22 @@ from __future__ import annotations
 
 from flask import Flask
 
-from formserver.security.records import RecordSigner
 from formserver.services import planning as plan_logic
 from formserver.store import plans
 from formserver.store.talks import Talk
-from tests.factories import conn, person, talk_of
+from tests.factories import conn, person, signer, site_config_of, talk_of
 
 
-def _signers(app: Flask) -> tuple[RecordSigner, RecordSigner]:
-    keys = [*app.config["SECRET_KEY_FALLBACKS"], app.config["SECRET_KEY"]]
-    return RecordSigner(keys, "plan"), RecordSigner(keys, "followup")
-
-
-def _plan_signed_by_both(app: Flask) -> tuple[Talk, str]:
+def plan_signed_by_both(app: Flask) -> tuple[Talk, str]:
     """Employee A's plan with one written row, held and signed by both; (talk, row id)."""
     talk = talk_of(app, "employee_a")
-    config = app.extensions["site_config"]
+    config = site_config_of(app)
     content = plan_logic.empty_content(
         config.question_sets[talk.question_set_id], config.plan_templates[talk.plan_template_id]
     )
     row = content["grids"]["mal"][0]
     row["medarbetarens_mal"] = "Lära mig de nya digitala verktygen för planering"
-    plan_signer, _ = _signers(app)
+    plan_signer = signer(app, "plan")
     manager, employee = person(app, "manager"), person(app, "employee_a")
     connection = conn(app)
     plans.save(

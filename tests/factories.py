@@ -1,22 +1,35 @@
-"""Plain factory functions for test data and for signing in the way a person does."""
+"""Plain factory functions for test data: the service, its people, signing in, plan states."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import date
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask.testing import FlaskClient
 
+from formserver import siteconfig
+from formserver.paths import PROJECT_ROOT
+from formserver.security.keys import key_list
+from formserver.security.records import RecordSigner
 from formserver.services import rounds
 from formserver.services import sign_in as signin
 from formserver.services.roster import parse_roster
+from formserver.siteconfig import SiteConfig
 from formserver.store import db
+from formserver.store import plans as plan_store
+from formserver.store import talks as talk_store
 from formserver.store.people import Person, import_roster, person_by_email, set_hr
 from formserver.store.talks import Talk, employee_talks
+
+SITE_CONFIG = PROJECT_ROOT / "site_config"
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+ROW = "r0000beef"  # a plan row id of the form the service makes (plan.new_row_id)
 
 HEADER = (
     "anstallningsnummer;namn;epost;enhet;befattning;chef_anstallningsnummer;"
@@ -68,9 +81,31 @@ PEOPLE = {
 EMAIL = {role: line.split(";")[2] for role, line in PEOPLE.items()}
 
 
+# --- the service and its people ------------------------------------------------------------------
+
+
 def conn(app: Flask) -> Any:
     """The test thread's connection to the app's database."""
     return db.connection_for(app.config["DATABASE"])
+
+
+def site_config_of(app: Flask) -> SiteConfig:
+    """The site configuration the app runs with."""
+    with app.app_context():
+        return siteconfig.current()
+
+
+BreakConfig = Callable[[str, str, str], Path]
+
+
+def broken_site_config(root: Path, relative: str, old: str, new: str) -> Path:
+    """Copy site_config to `root` and replace `old` by `new` once in one file; returns `root`."""
+    shutil.copytree(SITE_CONFIG, root)
+    path = root / relative
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {relative}: the test's edit would do nothing"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return root
 
 
 def make_service(tmp_path: Path, **extra: Any) -> Iterator[Flask]:
@@ -102,18 +137,8 @@ def load_people(app: Flask) -> None:
     result = parse_roster(roster_csv(*PEOPLE.values()))
     assert result.ok, result.errors
     import_roster(conn(app), result.rows)
-    hr = person(app, "hr")
-    set_hr(conn(app), hr.id, True)
-    site_config = app.extensions["site_config"]
-    rounds.open_round(
-        conn(app),
-        site_config,
-        year=2026,
-        question_set_id="rutin",
-        plan_template_id="handlingsplan",
-        opened_by=hr.id,
-        today=date(2026, 11, 1),
-    )
+    set_hr(conn(app), person(app, "hr").id, True)
+    open_round(app, 2026, today=date(2026, 11, 1))
     left = [line for role, line in PEOPLE.items() if role != "leaver"]
     import_roster(conn(app), parse_roster(roster_csv(*left)).rows)
 
@@ -126,8 +151,37 @@ def person(app: Flask, role: str) -> Person:
 
 
 def talk_of(app: Flask, role: str) -> Talk:
-    """The (only) talk of an employee from PEOPLE."""
+    """The newest talk of an employee from PEOPLE (the only one unless a test opens a round)."""
     return employee_talks(conn(app), person(app, role).id)[0]
+
+
+def talk_by_year(app: Flask, role: str, year: int = 2026) -> Talk:
+    """An employee's talk in a given year's round."""
+    [found] = [t for t in employee_talks(conn(app), person(app, role).id) if t.year == year]
+    return found
+
+
+def open_round(
+    app: Flask,
+    year: int,
+    question_set_id: str = "rutin",
+    plan_template_id: str = "handlingsplan",
+    *,
+    today: date | None = None,
+) -> Any:
+    """HR opens a round for `year` (on 15 January of that year unless `today` is given)."""
+    return rounds.open_round(
+        conn(app),
+        site_config_of(app),
+        year=year,
+        question_set_id=question_set_id,
+        plan_template_id=plan_template_id,
+        opened_by=person(app, "hr").id,
+        today=today or date(year, 1, 15),
+    )
+
+
+# --- signing in -----------------------------------------------------------------------------------
 
 
 def csrf_token(html: str) -> str:
@@ -139,9 +193,8 @@ def csrf_token(html: str) -> str:
 
 def link_token(app: Flask, role: str, target: str = "/") -> str:
     """A fresh single-use sign-in token for a person from PEOPLE."""
-    keys = [*app.config["SECRET_KEY_FALLBACKS"], app.config["SECRET_KEY"]]
     return signin.issue_link(
-        conn(app), keys, person(app, role), now=db.utc_now(), days=21, target=target
+        conn(app), key_list(app.config), person(app, role), now=db.utc_now(), days=21, target=target
     )
 
 
@@ -154,6 +207,24 @@ def sign_in(client: FlaskClient, app: Flask, role: str) -> None:
     assert response.status_code == 302, response.text
 
 
+def signed_in_browser(app: Flask, role: str) -> FlaskClient:
+    """A browser of its own, signed in as a person from PEOPLE."""
+    browser = app.test_client()
+    sign_in(browser, app, role)
+    return browser
+
+
+class SignIn:
+    """Signs browsers in as the people of PEOPLE (the `signed_in` fixture; flaskr's AuthActions)."""
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+
+    def __call__(self, role: str) -> FlaskClient:
+        """A browser of its own, signed in as `role` the way a person does it."""
+        return signed_in_browser(self._app, role)
+
+
 def data_dump(app: Flask) -> str:
     """Every row of every table except the audit log, to prove a request changed nothing.
 
@@ -162,3 +233,108 @@ def data_dump(app: Flask) -> str:
     skip = ('INSERT INTO "audit_log"', 'INSERT INTO "sqlite_sequence"')
     lines = conn(app).iterdump()
     return "\n".join(line for line in lines if not line.startswith(skip))
+
+
+# --- preparations, filled in as a person does -----------------------------------------------------
+
+
+def fill_in_preparation(
+    browser: FlaskClient, talk: Talk, answers: dict[str, str], *, submit: bool = True
+) -> None:
+    """The browser's person fills in the talk's preparation form and sends it (or saves it)."""
+    url = f"/samtal/{talk.id}/forberedelse"
+    page = browser.get(url)
+    assert page.status_code == 200, page.text
+    version = re.search(r'name="version" value="([^"]*)"', page.text)
+    assert version, "no version field on the preparation form"
+    data = {
+        "csrf_token": csrf_token(page.text),
+        "version": version.group(1),
+        "action": "skicka" if submit else "spara",
+        **answers,
+    }
+    response = browser.post(url, data=data)
+    assert response.status_code == 302, response.text
+
+
+# --- records and plan states, written as the service writes them ---------------------------------
+
+
+def signer(app: Flask, kind: str) -> RecordSigner:
+    """The MAC signer of one kind of record (the salt the service uses)."""
+    return RecordSigner(key_list(app.config), kind)
+
+
+def plan_content(*, note: str = "", cell: str = "", day: str = "") -> dict[str, Any]:
+    """Notes and one plan row of the rutin/handlingsplan talk, as the service stores them."""
+    row = {"row_id": ROW}
+    if cell:
+        row["medarbetarens_mal"] = cell
+    if day:
+        row["datum"] = day
+    return {
+        "question_set": ["rutin", 1],
+        "plan_template": ["handlingsplan", 1],
+        "notes": {"arbetssituation": note} if note else {},
+        "checks": {},
+        "grids": {"mal": [row], "arets_utmaning": []},
+    }
+
+
+def latest_plan(app: Flask, talk: Talk) -> plan_store.PlanVersion | None:
+    """The newest stored plan version, MAC-verified."""
+    return plan_store.latest(conn(app), talk.id, signer(app, "plan"))
+
+
+def save_plan(app: Flask, talk: Talk, content: dict[str, Any]) -> None:
+    """Save a plan version as the manager's form would."""
+    latest = latest_plan(app, talk)
+    plan_store.save(
+        conn(app),
+        talk.id,
+        content,
+        expected=(latest.number, latest.edits) if latest else (0, 0),
+        author_id=talk.manager_id,
+        signer=signer(app, "plan"),
+    )
+
+
+def sign_plan(app: Flask, talk: Talk, *roles: str) -> None:
+    """Sign the newest version (the talk must be held)."""
+    latest = latest_plan(app, talk)
+    assert latest is not None
+    for role in roles:
+        plan_store.sign(
+            conn(app),
+            talk.id,
+            role=role,
+            person_id=talk.employee_id if role == "employee" else talk.manager_id,
+            number=latest.number,
+            seen_hash=latest.content_hash,
+            comment="",
+            signer=signer(app, "plan"),
+        )
+
+
+def held_and_signed(app: Flask, talk: Talk, cell: str = "Lära mig SQL") -> None:
+    """A plan with one row, the talk held and the plan signed by both."""
+    save_plan(app, talk, plan_content(cell=cell))
+    plan_store.mark_held(conn(app), talk.id)
+    sign_plan(app, talk, "manager", "employee")
+
+
+def call_directly(app: Flask, talk: Talk, starts: datetime, place: str = "Rum Ekern") -> None:
+    """Record a call as the call form does, without the form."""
+    talk_store.call_talk(
+        conn(app),
+        talk.id,
+        expected_version=talk.version,
+        starts_at=starts.replace(tzinfo=STOCKHOLM),
+        duration_minutes=60,
+        place=place,
+    )
+
+
+def in_days(days: int) -> date:
+    """The day `days` from today."""
+    return date.today() + timedelta(days=days)

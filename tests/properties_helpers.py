@@ -5,14 +5,13 @@
 # field error and shown back. Never a 500.
 #
 # One service per test module: each example reads what is stored before and after its own
-# request. A test module that asks for the ``service`` fixture assigns it
-# (``service = properties_helpers.service``, as with tests.smtp.smtp_server).
+# request. Each module's ``service`` fixture (module-scoped) yields from `properties_service`.
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from tempfile import gettempdir
 from typing import Any
@@ -26,19 +25,17 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from werkzeug.test import TestResponse
 
 from formserver.paths import PROJECT_ROOT
-from formserver.services import rounds
 from formserver.siteconfig import load_site_config
-from tests.bad_input_helpers import (
-    ENGLISH,
-    SWEDISH,
+from tests.bad_input_helpers import ENGLISH, SWEDISH, message_of
+from tests.factories import (
     call_directly,
+    csrf_token,
     held_and_signed,
-    message_of,
-    signed_in,
+    make_service,
+    open_round,
+    signed_in_browser,
     talk_by_year,
 )
-from tests.bad_input_targets import make_app
-from tests.factories import conn, csrf_token, person
 
 # Hypothesis caches what it learns in .hypothesis/ of the working directory: keep the checkout
 # clean (the example database is switched off below as well).
@@ -100,7 +97,7 @@ class Service:
 
     def browser(self, role: str) -> FlaskClient:
         if role not in self.browsers:
-            self.browsers[role] = signed_in(self.app, role)
+            self.browsers[role] = signed_in_browser(self.app, role)
             self.tokens[role] = csrf_token(self.browsers[role].get("/").text)
         return self.browsers[role]
 
@@ -110,20 +107,12 @@ class Service:
         return client.post(url, data={"csrf_token": self.tokens[role], **data})
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    for app in make_app(tmp_path_factory.mktemp("properties"), NEW_LINK_LIMIT_PER_HOUR=10**9):
+def properties_service(tmp_path: Path) -> Iterator[Service]:
+    """The test people with a talk for employee A in a round per question set."""
+    for app in make_service(tmp_path, NEW_LINK_LIMIT_PER_HOUR=10**9):
         for year, question_set in YEARS.items():
-            if year != 2026:  # make_app opened 2026 with rutin
-                rounds.open_round(
-                    conn(app),
-                    app.extensions["site_config"],
-                    year=year,
-                    question_set_id=question_set,
-                    plan_template_id=SITE.question_sets[question_set].plan_template,
-                    opened_by=person(app, "hr").id,
-                    today=date(year, 1, 15),
-                )
+            if year != 2026:  # make_service opened 2026 with rutin
+                open_round(app, year, question_set, SITE.question_sets[question_set].plan_template)
         # The plan talks are called (plan dates may not be before them); B's plan is signed.
         for year in YEARS:
             call_directly(app, talk_by_year(app, "employee_a", year), TALK_DAY)
@@ -153,3 +142,9 @@ def differ(saved: str, expected: str) -> str:
 
 def assert_not_500(response: TestResponse) -> None:
     assert response.status_code < 500, response.text[:500]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """One service per test module for the properties (a plugin of tests/conftest.py)."""
+    yield from properties_service(tmp_path_factory.mktemp("properties"))

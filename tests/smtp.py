@@ -1,8 +1,7 @@
 """A real SMTP server on loopback for tests: what the service sends, as a mail client gets it.
 
-Use it from a test module with ``smtp_server = tests.smtp.smtp_server`` (an assignment, so that
-ruff sees no shadowed import) and ask for the fixture ``smtp_server``; point the app's SMTP_HOST
-at ``HOST`` and SMTP_PORT at ``smtp_server.port``.
+Tests ask for the ``smtp_server`` fixture (tests/conftest.py), or ``mail_app`` for a service
+that sends through it; point SMTP_HOST at ``HOST`` and SMTP_PORT at ``smtp_server.port``.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
 
-import pytest
 from aiosmtpd.controller import Controller
 
 HOST = "127.0.0.1"
@@ -70,9 +68,9 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[LoopbackSMTP]:
-    """A real SMTP server on 127.0.0.1; aiosmtpd cannot use port 0, so we pick a free one."""
+def serve() -> Iterator[LoopbackSMTP]:
+    """A real SMTP server on 127.0.0.1 while the generator runs (aiosmtpd cannot use port 0, so
+    it gets a free one)."""
     server = LoopbackSMTP(port=free_port())
     controller = Controller(server, hostname=HOST, port=server.port)
     controller.start()

@@ -5,20 +5,9 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from tests import bad_input_targets
-from tests.bad_input_helpers import (
-    ROW,
-    assert_swedish_instruction,
-    in_days,
-    input_value,
-    latest_plan,
-    talk_by_year,
-    textarea,
-)
-from tests.bad_input_targets import _place, dated_plan, target_for
-from tests.factories import data_dump
-
-shared_app = bad_input_targets.shared_app  # the fixture, for the tests in this module
+from tests.bad_input_helpers import assert_swedish_instruction, input_value, textarea
+from tests.bad_input_targets import SharedService, place_target
+from tests.factories import ROW, data_dump, in_days, latest_plan, talk_by_year
 
 # --- 9. impossible and out-of-order dates ---------------------------------------------------------
 
@@ -47,10 +36,10 @@ shared_app = bad_input_targets.shared_app  # the fixture, for the tests in this 
     ],
 )
 def test_a_wrong_call_date_is_a_swedish_error_with_the_typed_text_back(
-    shared_app: Flask, day: str
+    shared: SharedService, day: str
 ) -> None:
-    app = shared_app
-    target = target_for(app, "kallelse")
+    app = shared.app
+    target = shared.target("kallelse")
     message = "Ta med <dina> tankar & idéer."
     before = data_dump(app)
 
@@ -67,7 +56,7 @@ def test_a_wrong_call_date_is_a_swedish_error_with_the_typed_text_back(
 
 def test_a_far_future_call_date_cannot_break_the_calendar_file(app: Flask) -> None:
     """Whatever date the call form accepts, the invitation for it can be downloaded."""
-    target = _place(app)
+    target = place_target(app)
     response = target.post("Rum Björken", day="9999-12-31", short_notice_ok="y")
     talk = talk_by_year(app, "employee_a")
     if response.status_code == 200:
@@ -90,10 +79,10 @@ def test_a_far_future_call_date_cannot_break_the_calendar_file(app: Flask) -> No
     ids=["30-februari", "manad-13", "fel-format", "dagen-fore-samtalet", "flera-ar-fore"],
 )
 def test_a_wrong_plan_date_is_a_swedish_error_with_the_typed_text_back(
-    shared_app: Flask, day: str, fragment: str
+    shared: SharedService, day: str, fragment: str
 ) -> None:
-    app = shared_app
-    target = dated_plan(app)
+    app = shared.app
+    target = shared.dated_plan()
     note = "Anteckning som inte får försvinna <b>."
     date_field = f"cell_mal_{ROW}_datum"
     before = data_dump(app)
@@ -111,9 +100,9 @@ def test_a_wrong_plan_date_is_a_swedish_error_with_the_typed_text_back(
 
 
 @pytest.mark.parametrize("day", ["20261231", "2026-W53-4", "2026-12-31T00:00"])
-def test_a_plan_date_is_stored_as_yyyy_mm_dd_or_refused(shared_app: Flask, day: str) -> None:
-    app = shared_app
-    target = dated_plan(app)
+def test_a_plan_date_is_stored_as_yyyy_mm_dd_or_refused(shared: SharedService, day: str) -> None:
+    app = shared.app
+    target = shared.dated_plan()
     date_field = f"cell_mal_{ROW}_datum"
 
     response = target.post("Mål", **{date_field: day})

@@ -14,24 +14,23 @@ from flask import Flask
 from formserver.common.text import clean_line
 from formserver.store import db
 from formserver.store import plans as plan_store
-from tests import bad_input_targets, smtp
-from tests.bad_input_helpers import (
-    WEASYPRINT_ICC_LEAK,
+from tests.bad_input_helpers import WEASYPRINT_ICC_LEAK
+from tests.bad_input_targets import SharedService, place_target
+from tests.factories import (
+    EMAIL,
+    SignIn,
+    conn,
+    csrf_token,
     held_and_signed,
     latest_plan,
+    person,
     plan_content,
     save_plan,
     sign_plan,
-    signed_in,
+    signed_in_browser,
     talk_by_year,
 )
-from tests.bad_input_targets import _place, target_for
-from tests.factories import EMAIL, conn, csrf_token, person
 from tests.smtp import LoopbackSMTP, header_names
-
-mail_app = bad_input_targets.mail_app  # the fixture, for the tests in this module
-shared_app = bad_input_targets.shared_app  # the fixture, for the tests in this module
-smtp_server = smtp.smtp_server  # the fixture, for the tests in this module
 
 # --- 6. formula cells in exports ------------------------------------------------------------------
 
@@ -59,10 +58,10 @@ FORMULAS = [
 
 @pytest.mark.parametrize(("typed", "cell"), FORMULAS)
 def test_formula_cells_in_the_team_csv_are_neutralised(
-    shared_app: Flask, typed: str, cell: str
+    shared: SharedService, typed: str, cell: str
 ) -> None:
-    app = shared_app
-    target = target_for(app, "kallelse")
+    app = shared.app
+    target = shared.target("kallelse")
     assert target.post(typed).status_code == 200
     talk = talk_by_year(app, "employee_a")
     employee = person(app, "employee_a")
@@ -89,7 +88,9 @@ def test_formula_cells_in_the_team_csv_are_neutralised(
     assert row[0] == cell and row[1] == cell
 
 
-def test_formula_cells_in_the_hr_coverage_csv_are_neutralised(app: Flask) -> None:
+def test_formula_cells_in_the_hr_coverage_csv_are_neutralised(
+    app: Flask, signed_in: SignIn
+) -> None:
     with db.transaction(conn(app)):
         conn(app).execute(
             "UPDATE people SET name = '=cmd|''/C calc''!A0', unit = '@SUMMA(A1)' "
@@ -99,7 +100,7 @@ def test_formula_cells_in_the_hr_coverage_csv_are_neutralised(app: Flask) -> Non
             "UPDATE talks SET unit = '@SUMMA(A1)' WHERE employee_id = ?",
             (person(app, "employee_a").id,),
         )
-    client = signed_in(app, "hr")
+    client = signed_in("hr")
     talk = talk_by_year(app, "employee_a")
 
     response = client.get(f"/hr/samtalsomgangar/{talk.round_id}/tackning.csv")
@@ -129,7 +130,7 @@ def test_a_line_break_in_a_name_cannot_add_a_header_or_a_recipient(
 ) -> None:
     set_name(mail_app, number, CRLF_NAME)
     if mail == "kallelse":
-        response = _place(mail_app).post("Rum Ekern")
+        response = place_target(mail_app).post("Rum Ekern")
         assert response.status_code == 200, response.text[:300]
     else:
         client = mail_app.test_client()
@@ -157,11 +158,13 @@ EVIL_NAME = 'Anna "Ex"\r\nX-Injected: ja ../../etc/passwd\\..\\boot.ini\x00'
 
 
 @WEASYPRINT_ICC_LEAK
-def test_a_name_with_quotes_and_line_breaks_gives_a_safe_pdf_file_name(app: Flask) -> None:
+def test_a_name_with_quotes_and_line_breaks_gives_a_safe_pdf_file_name(
+    app: Flask, signed_in: SignIn
+) -> None:
     set_name(app, "A1", EVIL_NAME)
     talk = talk_by_year(app, "employee_a")
     save_plan(app, talk, plan_content(note="Anteckning"))
-    client = signed_in(app, "manager")
+    client = signed_in("manager")
 
     response = client.get(f"/samtal/{talk.id}/plan.pdf")
 
@@ -173,11 +176,11 @@ def test_a_name_with_quotes_and_line_breaks_gives_a_safe_pdf_file_name(app: Flas
 
 
 @WEASYPRINT_ICC_LEAK
-def test_names_in_the_team_zip_are_safe_file_names(app: Flask) -> None:
+def test_names_in_the_team_zip_are_safe_file_names(app: Flask, signed_in: SignIn) -> None:
     set_name(app, "A1", EVIL_NAME)
     talk = talk_by_year(app, "employee_a")
     held_and_signed(app, talk)
-    client = signed_in(app, "manager")
+    client = signed_in("manager")
 
     response = client.get(f"/chef/samtalsomgangar/{talk.round_id}/planer.zip")
 
@@ -199,7 +202,7 @@ def test_the_signed_copy_email_has_one_recipient_and_a_safe_attachment_name(
     sign_plan(mail_app, talk, "manager")
     latest = latest_plan(mail_app, talk)
     assert latest is not None
-    client = signed_in(mail_app, "employee_a")
+    client = signed_in_browser(mail_app, "employee_a")
     page = client.get(f"/samtal/{talk.id}/plan").text
 
     response = client.post(

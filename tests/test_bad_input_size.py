@@ -8,54 +8,52 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flask import Flask
 
-from tests import bad_input_targets
 from tests.bad_input_helpers import SAVED, assert_swedish_instruction
-from tests.bad_input_targets import seeded
+from tests.bad_input_targets import TARGETS, SharedService
 from tests.factories import data_dump
-
-shared_app = bad_input_targets.shared_app  # the fixture, for the tests in this module
-target_name = bad_input_targets.target_name  # the fixture, for the tests in this module
 
 # --- 1. oversized bodies and fields ---------------------------------------------------------------
 
 
+@pytest.mark.parametrize("target_name", list(TARGETS))
 def test_a_body_over_the_size_limit_gets_the_413_page_and_changes_nothing(
-    shared_app: Flask, target_name: str
+    shared: SharedService, target_name: str
 ) -> None:
-    target = seeded(shared_app, target_name)
-    before = data_dump(shared_app)
+    target = shared.seeded(target_name)
+    before = data_dump(shared.app)
 
-    response = target.post("x" * (shared_app.config["MAX_CONTENT_LENGTH"] + 1024))
+    response = target.post("x" * (shared.app.config["MAX_CONTENT_LENGTH"] + 1024))
 
     assert response.status_code == 413
     assert_swedish_instruction(response.text, "Det du skickade var för stort", "Ingenting sparades")
-    assert data_dump(shared_app) == before
+    assert data_dump(shared.app) == before
 
 
+@pytest.mark.parametrize("target_name", list(TARGETS))
 def test_one_field_over_the_form_memory_limit_gets_the_413_page_and_changes_nothing(
-    shared_app: Flask, target_name: str
+    shared: SharedService, target_name: str
 ) -> None:
-    target = seeded(shared_app, target_name)
-    too_big = "x" * (shared_app.config["MAX_FORM_MEMORY_SIZE"] + 1024)
-    assert len(too_big) < shared_app.config["MAX_CONTENT_LENGTH"] - 4096
-    before = data_dump(shared_app)
+    target = shared.seeded(target_name)
+    too_big = "x" * (shared.app.config["MAX_FORM_MEMORY_SIZE"] + 1024)
+    assert len(too_big) < shared.app.config["MAX_CONTENT_LENGTH"] - 4096
+    before = data_dump(shared.app)
 
     response = target.post_raw(*multipart(target.data(too_big)))
 
     assert response.status_code == 413
     assert_swedish_instruction(response.text, "Det du skickade var för stort")
-    assert data_dump(shared_app) == before
+    assert data_dump(shared.app) == before
 
 
+@pytest.mark.parametrize("target_name", list(TARGETS))
 def test_one_big_urlencoded_field_is_refused_and_nothing_lost(
-    shared_app: Flask, target_name: str
+    shared: SharedService, target_name: str
 ) -> None:
     """Over MAX_FORM_MEMORY_SIZE in an ordinary form post: the 413 page, or the text back."""
-    target = seeded(shared_app, target_name)
-    too_big = "Början. " + "x" * shared_app.config["MAX_FORM_MEMORY_SIZE"]
-    before = data_dump(shared_app)
+    target = shared.seeded(target_name)
+    too_big = "Början. " + "x" * shared.app.config["MAX_FORM_MEMORY_SIZE"]
+    before = data_dump(shared.app)
 
     response = target.post(too_big)
 
@@ -63,26 +61,28 @@ def test_one_big_urlencoded_field_is_refused_and_nothing_lost(
     if response.status_code == 400:
         assert target.shown(response.text) == target.normalised(too_big)
     assert_swedish_instruction(response.text)
-    assert data_dump(shared_app) == before
+    assert data_dump(shared.app) == before
 
 
+@pytest.mark.parametrize("target_name", list(TARGETS))
 def test_a_text_over_the_field_limit_is_refused_with_the_text_shown_back(
-    shared_app: Flask, target_name: str
+    shared: SharedService, target_name: str
 ) -> None:
-    target = seeded(shared_app, target_name)
+    target = shared.seeded(target_name)
     typed = "Början av en lång text.\n" + "å" * target.limit
-    before = data_dump(shared_app)
+    before = data_dump(shared.app)
 
     response = target.post(typed)
 
     assert response.status_code == 400, (response.status_code, response.text[:300])
     assert_swedish_instruction(response.text, str(target.limit))
     assert target.shown(response.text) == target.normalised(typed)
-    assert data_dump(shared_app) == before
+    assert data_dump(shared.app) == before
 
 
-def test_a_text_at_the_field_limit_is_saved_whole(shared_app: Flask, target_name: str) -> None:
-    target = seeded(shared_app, target_name)
+@pytest.mark.parametrize("target_name", list(TARGETS))
+def test_a_text_at_the_field_limit_is_saved_whole(shared: SharedService, target_name: str) -> None:
+    target = shared.seeded(target_name)
     typed = "å" * target.limit
 
     response = target.post(typed)
@@ -95,24 +95,25 @@ def test_a_text_at_the_field_limit_is_saved_whole(shared_app: Flask, target_name
 
 
 @pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
+@pytest.mark.parametrize("target_name", list(TARGETS))
 def test_thousands_of_fields_get_the_413_page_and_change_nothing(
-    shared_app: Flask, target_name: str, encoding: str
+    shared: SharedService, target_name: str, encoding: str
 ) -> None:
-    target = seeded(shared_app, target_name)
-    assert shared_app.config["MAX_FORM_PARTS"] == 2000
+    target = shared.seeded(target_name)
+    assert shared.app.config["MAX_FORM_PARTS"] == 2000
     fields = target.data("Ny text som inte ska sparas", **{f"x{i}": "1" for i in range(5000)})
     body = (
         multipart(fields)
         if encoding == "multipart"
         else (urlencoded(fields).encode(), "application/x-www-form-urlencoded")
     )
-    before = data_dump(shared_app)
+    before = data_dump(shared.app)
 
     response = target.post_raw(*body)
 
     assert response.status_code == 413, response.status_code
     assert_swedish_instruction(response.text, "Ingenting sparades")
-    assert data_dump(shared_app) == before
+    assert data_dump(shared.app) == before
 
 
 # --- 3. invalid UTF-8 and wrong content types: never "every field empty" --------------------------
@@ -171,13 +172,14 @@ BODIES: dict[str, Callable[[dict[str, Any], str], tuple[bytes, str]]] = {
 
 
 @pytest.mark.parametrize("body", list(BODIES))
+@pytest.mark.parametrize("target_name", list(TARGETS))
 def test_an_unreadable_post_is_refused_and_the_saved_text_kept(
-    shared_app: Flask, target_name: str, body: str
+    shared: SharedService, target_name: str, body: str
 ) -> None:
-    target = seeded(shared_app, target_name)
+    target = shared.seeded(target_name)
     fields = target.hidden(target.open())
     raw, content_type = BODIES[body](fields, target.field)
-    before = data_dump(shared_app)
+    before = data_dump(shared.app)
     stored = target.read()
 
     response = target.post_raw(raw, content_type)
@@ -185,16 +187,16 @@ def test_an_unreadable_post_is_refused_and_the_saved_text_kept(
     assert response.status_code in (400, 415), (response.status_code, response.text[:300])
     assert_swedish_instruction(response.text)
     assert target.read() == stored
-    assert data_dump(shared_app) == before
+    assert data_dump(shared.app) == before
 
 
-def test_a_post_without_a_body_is_refused_and_the_draft_kept(shared_app: Flask) -> None:
-    target = seeded(shared_app, "forberedelse")
-    before = data_dump(shared_app)
+def test_a_post_without_a_body_is_refused_and_the_draft_kept(shared: SharedService) -> None:
+    target = shared.seeded("forberedelse")
+    before = data_dump(shared.app)
 
     response = target.post_raw(b"", "application/x-www-form-urlencoded")
 
     assert response.status_code == 400
     assert_swedish_instruction(response.text)
     assert target.read() == SAVED
-    assert data_dump(shared_app) == before
+    assert data_dump(shared.app) == before

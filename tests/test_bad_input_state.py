@@ -10,34 +10,36 @@ import pytest
 from flask import Flask
 
 from formserver.store import plans as plan_store
-from tests import bad_input_targets
-from tests.bad_input_helpers import (
-    assert_swedish_instruction,
-    count,
+from tests.bad_input_helpers import assert_swedish_instruction, count, main_text, textarea
+from tests.bad_input_targets import (
+    EDITABLE,
+    TARGETS,
+    SharedService,
+    cell_target,
+    signature_target,
+)
+from tests.factories import (
+    HEADER,
+    SignIn,
+    conn,
+    csrf_token,
+    data_dump,
     held_and_signed,
     latest_plan,
-    main_text,
     plan_content,
     save_plan,
-    signed_in,
     signer,
     talk_by_year,
-    textarea,
 )
-from tests.bad_input_targets import EDITABLE, _cell, _signature, seeded, target_for
-from tests.factories import HEADER, conn, csrf_token, data_dump
-
-shared_app = bad_input_targets.shared_app  # the fixture, for the tests in this module
-target_name = bad_input_targets.target_name  # the fixture, for the tests in this module
 
 # --- 10. a stale version: both texts shown, nothing overwritten -----------------------------------
 
 
 @pytest.mark.parametrize("name", EDITABLE)
 def test_a_stale_version_shows_both_texts_and_overwrites_nothing(
-    shared_app: Flask, name: str
+    shared: SharedService, name: str
 ) -> None:
-    target = seeded(shared_app, name)
+    target = shared.seeded(name)
     first_tab, second_tab = target.open(), target.open()
     assert target.post("Text från första fliken.", first_tab).status_code == target.success
 
@@ -66,23 +68,24 @@ def _records(app: Flask, name: str) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in conn(app).execute(query)]
 
 
-def test_a_double_submit_stores_one_record(shared_app: Flask, target_name: str) -> None:
-    target = target_for(shared_app, target_name)
-    before = _records(shared_app, target_name)
-    links = count(shared_app, "sign_in_links")
+@pytest.mark.parametrize("target_name", list(TARGETS))
+def test_a_double_submit_stores_one_record(shared: SharedService, target_name: str) -> None:
+    target = shared.target(target_name)
+    before = _records(shared.app, target_name)
+    links = count(shared.app, "sign_in_links")
     page = target.open()
 
     first = target.post("Skickat två gånger.", page)
-    after_first = _records(shared_app, target_name)
+    after_first = _records(shared.app, target_name)
     second = target.post("Skickat två gånger.", page)
 
     assert first.status_code == target.success, first.text[:300]
     assert second.status_code == 409, (second.status_code, second.text[:300])
     assert_swedish_instruction(second.text)
-    assert _records(shared_app, target_name) == after_first != before
+    assert _records(shared.app, target_name) == after_first != before
     assert target.read() == "Skickat två gånger."
     if target_name == "kallelse":
-        assert count(shared_app, "sign_in_links") == links + 1
+        assert count(shared.app, "sign_in_links") == links + 1
 
 
 # --- 12. a signed plan and an unfinished one ------------------------------------------------------
@@ -92,7 +95,7 @@ def test_editing_a_signed_plan_makes_a_new_version_and_keeps_the_signed_one(app:
     talk = talk_by_year(app, "employee_a")
     held_and_signed(app, talk, cell="Det vi skrev under")
     [signed] = plan_store.versions(conn(app), talk.id, signer(app, "plan"))
-    target = _cell(app)
+    target = cell_target(app)
 
     response = target.post("Ändrat efter underskriften")
 
@@ -111,10 +114,12 @@ def test_editing_a_signed_plan_makes_a_new_version_and_keeps_the_signed_one(app:
     assert "Version 2" in page and "Skriv under version 2" in page
 
 
-def test_signing_before_the_talk_is_held_is_refused_with_the_comment_back(app: Flask) -> None:
+def test_signing_before_the_talk_is_held_is_refused_with_the_comment_back(
+    app: Flask, signed_in: SignIn
+) -> None:
     talk = talk_by_year(app, "employee_a")
     save_plan(app, talk, plan_content(cell="Inte klart än"))
-    client = signed_in(app, "employee_a")
+    client = signed_in("employee_a")
     page = client.get(f"/samtal/{talk.id}/plan").text
     latest = latest_plan(app, talk)
     assert latest is not None
@@ -137,9 +142,9 @@ def test_signing_before_the_talk_is_held_is_refused_with_the_comment_back(app: F
     assert count(app, "signatures") == 0
 
 
-def test_marking_a_talk_held_with_nothing_written_is_refused(app: Flask) -> None:
+def test_marking_a_talk_held_with_nothing_written_is_refused(app: Flask, signed_in: SignIn) -> None:
     talk = talk_by_year(app, "employee_a")
-    client = signed_in(app, "manager")
+    client = signed_in("manager")
     page = client.get(f"/samtal/{talk.id}/plan").text
     before = data_dump(app)
 
@@ -154,7 +159,7 @@ def test_marking_a_talk_held_with_nothing_written_is_refused(app: Flask) -> None
 
 def test_signing_a_version_that_changed_since_it_was_shown_is_refused(app: Flask) -> None:
     talk = talk_by_year(app, "employee_a")
-    target = _signature(app)
+    target = signature_target(app)
     page = target.open()
     save_plan(app, talk, plan_content(cell="Ändrat av chefen under tiden"))
     before = data_dump(app)
@@ -170,7 +175,9 @@ def test_signing_a_version_that_changed_since_it_was_shown_is_refused(app: Flask
 # --- 13. a roster with broken lines ---------------------------------------------------------------
 
 
-def test_a_roster_with_broken_lines_lists_every_line_and_imports_nothing(app: Flask) -> None:
+def test_a_roster_with_broken_lines_lists_every_line_and_imports_nothing(
+    app: Flask, signed_in: SignIn
+) -> None:
     lines = [
         HEADER,
         "T1;Tove Toppsson;tove.toppsson@example.se;Ledning;Direktör;;tillsvidare;2020-01-01;",
@@ -189,7 +196,7 @@ def test_a_roster_with_broken_lines_lists_every_line_and_imports_nothing(app: Fl
         "X6;Berg, Anna;x6@example.se;Syd;Lärare;T1;tillsvidare;2020-01-01;;extra",
         "X7;<script>alert(1)</script>;x7@example.se;Syd;Lärare;T1;okänd;2020-01-01;",
     ]
-    client = signed_in(app, "hr")
+    client = signed_in("hr")
     for body, expected_lines in (
         (broken_quotes, [3, 4, 5]),
         ("\n".join(other_lines) + "\n", [3, 4, 5, 6, 7, 8]),

@@ -9,16 +9,16 @@ from flask import Flask
 from icalendar import Calendar
 from markupsafe import escape
 
-from tests import bad_input_targets, smtp
-from tests.bad_input_helpers import WEASYPRINT_ICC_LEAK, count, tables, talk_by_year
-from tests.bad_input_targets import EDITABLE, _note, _place, target_for
-from tests.factories import csrf_token
+from tests.bad_input_helpers import WEASYPRINT_ICC_LEAK, count, tables
+from tests.bad_input_targets import (
+    EDITABLE,
+    TARGETS,
+    SharedService,
+    note_target,
+    place_target,
+)
+from tests.factories import csrf_token, talk_by_year
 from tests.smtp import LoopbackSMTP
-
-mail_app = bad_input_targets.mail_app  # the fixture, for the tests in this module
-shared_app = bad_input_targets.shared_app  # the fixture, for the tests in this module
-smtp_server = smtp.smtp_server  # the fixture, for the tests in this module
-target_name = bad_input_targets.target_name  # the fixture, for the tests in this module
 
 # --- 4. control characters, bidi overrides, zero-width characters, Unicode to normalise -----------
 
@@ -49,10 +49,11 @@ NORMALISED = [
 
 
 @pytest.mark.parametrize(("typed", "kept_text", "kept_line"), NORMALISED)
+@pytest.mark.parametrize("target_name", list(TARGETS))
 def test_typed_text_is_normalised_before_it_is_stored_and_shown(
-    shared_app: Flask, target_name: str, typed: str, kept_text: str, kept_line: str
+    shared: SharedService, target_name: str, typed: str, kept_text: str, kept_line: str
 ) -> None:
-    target = target_for(shared_app, target_name)
+    target = shared.target(target_name)
     kept = kept_line if target.single_line else kept_text
     # The expectations are written out; they must also be what formserver.common.text says.
     assert kept == target.normalised(typed)
@@ -75,10 +76,11 @@ MARKUP = [
 
 
 @pytest.mark.parametrize("typed", MARKUP)
+@pytest.mark.parametrize("target_name", list(TARGETS))
 def test_markup_and_template_syntax_are_stored_as_typed_and_shown_as_text(
-    shared_app: Flask, target_name: str, typed: str
+    shared: SharedService, target_name: str, typed: str
 ) -> None:
-    target = target_for(shared_app, target_name)
+    target = shared.target(target_name)
 
     response = target.post(typed)
 
@@ -87,7 +89,7 @@ def test_markup_and_template_syntax_are_stored_as_typed_and_shown_as_text(
     page = target.open() if target_name in EDITABLE else target.client.get(target.page_url).text
     assert str(escape(typed)) in page
     assert "<script>" not in page and "<b>fet</b>" not in page
-    assert shared_app.config["SECRET_KEY"] not in page and "&lt;Config" not in page
+    assert shared.app.config["SECRET_KEY"] not in page and "&lt;Config" not in page
     if target_name in EDITABLE:
         assert target.shown(page) == typed
 
@@ -97,7 +99,7 @@ def test_markup_in_the_call_reaches_the_email_and_invitation_as_plain_text(
 ) -> None:
     place = "<b>Rum</b> {{ config }} ${7*7}"
     message = "<script>alert(1)</script>\n{% debug %} {{ 7*7 }} & <i>kursiv</i>"
-    target = _place(mail_app)
+    target = place_target(mail_app)
 
     response = target.post(place, message=message)
 
@@ -123,7 +125,7 @@ def test_markup_in_the_notes_is_text_in_the_pdf(app: Flask) -> None:
     from pypdf import PdfReader
 
     typed = "<script>alert(1)</script> {{ config }} {% debug %} ${7*7}"
-    target = _note(app)
+    target = note_target(app)
     assert target.post(typed).status_code == 302
     talk = talk_by_year(app, "employee_a")
     page = target.open()
@@ -152,17 +154,18 @@ SQL = [
 
 
 @pytest.mark.parametrize("typed", SQL)
+@pytest.mark.parametrize("target_name", list(TARGETS))
 def test_sql_syntax_is_stored_as_typed_and_the_tables_are_intact(
-    shared_app: Flask, target_name: str, typed: str
+    shared: SharedService, target_name: str, typed: str
 ) -> None:
-    target = target_for(shared_app, target_name)
-    before_tables, people = tables(shared_app), count(shared_app, "people")
+    target = shared.target(target_name)
+    before_tables, people = tables(shared.app), count(shared.app, "people")
 
     response = target.post(typed)
 
     assert response.status_code == target.success, response.text[:300]
     assert target.read() == typed
-    assert tables(shared_app) == before_tables
-    assert count(shared_app, "people") == people
+    assert tables(shared.app) == before_tables
+    assert count(shared.app, "people") == people
     page = target.open() if target_name in EDITABLE else target.client.get(target.page_url).text
     assert str(escape(typed)) in page

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from formserver.store import db, plans
-from tests.concurrency_helpers import _plan_signed_by_both, _signers
-from tests.factories import conn, csrf_token, sign_in
+from tests.concurrency_helpers import plan_signed_by_both
+from tests.factories import conn, csrf_token, sign_in, signer
 
 # --- (b) the manager and the employee saving the same follow-up at once --------------------------
 
@@ -63,12 +63,12 @@ ROUNDS = 5
 
 def _followup_race(app: Flask) -> list[tuple[str, str, dict[str, TestResponse], Any]]:
     """ROUNDS races on the same follow-up; per race (winner, loser, responses, stored row)."""
-    talk, row_id = _plan_signed_by_both(app)
+    talk, row_id = plan_signed_by_both(app)
     url = f"/samtal/{talk.id}/uppfoljning"
     browsers = {"manager": app.test_client(), "employee_a": app.test_client()}
     for role, browser in browsers.items():
         sign_in(browser, app, role)
-    _, followup_signer = _signers(app)
+    followup_signer = signer(app, "followup")
     outcomes = []
     for number in range(1, ROUNDS + 1):
         forms = {}

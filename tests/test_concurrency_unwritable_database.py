@@ -10,11 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from formserver.security.records import RecordSigner
 from formserver.store import plans
 from formserver.store.preparations import get_preparation
-from tests.concurrency_helpers import _plan_signed_by_both, _signers
-from tests.factories import conn, csrf_token, data_dump, sign_in, talk_of
+from tests.concurrency_helpers import plan_signed_by_both
+from tests.factories import SignIn, conn, csrf_token, data_dump, sign_in, signer, talk_of
 
 # --- (c) a read-only database and a full disk ----------------------------------------------------
 
@@ -44,11 +43,11 @@ def _assert_unavailable_page_gives_text_back(response: TestResponse, texts: dict
 
 @pytest.mark.parametrize("condition", ["read-only", "disk full"])
 def test_a_preparation_save_the_database_refuses_gets_503_with_the_text_and_stores_nothing(
-    app: Flask, client: FlaskClient, condition: str
+    app: Flask, signed_in: SignIn, condition: str
 ) -> None:
     talk = talk_of(app, "employee_a")
     url = f"/samtal/{talk.id}/forberedelse"
-    sign_in(client, app, "employee_a")
+    client = signed_in("employee_a")
     page = client.get(url)
     assert page.status_code == 200
     texts = dict(PREPARATION_TEXTS)
@@ -80,18 +79,17 @@ def test_a_preparation_save_the_database_refuses_gets_503_with_the_text_and_stor
     # Once the database can be written again, the same form saves (no transaction left open).
     again = client.post(url, data=data)
     assert again.status_code == 302, again.status_code
-    keys = [*app.config["SECRET_KEY_FALLBACKS"], app.config["SECRET_KEY"]]
-    stored = get_preparation(connection, talk.id, "employee", RecordSigner(keys, "preparation"))
+    stored = get_preparation(connection, talk.id, "employee", signer(app, "preparation"))
     assert stored is not None and stored.version == 1
     assert stored.answers["halsa"]["value"] == texts["q_halsa"]
 
 
 def test_a_plan_save_on_a_full_disk_gets_503_with_the_notes_and_stores_nothing(
-    app: Flask, client: FlaskClient
+    app: Flask, signed_in: SignIn
 ) -> None:
     talk = talk_of(app, "employee_a")
     url = f"/samtal/{talk.id}/plan"
-    sign_in(client, app, "manager")
+    client = signed_in("manager")
     page = client.get(url)
     assert page.status_code == 200
     long = ("Vi kom överens om att prova nya arbetssätt i arbetslaget under hösten. " * 120).strip()
@@ -113,7 +111,7 @@ def test_a_plan_save_on_a_full_disk_gets_503_with_the_notes_and_stores_nothing(
 
     _assert_unavailable_page_gives_text_back(response, texts)
     assert data_dump(app) == before
-    plan_signer, _ = _signers(app)
+    plan_signer = signer(app, "plan")
     assert plans.latest(connection, talk.id, plan_signer) is None
     again = client.post(url, data=data)
     assert again.status_code == 302, again.status_code
@@ -124,7 +122,7 @@ def test_a_plan_save_on_a_full_disk_gets_503_with_the_notes_and_stores_nothing(
 def _form_for(app: Flask, client: FlaskClient, what: str) -> tuple[str, dict[str, str]]:
     """Sign in and open a form that saves a record of kind `what`; (url, fields to post)."""
     if what == "followup":
-        talk, row_id = _plan_signed_by_both(app)
+        talk, row_id = plan_signed_by_both(app)
     else:
         talk, row_id = talk_of(app, "employee_a"), ""
     sign_in(client, app, "manager" if what == "plan" else "employee_a")

@@ -10,7 +10,7 @@ import pytest
 from formserver import create_app, siteconfig
 from formserver.config import UnsafeConfiguration, config_problems
 from formserver.store import db
-from tests.conftest import BreakConfig
+from tests.factories import BreakConfig
 
 SAFE: dict[str, Any] = {
     "SECRET_KEY": "k" * 48,

@@ -1,4 +1,4 @@
-"""Crash safety, the short version of bench/crash.py (make bench runs 200 rounds).
+"""Crash safety through tests/crash_harness.py: 15 rounds here, 200 in bench/crash.py.
 
 A writer process saves preparations, plan versions, signatures, follow-ups and audit entries
 through the store and acknowledges each commit; it is killed with SIGKILL at random moments,
@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import crash
 from formserver.store import db
 from formserver.store.preparations import save_preparation
+from tests import crash_harness as crash
+from tests.crash_writer import SIGNERS, talks
 
 ROUNDS = 15
 SEED = 2026
@@ -40,9 +41,9 @@ def test_the_checker_notices_a_lost_save_and_a_changed_record(tmp_path: Path) ->
     crash.setup_database(path)
     connection = db.connect(path)
     try:
-        talk = crash.talks(connection)[0][0]
+        talk = talks(connection)[0][0]
         answers = {"halsa": {"value": "version 1: Jag mår bra."}}
-        signer = crash.signers()["preparation"]
+        signer = SIGNERS.preparation
         save_preparation(
             connection,
             talk.id,

@@ -40,6 +40,7 @@ ALLOWED: dict[str, set[str]] = {
     "cli": {
         "app",
         "common",
+        "config",
         "documents",
         "paths",
         "recordkeeping",

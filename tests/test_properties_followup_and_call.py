@@ -12,19 +12,9 @@ from hypothesis import strategies as st
 from formserver.common.text import clean_line, clean_text
 from formserver.store import plans as plan_store
 from formserver.store.talks import get_talk
-from tests import properties_helpers
-from tests.bad_input_helpers import (
-    ENGLISH,
-    ROW,
-    SWEDISH,
-    input_value,
-    message_of,
-    signer,
-    talk_by_year,
-    textarea,
-)
-from tests.bad_input_targets import Target, _signature
-from tests.factories import conn
+from tests.bad_input_helpers import ENGLISH, SWEDISH, input_value, message_of, textarea
+from tests.bad_input_targets import Target, signature_target
+from tests.factories import ROW, conn, signer, talk_by_year
 from tests.properties_helpers import (
     PROPERTY,
     SHORT,
@@ -35,8 +25,6 @@ from tests.properties_helpers import (
     differ,
     texts,
 )
-
-service = properties_helpers.service  # the fixture, for the tests in this module
 
 # --- the follow-up: every row's status and result -------------------------------------------------
 
@@ -148,7 +136,7 @@ def test_any_call_is_recorded_normalised_or_refused(
 @pytest.fixture(scope="module")
 def signature(service: Service) -> Target:
     """Employee C signs their plan (talk held); each example gets a version nobody signed."""
-    return _signature(service.app, "employee_c")
+    return signature_target(service.app, "employee_c")
 
 
 @PROPERTY

@@ -10,10 +10,8 @@ from hypothesis import strategies as st
 
 from formserver.common.text import clean_line
 from formserver.services.roster import COLUMNS, parse_roster
-from tests import properties_helpers
 from tests.bad_input_helpers import SWEDISH, input_value
-from tests.bad_input_targets import make_app
-from tests.factories import HEADER, conn, csrf_token
+from tests.factories import HEADER, conn, csrf_token, make_service
 from tests.properties_helpers import (
     PROPERTY,
     SHORT,
@@ -23,8 +21,6 @@ from tests.properties_helpers import (
     assert_not_500,
     texts,
 )
-
-service = properties_helpers.service  # the fixture, for the tests in this module
 
 # --- asking for a new sign-in link ----------------------------------------------------------------
 
@@ -57,7 +53,7 @@ def test_any_address_for_a_new_link_is_looked_up_normalised_or_refused(
 @pytest.fixture(scope="module")
 def hr_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """A service of its own: opened rounds add talks for everyone."""
-    for app in make_app(tmp_path_factory.mktemp("rounds")):
+    for app in make_service(tmp_path_factory.mktemp("rounds")):
         yield Service(app)
 
 

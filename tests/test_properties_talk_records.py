@@ -13,9 +13,8 @@ from werkzeug.test import TestResponse
 from formserver.common.text import clean_text
 from formserver.services.planning import check_questions, note_sections
 from formserver.store.preparations import get_preparation
-from tests import properties_helpers
-from tests.bad_input_helpers import ROW, input_value, latest_plan, signer, talk_by_year, textarea
-from tests.factories import conn
+from tests.bad_input_helpers import input_value, textarea
+from tests.factories import ROW, conn, latest_plan, signer, talk_by_year
 from tests.properties_helpers import (
     PROPERTY,
     SHORT,
@@ -29,8 +28,6 @@ from tests.properties_helpers import (
     differ,
     texts,
 )
-
-service = properties_helpers.service  # the fixture, for the tests in this module
 
 # --- the preparation: every text field and comment, every choice ----------------------------------
 

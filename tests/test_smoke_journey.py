@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask.testing import FlaskClient
 
-from tests.factories import csrf_token, sign_in, talk_of
+from tests.factories import SignIn, csrf_token, talk_of
 
 
-def test_employee_saves_a_draft_and_finds_it_again(app: Flask, client: FlaskClient) -> None:
-    sign_in(client, app, "employee_a")
+def test_employee_saves_a_draft_and_finds_it_again(app: Flask, signed_in: SignIn) -> None:
+    client = signed_in("employee_a")
     talk = talk_of(app, "employee_a")
     form = client.get(f"/samtal/{talk.id}/forberedelse")
     assert form.status_code == 200

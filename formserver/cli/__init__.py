@@ -21,21 +21,23 @@ from formserver.cli.records import (
     verify_plan,
 )
 
+COMMANDS = (
+    init_db,
+    import_roster_command,
+    grant_hr,
+    open_round,
+    issue_link,
+    load_demo,
+    purge_command,
+    export_person,
+    backup_command,
+    restore_command,
+    verify_plan,
+    rekey_command,
+)
+
 
 def register_commands(app: Flask) -> None:
-    """Add the commands to `flask --app formserver` and `formserver`."""
-    for command in (
-        init_db,
-        import_roster_command,
-        grant_hr,
-        open_round,
-        issue_link,
-        load_demo,
-        purge_command,
-        export_person,
-        backup_command,
-        restore_command,
-        verify_plan,
-        rekey_command,
-    ):
+    """Add the commands to `flask --app formserver` (`formserver` has them on its own)."""
+    for command in COMMANDS:
         app.cli.add_command(command)

@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from formserver.common.clock import local_today
 from formserver.common.text import clean_line, clean_text
-from formserver.forms.messages import CSRF_EXPIRED, DATE_FORMAT, strict_date
+from formserver.forms.messages import CSRF_EXPIRED, DATE_FORMAT, strict_date, too_long
 from formserver.security import tokens
 from formserver.security.keys import current_keys
 from formserver.services.roster import EMAIL_PATTERN
@@ -165,13 +165,13 @@ class CallForm(BaseForm):
         filters=[_line],
         validators=[
             DataRequired("Skriv var ni ses."),
-            Length(max=300, message="Högst 300 tecken. Korta texten, så sparas den."),
+            Length(max=300, message=too_long(300)),
         ],
     )
     message = TextAreaField(
         "Personligt meddelande (valfritt)",
         filters=[_text],
-        validators=[Length(max=2000, message="Högst 2000 tecken. Korta texten, så sparas den.")],
+        validators=[Length(max=2000, message=too_long(2000))],
     )
 
     def validate_day(self, field: DateField) -> None:

@@ -1,7 +1,8 @@
 """The preparation form's fixed markup, built once per question set.
 
 Labels, help texts, points and notes never change between requests; only values and errors
-do. Rendering them once (escaped here, with markupsafe) keeps the page cheap to serve.
+do. The field heads are built once (by `fields`, like every other form's) and cached, so a
+request only draws the controls: it keeps the busiest page cheap to serve.
 """
 
 from __future__ import annotations
@@ -10,56 +11,39 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from formserver.forms.messages import NEVER_DOCUMENTED, PUBLIC_NOTE
+from formserver.forms import fields
+from formserver.forms.messages import comment_label
 from formserver.forms.preparation import choices, comment_field, value_field
 from formserver.siteconfig.model import Question, QuestionSet, Section
 
 
 @dataclass(frozen=True)
 class FieldLayout:
-    """One input's fixed parts; the template adds value, errors and aria-invalid."""
+    """One field's cached head; `render` adds the value and errors."""
 
-    name: str
-    kind: str  # "text" or "choice"
-    head: Markup
-    described: str
+    head: fields.Head | fields.Group
     rows: int = 4
-    choices: tuple[tuple[str, str, str], ...] = ()  # (value, label, input id)
-    legend: str = ""
-    label: str = ""  # plain text, for the error summary
+
+    @property
+    def name(self) -> str:
+        """The form field's name, as in the posted data and the errors."""
+        return self.head.name or ""
+
+    @property
+    def label(self) -> str:
+        """The field's label or legend, plain text, for the error summary."""
+        return self.head.label
 
     @property
     def first_id(self) -> str:
         """The element an error summary link jumps to."""
-        return self.choices[0][2] if self.choices else self.name
+        return self.head.first_id
 
     def render(self, value: str, errors: list[str] | None) -> str:
         """The whole field with its value, and its errors linked by aria-describedby."""
-        ids = " ".join(filter(None, [self.described, f"{self.name}-fel" if errors else ""]))
-        described = f' aria-describedby="{ids}"' if ids else ""
-        error = (
-            f'<p class="field-error" id="{self.name}-fel"><strong>Fel:</strong> '
-            f"{escape(' '.join(errors))}</p>"
-            if errors
-            else ""
-        )
-        if self.kind == "text":
-            invalid = ' aria-invalid="true"' if errors else ""
-            return (
-                f'<div class="field">{self.head}{error}<textarea id="{self.name}" '
-                f'name="{self.name}" rows="{self.rows}"{invalid}{described}>{escape(value)}'
-                "</textarea></div>"
-            )
-        radios = "".join(
-            f'<div class="choice"><input type="radio" id="{input_id}" name="{self.name}" '
-            f'value="{escape(choice)}"{" checked" if choice == value else ""}>'
-            f'<label for="{input_id}">{escape(label)}</label></div>'
-            for choice, label, input_id in self.choices
-        )
-        return (
-            f'<fieldset class="choices"{described}><legend>{escape(self.legend)}</legend>'
-            f"{self.head}{error}{radios}</fieldset>"
-        )
+        if isinstance(self.head, fields.Group):
+            return self.head.radios_html(value, errors)
+        return self.head.textarea_html(value, errors, self.rows)
 
 
 @dataclass(frozen=True)
@@ -106,36 +90,16 @@ def _section(section: Section, qs: QuestionSet, public: bool, role: str) -> Sect
     ]
     if section.intro:
         parts.append(f"<p>{escape(section.intro)}</p>")
+    parts.append(fields.policy_note(section))
+    parts.append(_list(section.points))
     if section.policy == "never":
-        parts.append(
-            f'<p class="note"><strong>Ska inte dokumenteras.</strong> {NEVER_DOCUMENTED}</p>'
-        )
-        parts.append(_list(section.points))
         if section.manager_note and role == "manager":
             parts.append(f"<p>{escape(section.manager_note)}</p>")
         return SectionLayout(Markup("".join(parts)))
-    if section.policy == "optional":
-        parts.append(
-            '<p class="note">Det här avsnittet behöver inte fyllas i eller dokumenteras. '
-            f"{escape(section.documentation_note)}</p>"
-        )
-    parts.append(_list(section.points))
-    fields: list[FieldLayout] = []
+    layouts: list[FieldLayout] = []
     for question in section.questions:
-        fields.extend(_question(question, qs, public))
-    return SectionLayout(Markup("".join(parts)), fields)
-
-
-def _text_field(name: str, label: str, hint: str, public: bool, rows: int) -> FieldLayout:
-    ids = []
-    head = [f'<label for="{name}">{escape(label)}</label>']
-    if hint:
-        head.append(f'<div class="hint" id="{name}-hjalp">{hint}</div>')
-        ids.append(f"{name}-hjalp")
-    if public:
-        head.append(f'<p class="hint" id="{name}-offentlig">{PUBLIC_NOTE}</p>')
-        ids.append(f"{name}-offentlig")
-    return FieldLayout(name, "text", Markup("".join(head)), " ".join(ids), rows, label=label)
+        layouts.extend(_question(question, qs, public))
+    return SectionLayout(Markup("".join(parts)), layouts)
 
 
 def _question(question: Question, qs: QuestionSet, public: bool) -> list[FieldLayout]:
@@ -149,19 +113,12 @@ def _question(question: Question, qs: QuestionSet, public: bool) -> list[FieldLa
                 f"<p>{escape(question.note)}</p>" if question.note else "",
             ]
         )
-        return [_text_field(name, question.text, hint, public, 4)]
-    options = choices(question, qs)
-    head = f'<p class="hint" id="{name}-hjalp">{escape(question.help)}</p>' if question.help else ""
-    choice = FieldLayout(
-        name,
-        "choice",
-        Markup(head),
-        f"{name}-hjalp" if question.help else "",
-        choices=tuple((v, label, f"{name}-{i}") for i, (v, label) in enumerate(options, 1)),
-        legend=question.text,
-        label=question.text,
+        hint_markup = Markup(hint) if hint else ""
+        return [FieldLayout(fields.head(name, question.text, hint=hint_markup, public=public))]
+    choice = fields.group(
+        name, question.text, choices(question, qs), hint=question.help, ids="position"
     )
-    comment = _text_field(
-        comment_field(question), f"Kommentar till ”{question.text}” (valfritt)", "", public, 2
+    comment = fields.head(
+        comment_field(question), comment_label(f"”{question.text}”"), public=public
     )
-    return [choice, comment]
+    return [FieldLayout(choice), FieldLayout(comment, rows=2)]

@@ -10,10 +10,13 @@ CSRF_EXPIRED = (
     "kvar nedan. Tryck på knappen en gång till."
 )
 PUBLIC_NOTE = "Det du skriver kan bli en allmän handling."
+NEVER_DOCUMENTED_TITLE = "Ska inte dokumenteras."
 NEVER_DOCUMENTED = (
     "Det här avsnittet är bara samtalsstöd. Här finns inget att fylla i, och ingenting om det "
     "sparas."
 )
+OPTIONAL_SECTION = "Det här avsnittet behöver inte fyllas i eller dokumenteras."
+RESULT_QUESTION = "Hur blev resultatet?"  # a plan row's follow-up
 NOT_A_CHOICE = "Välj ett av alternativen, eller inget."
 DATE_FORMAT = "Skriv datum som ÅÅÅÅ-MM-DD"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -22,6 +25,11 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def too_long(max_chars: int) -> str:
     """The message for a text over the limit: what is wrong and what to do."""
     return f"Texten är för lång: högst {max_chars} tecken. Korta den, så sparas den."
+
+
+def comment_label(about: str) -> str:
+    """The label of an optional comment field, on `about` (a question, the signature)."""
+    return f"Kommentar till {about} (valfritt)"
 
 
 def strict_date(text: str) -> date:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -69,10 +69,11 @@ def call_talk(
     expected_version: int,
     now: datetime,
     link_url: Callable[[str], str],
-    actor_id: str,
+    event: audit.Event,
 ) -> CallResult:
     """Record the call (audited with it), issue the employee's personal link and e-mail the
-    invitation if we can; the e-mail's fate is audited once it is known."""
+    invitation if we can; the e-mail's fate is audited once it is known. `event` says who
+    called (action talk.call); its detail is filled in here."""
     by_mail = mailer.smtp_configured(app_config)
     version = talks.call_talk(
         conn,
@@ -81,9 +82,7 @@ def call_talk(
         starts_at=starts_at,
         duration_minutes=duration,
         place=place,
-        event=audit.Event(
-            actor_id, "talk.call", "talk", talk.id, "e-post" if by_mail else "lämnas över"
-        ),
+        event=replace(event, detail="e-post" if by_mail else "lämnas över"),
     )
     employee = get_person(conn, talk.employee_id)
     assert employee is not None
@@ -118,15 +117,11 @@ def call_talk(
         error = None
     except mailer.MailError as failure:
         error = str(failure)
-    audit.record(
-        conn,
-        audit.Event(
-            actor_id,
-            "talk.invitation_mail",
-            "talk",
-            talk.id,
-            "e-post skickad" if error is None else "e-post misslyckades",
-            "ok" if error is None else "failed",
-        ),
+    mailed = replace(
+        event,
+        action="talk.invitation_mail",
+        detail="e-post skickad" if error is None else "e-post misslyckades",
+        outcome="ok" if error is None else "failed",
     )
+    audit.record(conn, mailed)
     return CallResult(version, sign_in_url, sent=error is None, mail_error=error)

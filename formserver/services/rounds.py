@@ -21,8 +21,12 @@ def open_round(
     plan_template_id: str,
     opened_by: str | None,
     today: date,
+    client: str | None = None,
 ) -> store.OpenedRound:
-    """Open a round: a talk for everyone eligible today, with their current manager."""
+    """Open a round, audited: a talk for everyone eligible today, with their current manager.
+
+    `client` is the address the request came from, when it came from the service's pages.
+    """
     qs = config.question_sets[question_set_id]
     plan = config.plan_templates[plan_template_id]
     rules = config.policies.eligibility
@@ -43,5 +47,5 @@ def open_round(
         plan_template=(plan.id, plan.version),
         eligible=eligible,
         opened_by=opened_by,
-        event=audit.Event(opened_by, "round.open"),
+        event=audit.Event(opened_by, "round.open", client=client),
     )

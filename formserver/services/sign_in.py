@@ -212,6 +212,7 @@ def start_session(
     id_token: str | None,
     target: str,
     absolute: timedelta,
+    client: str | None = None,
 ) -> SignedIn:
     """Start a fresh single sign-on session (a new random id every time), audited.
 
@@ -225,7 +226,7 @@ def start_session(
         now=now,
         method="sso",
         id_token=id_token,
-        event=audit.Event(person.id, "sign_in", detail="sso"),
+        event=audit.Event(person.id, "sign_in", detail="sso", client=client),
         forget_tokens_before=now - absolute,
     )
     return SignedIn(session_id, person.id, safe_target(target))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from formserver.documents import mail
@@ -35,13 +35,14 @@ def sign_plan(
     seen_hash: str,
     comment: str,
     signer: RecordSigner,
+    event: audit.Event,
     mail_config: Mapping[str, Any],
     organisation: str,
     render_pdf: Callable[[Talk, PlanVersion], bytes],
     pdf_name: str,
 ) -> Signed:
-    """Sign exactly the version seen (audited with the signature); once both have signed, e-mail
-    the employee their copy where a mail server is configured, and audit that too.
+    """Sign exactly the version seen (`event` is audited with the signature); once both have
+    signed, e-mail the employee their copy where a mail server is configured, and audit that.
 
     Raises plans.NotHeld before the talk is held, and Conflict or ValueError when the version
     changed or this person already signed it.
@@ -55,7 +56,7 @@ def sign_plan(
         seen_hash=seen_hash,
         comment=comment,
         signer=signer,
-        event=audit.Event(person_id, "plan.sign", "talk", talk.id, role),
+        event=event,
     )
     version = plans.latest(conn, talk.id, signer)
     assert version is not None
@@ -75,15 +76,7 @@ def sign_plan(
         sent = True
     except mail.MailError:
         sent = False
-    audit.record(
-        conn,
-        audit.Event(
-            person_id,
-            "plan.mail_copy",
-            "talk",
-            talk.id,
-            f"version {version.number}",
-            "ok" if sent else "failed",
-        ),
-    )
+    outcome = "ok" if sent else "failed"
+    detail = f"version {version.number}"
+    audit.record(conn, replace(event, action="plan.mail_copy", detail=detail, outcome=outcome))
     return Signed(version, sent)

@@ -152,11 +152,13 @@ def sign_in(
     id_token: str | None,
     target: str,
     absolute: timedelta,
+    client: str | None,
 ) -> signin.SignedIn | Refused:
     """Start a session for the person the validated `claims` name, if they may sign in so.
 
     The HR role follows the provider's group (audited when it changes) before the session
-    starts, and counts when deciding whether this person may use single sign-on.
+    starts, and counts when deciding whether this person may use single sign-on. `client` is
+    the browser's address, for the audit log.
     """
     value = identity(claims, settings)
     if value is None:
@@ -173,7 +175,8 @@ def sign_in(
         return Refused("method_not_allowed", person.id)
     if is_hr != person.is_hr:
         action = "person.grant_hr" if is_hr else "person.revoke_hr"
-        set_hr(conn, person.id, is_hr, audit.Event(None, action, "person", person.id, "sso-grupp"))
+        event = audit.Event(None, action, "person", person.id, "sso-grupp", client=client)
+        set_hr(conn, person.id, is_hr, event)
     return signin.start_session(
-        conn, person, now=now, id_token=id_token, target=target, absolute=absolute
+        conn, person, now=now, id_token=id_token, target=target, absolute=absolute, client=client
     )

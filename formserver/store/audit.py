@@ -27,13 +27,15 @@ class Event:
     object_id: str = ""
     detail: str = ""
     outcome: str = "ok"
+    client: str | None = None  # the client's address, for entries made during a request
 
 
 def append(conn: sqlite3.Connection, event: Event) -> None:
     """Write `event` in the caller's open transaction, beside the change it records."""
     conn.execute(
-        "INSERT INTO audit_log (at, actor_id, action, object_type, object_id, outcome, detail) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_log "
+        "(at, actor_id, action, object_type, object_id, outcome, detail, client) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             iso(utc_now()),
             event.actor_id,
@@ -42,6 +44,7 @@ def append(conn: sqlite3.Connection, event: Event) -> None:
             event.object_id,
             event.outcome,
             event.detail,
+            event.client,
         ),
     )
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 from flask import Flask, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask.globals import request_ctx
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from formserver import access
 from formserver.access import typed_text
@@ -45,6 +46,11 @@ ERROR_TEXTS = {
     ),
     429: ("För många försök", "Vänta en stund och försök sedan igen."),
 }
+WRONG_HOST = (
+    "Fel adress",
+    "Formulärtjänsten nås inte på den här adressen. Använd länken i din kallelse eller på "
+    "intranätet.",
+)
 INVALID_TEXT = (
     "Formuläret innehöll tecken som inte kunde läsas, så ingenting sparades. Gå tillbaka i "
     "webbläsaren, kontrollera texten och spara igen."
@@ -63,6 +69,12 @@ def register(app: Flask) -> None:
         title, text = ERROR_TEXTS.get(code, ("Något gick fel", "Försök igen om en stund."))
         if error.description == "invalid-utf8":
             title, text = "Formuläret kunde inte läsas", INVALID_TEXT
+        if isinstance(error, SecurityError):
+            title, text = WRONG_HOST
+        if request_ctx.url_adapter is None:
+            # Refused before routing (a Host not in TRUSTED_HOSTS): no URL can be built, so
+            # the page links only to fixed paths.
+            return render_template("errors/plain.html", title=title, text=text, code=code), code
         return render_template("errors/error.html", title=title, text=text, code=code), code
 
     @app.errorhandler(sqlite3.OperationalError)

@@ -57,14 +57,19 @@ def confirm(token: str) -> Response | str | tuple[str, int]:
         g.db, current_keys(), token, now=utc_now(), days=_days(), rules=sign_in_rules()
     )
     if isinstance(result, signin.LinkCheck):
-        refused = audit.Event(result.person_id, "sign_in", outcome=result.problem or "failed")
+        refused = audit.Event(
+            result.person_id,
+            "sign_in",
+            outcome=result.problem or "failed",
+            client=access.client(),
+        )
         audit.record(g.db, refused)
         return _problem_page(result)
     session.clear()
     session.permanent = True
     session["sid"] = result.session_id
     session["csrf"] = tokens.new_nonce()
-    audit.record(g.db, audit.Event(result.person_id, "sign_in"))
+    audit.record(g.db, audit.Event(result.person_id, "sign_in", client=access.client()))
     return redirect(result.target)
 
 
@@ -114,7 +119,12 @@ def new_link() -> str | tuple[str, int]:
                 outcome = "sent"
             except mailer.MailError:
                 outcome = "mail_failed"
-    audit.record(g.db, audit.Event(person.id if person else None, "new_link", outcome=outcome))
+    audit.record(
+        g.db,
+        audit.Event(
+            person.id if person else None, "new_link", outcome=outcome, client=access.client()
+        ),
+    )
     return render_template("auth/new_link_sent.html")
 
 

@@ -1,15 +1,31 @@
-"""The built handbook (site/), served from the same process for `make run`."""
+"""The built handbook (site/), served from the service when HANDBOOK_DIR is set (make run).
+
+In production the handbook is usually published on a static host; where the service serves
+it instead, text files go out gzip-compressed, as a static host would send them.
+"""
 
 from __future__ import annotations
 
+import gzip
+import mimetypes
+from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, send_from_directory
+from flask import Blueprint, abort, current_app, request
+from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
 from formserver.access import rule
 
 bp = Blueprint("handbook", __name__, url_prefix="/handbok")
+
+COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
+
+
+@lru_cache(maxsize=256)
+def _compressed(path: str, mtime_ns: int) -> bytes:
+    # Keyed by modification time, so a rebuilt handbook is compressed afresh.
+    return gzip.compress(Path(path).read_bytes(), compresslevel=6, mtime=0)
 
 
 @bp.get("/", defaults={"path": ""})
@@ -17,11 +33,25 @@ bp = Blueprint("handbook", __name__, url_prefix="/handbok")
 @rule("public")
 def page(path: str) -> Response:
     """A file of the built handbook; directories serve their index.html."""
-    root = Path(current_app.config["HANDBOOK_DIR"])
-    if not root.is_dir():
+    setting = current_app.config["HANDBOOK_DIR"]
+    root = Path(setting) if setting else None
+    if root is None or not root.is_dir():
         abort(404)
-    if path == "" or path.endswith("/"):
-        path += "index.html"
-    elif (root / path).is_dir():
-        path += "/index.html"
-    return send_from_directory(root, path)
+    found = safe_join(str(root), path)
+    if found is None:
+        abort(404)
+    file = Path(found)
+    if file.is_dir():
+        file = file / "index.html"
+    if not file.is_file():
+        abort(404)
+    mimetype = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    if mimetype.startswith(COMPRESSIBLE) and request.accept_encodings.best_match(["gzip"]):
+        body = _compressed(str(file), file.stat().st_mtime_ns)
+        response = Response(body, mimetype=mimetype)
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(file.read_bytes(), mimetype=mimetype)
+    response.vary.add("Accept-Encoding")
+    response.add_etag()
+    return response.make_conditional(request)

@@ -82,6 +82,7 @@ def new_round() -> Response | str | tuple[str, int]:
             question_set_id=form.question_set.data or "",
             plan_template_id=form.plan_template.data or "",
             opened_by=access.signed_in_user().id,
+            client=access.client(),
             today=utc_now().date(),
         )
     except round_store.RoundExists:

@@ -12,7 +12,7 @@ from formserver.access import TalkAccess, rule
 from formserver.common.text import clean_text
 from formserver.documents import plan_document
 from formserver.forms.base import ConfirmForm
-from formserver.forms.messages import CSRF_EXPIRED
+from formserver.forms.messages import CSRF_EXPIRED, too_long
 from formserver.forms.plan import read_plan_post
 from formserver.security.keys import signers
 from formserver.services import planning
@@ -134,10 +134,7 @@ def sign(talk_id: str) -> Response | tuple[str, int]:
             opened,
             400,
             comment=comment,
-            errors={
-                "comment": f"Kommentaren är för lång: högst {COMMENT_MAX} tecken. Korta den och "
-                "skriv under igen."
-            },
+            errors={"comment": too_long(COMMENT_MAX)},
         )
     try:
         sign_plan(
@@ -149,6 +146,7 @@ def sign(talk_id: str) -> Response | tuple[str, int]:
             seen_hash=request.form.get("content_hash", ""),
             comment=comment,
             signer=signers().plan,
+            event=opened.event("plan.sign", opened.role),
             mail_config=current_app.config,
             organisation=site_config().organisation.name,
             render_pdf=plan_document.pdf,
@@ -201,14 +199,21 @@ def history(talk_id: str) -> str:
     )
 
 
+def _newest_version(talk_id: str, action: str) -> tuple[TalkAccess, store.PlanVersion]:
+    """The talk opened for `action` and its newest version; 404 while nothing is saved. The
+    view audits the read itself, once it knows what it hands out."""
+    opened = access.open_talk(talk_id, action, audit_read=False)
+    version = store.latest(g.db, opened.talk.id, signers().plan)
+    if version is None:
+        abort(404)
+    return opened, version
+
+
 @bp.get("/<rid:talk_id>/plan/utskrift")
 @rule("signed_in")
 def print_view(talk_id: str) -> str:
     """The newest version as a document to print."""
-    opened = access.open_talk(talk_id, "plan.print", audit_read=False)
-    version = store.latest(g.db, opened.talk.id, signers().plan)
-    if version is None:
-        abort(404)
+    opened, version = _newest_version(talk_id, "plan.print")
     opened.audit("plan.print", opened.role)
     return plan_document.document_html(opened.talk, version)
 
@@ -217,10 +222,7 @@ def print_view(talk_id: str) -> str:
 @rule("signed_in")
 def pdf(talk_id: str) -> Response:
     """The newest version as PDF/A-2b: server-made file name, attachment, no-store, audited."""
-    opened = access.open_talk(talk_id, "plan.download", audit_read=False)
-    version = store.latest(g.db, opened.talk.id, signers().plan)
-    if version is None:
-        abort(404)
+    opened, version = _newest_version(talk_id, "plan.download")
     body = plan_document.pdf(opened.talk, version)
     opened.audit("plan.download", f"pdf version {version.number}")
     return download(body, "application/pdf", plan_document.file_name(opened.talk))

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
+from formserver import access
 from formserver.access import rule
 from formserver.security import tokens
 from formserver.services import sign_in as signin
@@ -46,7 +47,10 @@ def _client() -> Any:
 
 def _refuse(problem: str, person_id: str | None = None, identity: str = "") -> tuple[str, int]:
     """Audit a refused attempt (never a token or code) and say what to do next."""
-    audit.record(g.db, audit.Event(person_id, "sign_in", detail="sso", outcome=problem))
+    refused = audit.Event(
+        person_id, "sign_in", detail="sso", outcome=problem, client=access.client()
+    )
+    audit.record(g.db, refused)
     session.pop(NEXT, None)
     page = sso.PROBLEMS[problem]
     return render_template("auth/sso_problem.html", problem=page, identity=identity), page.status
@@ -106,6 +110,7 @@ def callback() -> Response | tuple[str, int]:
         id_token=token.get("id_token"),
         target=str(session.get(NEXT, "/")),
         absolute=timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]),
+        client=access.client(),
     )
     if isinstance(result, sso.Refused):
         return _refuse(result.problem, result.person_id, result.identity)

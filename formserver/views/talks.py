@@ -70,34 +70,35 @@ def prepare(talk_id: str) -> Response | str | tuple[str, int]:
     config = site_config()
     question_set = config.question_sets[talk.question_set_id]
     signer = signers().preparation
-    stored = get_preparation(g.db, talk.id, role, signer)
-    page = {
-        **_last_year(opened),
-        "talk": talk,
-        "access": opened,
-        "question_set": question_set,
-        "stored": stored,
-        "layout": layout.layout(
-            question_set, public_sector=config.organisation.public_sector, role=role
-        ),
-        "render_fields": layout.render,
-    }
+
+    def page(status: int = 200, **values: Any) -> tuple[str, int]:
+        # Built only when a page is shown: a successful save just redirects.
+        if "stored" not in values:
+            values["stored"] = get_preparation(g.db, talk.id, role, signer)
+        return render_template(
+            "talk/prepare.html",
+            **_last_year(opened),
+            talk=talk,
+            access=opened,
+            question_set=question_set,
+            layout=layout.layout(
+                question_set, public_sector=config.organisation.public_sector, role=role
+            ),
+            render_fields=layout.render,
+            **values,
+        ), status
+
     if reading:
+        stored = get_preparation(g.db, talk.id, role, signer)
         state = prep.stored_state(stored.answers if stored else {}, question_set)
         version = stored.version if stored else 0
-        saved = request.args.get("sparad")
-        return render_template(
-            "talk/prepare.html", form=state, version=version, saved=saved, **page
-        )
+        return page(form=state, version=version, stored=stored, saved=request.args.get("sparad"))
     posted = prep.read_post(
         request.form, question_set, int(current_app.config["TEXT_FIELD_MAX_CHARS"])
     )
-    version = posted.version
     if not posted.valid:
         message = None if posted.csrf_ok else CSRF_EXPIRED
-        return render_template(
-            "talk/prepare.html", form=posted.state, version=version, error=message, **page
-        ), 400
+        return page(400, form=posted.state, version=posted.version, error=message)
     action = "preparation.submit" if posted.submit else "preparation.save"
     try:
         save_preparation(
@@ -105,22 +106,17 @@ def prepare(talk_id: str) -> Response | str | tuple[str, int]:
             talk.id,
             role,
             posted.answers,
-            expected_version=version,
+            expected_version=posted.version,
             submit=posted.submit,
             signer=signer,
             event=opened.event(action, role),
         )
     except Conflict:
         current = get_preparation(g.db, talk.id, role, signer)
-        return render_template(
-            "talk/prepare.html",
-            form=posted.state,
-            version=current.version if current else 0,
-            conflict=current,
-            **page,
-        ), 409
+        version = current.version if current else 0
+        return page(409, form=posted.state, version=version, conflict=current, stored=current)
     except TalkLocked:
-        return render_template("talk/prepare.html", form=posted.state, version=version, **page), 409
+        return page(409, form=posted.state, version=posted.version)
     if posted.submit:
         return redirect(url_for("talks.overview", talk_id=talk.id, skickad=1))
     return redirect(url_for("talks.prepare", talk_id=talk.id, sparad=1))

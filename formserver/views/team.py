@@ -94,7 +94,7 @@ def call(talk_id: str) -> str | tuple[str, int] | Response:
             expected_version=int(form.version.data or 0),
             now=utc_now(),
             link_url=lambda token: external_url("auth.confirm_page", token=token),
-            actor_id=opened.user.id,
+            event=opened.event("talk.call"),
         )
     except (Conflict, ValueError):
         fresh = get_talk(g.db, talk_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from formserver.siteconfig import ConfigError, SiteConfig, load_site_config
-from tests.conftest import SITE_CONFIG, BreakConfig
+from tests.factories import SITE_CONFIG, BreakConfig
 
 
 def test_ships_every_seed_question_set_and_plan_template(site_config: SiteConfig) -> None:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.factories import conn, csrf_token, sign_in
+from tests.factories import conn, csrf_token
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 LINK = re.compile(r"https?://[^\s<>\"']+/logga-in/[A-Za-z0-9_.\-]+")
@@ -65,12 +65,6 @@ def talk_row(app: Flask, talk_id: str) -> Any:
 
 def audit_rows(app: Flask) -> list[dict[str, Any]]:
     return [dict(r) for r in conn(app).execute("SELECT * FROM audit_log ORDER BY id")]
-
-
-def manager_client(app: Flask) -> FlaskClient:
-    client = app.test_client()
-    sign_in(client, app, "manager")
-    return client
 
 
 def sign_in_with(app: Flask, link: str) -> tuple[FlaskClient, str]:

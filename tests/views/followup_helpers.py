@@ -13,21 +13,20 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
+from bs4 import Tag
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
-from formserver.services import rounds
 from formserver.services.roster import parse_roster
 from formserver.store.people import import_roster
 from formserver.store.talks import Talk
-from tests.factories import PEOPLE, conn, person, roster_csv, talk_of
-from tests.views.html_tree import Element, parse
+from tests.factories import PEOPLE, conn, open_round, roster_csv, talk_of
 from tests.views.plan_helpers import browser_fields
+from tests.views.soup import one, parse
 
 NOTHING_YET = (
     "Det finns ingen plan som båda har skrivit under ännu, så det finns inget att följa upp."
@@ -51,7 +50,7 @@ def open_followup(client: FlaskClient, talk: Talk) -> str:
     return page.text
 
 
-def followup_form(html: str) -> Element:
+def followup_form(html: str) -> Tag:
     """The follow-up form (the one with the status lists)."""
     forms = [f for f in parse(html).find_all("form") if f.find_all("select")]
     assert len(forms) == 1, f"expected one follow-up form, found {len(forms)}"
@@ -75,12 +74,12 @@ def post_followup(
 
 
 def selected_status(html: str, row_id: str) -> str:
-    select = parse(html).one("select", name=f"status_{row_id}")
+    select = one(parse(html), "select", attrs={"name": f"status_{row_id}"})
     return [o.attrs["value"] for o in select.find_all("option") if "selected" in o.attrs][0]
 
 
 def result_text(html: str, row_id: str) -> str:
-    return parse(html).one("textarea", name=f"result_{row_id}").raw_text()
+    return one(parse(html), "textarea", attrs={"name": f"result_{row_id}"}).get_text()
 
 
 def followup_rows(app: Flask, talk: Talk) -> list[dict[str, Any]]:
@@ -117,15 +116,7 @@ def open_next_year(app: Flask, *, new_manager: bool = False) -> Talk:
             if role != "leaver"
         ]
         import_roster(conn(app), parse_roster(roster_csv(*lines)).rows)
-    rounds.open_round(
-        conn(app),
-        app.extensions["site_config"],
-        year=2027,
-        question_set_id="rutin",
-        plan_template_id="handlingsplan",
-        opened_by=person(app, "hr").id,
-        today=date(2027, 1, 15),
-    )
+    open_round(app, 2027)
     talk = talk_of(app, "employee_a")
     assert talk.year == 2027
     return talk

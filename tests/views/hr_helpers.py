@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from tests.factories import PEOPLE, conn, csrf_token, sign_in
+from tests.factories import PEOPLE, conn, csrf_token
 
 # Everyone still employed (L has left): importing exactly this changes nothing.
 CURRENT = [line for role, line in PEOPLE.items() if role != "leaver"]
@@ -26,12 +26,6 @@ COVERAGE_ROW = re.compile(
     r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>"
     r"<td>(\d+)</td><td>(\d+)</td></tr>"
 )
-
-
-def signed_in(app: Flask, role: str) -> FlaskClient:
-    client = app.test_client()
-    sign_in(client, app, role)
-    return client
 
 
 def upload(client: FlaskClient, data: bytes, filename: str = "personal.csv") -> Any:

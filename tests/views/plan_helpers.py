@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from bs4 import Tag
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
@@ -25,11 +26,10 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
 from formserver.security.keys import signers
-from formserver.services import rounds
 from formserver.store import plans as plan_store
 from formserver.store.talks import Talk
-from tests.factories import conn, csrf_token, person, sign_in, talk_of
-from tests.views.html_tree import Element, parse
+from tests.factories import conn, csrf_token, open_round, signed_in_browser, talk_of
+from tests.views.soup import parse, text_of
 
 NOT_HELD = "Samtalet är inte markerat som genomfört ännu."
 CHANGED = "Planen har ändrats sedan du öppnade sidan, eller så har du redan skrivit under."
@@ -68,13 +68,6 @@ def plan_url(talk: Talk, suffix: str = "") -> str:
     return f"/samtal/{talk.id}/plan{suffix}"
 
 
-def signed_in(app: Flask, role: str) -> FlaskClient:
-    """A browser of its own, signed in as a person from factories.PEOPLE."""
-    browser = app.test_client()
-    sign_in(browser, app, role)
-    return browser
-
-
 def open_plan(client: FlaskClient, talk: Talk) -> str:
     """The plan page as its reader opens it."""
     page = client.get(plan_url(talk))
@@ -82,32 +75,32 @@ def open_plan(client: FlaskClient, talk: Talk) -> str:
     return page.text
 
 
-def form_with_action(html: str, suffix: str) -> Element:
+def form_with_action(html: str, suffix: str) -> Tag:
     """The only form on the page whose action ends with `suffix`."""
     forms = [f for f in parse(html).find_all("form") if f.attrs.get("action", "").endswith(suffix)]
     assert len(forms) == 1, f"expected one form posting to …{suffix}, found {len(forms)}"
     return forms[0]
 
 
-def plan_form(html: str) -> Element:
+def plan_form(html: str) -> Tag:
     """The manager's notes-and-plan form."""
     return form_with_action(html, "/plan")
 
 
-def browser_fields(form: Element) -> MultiDict[str, str]:
+def browser_fields(form: Tag) -> MultiDict[str, str]:
     """What a browser sends for a form as it stands (without the button pressed)."""
     data: MultiDict[str, str] = MultiDict()
-    for element in form.iter():
+    for element in form.find_all(True):
         name = element.attrs.get("name")
-        if not name or element.tag == "button":
+        if not name or element.name == "button":
             continue
-        if element.tag == "textarea":
-            data.add(name, element.raw_text())
-        elif element.tag == "select":
+        if element.name == "textarea":
+            data.add(name, element.get_text())
+        elif element.name == "select":
             options = element.find_all("option")
             chosen = [o for o in options if "selected" in o.attrs] or options[:1]
-            data.add(name, chosen[0].attrs.get("value", chosen[0].text()))
-        elif element.tag == "input":
+            data.add(name, chosen[0].attrs.get("value", text_of(chosen[0])))
+        elif element.name == "input":
             kind = element.attrs.get("type", "text")
             if kind in ("radio", "checkbox"):
                 if "checked" in element.attrs:
@@ -119,7 +112,9 @@ def browser_fields(form: Element) -> MultiDict[str, str]:
 
 def row_ids(html: str, grid: str) -> list[str]:
     """The ids of a grid's rows, from the hidden `rows_<grid>` inputs of the plan form."""
-    return [e.attrs["value"] for e in plan_form(html).find_all("input", name=f"rows_{grid}")]
+    return [
+        e.attrs["value"] for e in plan_form(html).find_all("input", attrs={"name": f"rows_{grid}"})
+    ]
 
 
 def cell(grid: str, row_id: str, column: str) -> str:
@@ -131,12 +126,12 @@ def field_text(html: str, name: str) -> str:
     """What a textarea holds, or an input's value, exactly."""
     found = [
         e
-        for e in parse(html).iter()
-        if e.tag in ("textarea", "input") and e.attrs.get("name") == name
+        for e in parse(html).find_all(True)
+        if e.name in ("textarea", "input") and e.attrs.get("name") == name
     ]
     assert len(found) == 1, f"expected one field named {name}, found {len(found)}"
     element = found[0]
-    return element.raw_text() if element.tag == "textarea" else element.attrs.get("value", "")
+    return element.get_text() if element.name == "textarea" else element.attrs.get("value", "")
 
 
 def post_plan(
@@ -213,10 +208,10 @@ def held_plan(
 ) -> tuple[Talk, FlaskClient, FlaskClient]:
     """A's (or B's) plan written by the manager and the talk marked held: (talk, manager, them)."""
     talk = talk_of(app, role)
-    manager = signed_in(app, "manager")
+    manager = signed_in_browser(app, "manager")
     standard_plan(manager, talk, note)
     assert mark_held(manager, talk).status_code == 302
-    return talk, manager, signed_in(app, role)
+    return talk, manager, signed_in_browser(app, role)
 
 
 def signed_plan(
@@ -258,20 +253,20 @@ def talk_row(app: Flask, talk: Talk) -> dict[str, Any]:
 def signature_lines(html: str) -> list[str]:
     """The "Underskrifter" list on the plan page, as read."""
     document = parse(html)
-    heading = [h for h in document.find_all("h2") if h.text() == "Underskrifter"]
+    heading = [h for h in document.find_all("h2") if text_of(h) == "Underskrifter"]
     assert heading, "no Underskrifter heading"
     lists = [
         ul
         for ul in document.find_all("ul")
-        if ul.find_all("li") and ul.find_all("li")[0].text().startswith("Chef:")
+        if ul.find_all("li") and text_of(ul.find_all("li")[0]).startswith("Chef:")
     ]
     assert len(lists) == 1
-    return [li.text() for li in lists[0].find_all("li")]
+    return [text_of(li) for li in lists[0].find_all("li")]
 
 
 def call_talk(app: Flask, talk: Talk, day: date) -> None:
     """The manager calls the talk for `day` at 10.00 (so that it has a date)."""
-    manager = signed_in(app, "manager")
+    manager = signed_in_browser(app, "manager")
     page = manager.get(f"/samtal/{talk.id}/kalla")
     assert page.status_code == 200, page.text
     response = manager.post(
@@ -292,15 +287,7 @@ def call_talk(app: Flask, talk: Talk, day: date) -> None:
 
 def open_goteborg_round(app: Flask) -> Talk:
     """Open a 2027 round with Göteborg's question set; employee A's talk in it."""
-    rounds.open_round(
-        conn(app),
-        app.extensions["site_config"],
-        year=2027,
-        question_set_id="goteborg",
-        plan_template_id="utvecklingsplan",
-        opened_by=person(app, "hr").id,
-        today=date(2027, 1, 15),
-    )
+    open_round(app, 2027, "goteborg", "utvecklingsplan")
     talk = talk_of(app, "employee_a")
     assert (talk.year, talk.question_set_id, talk.plan_template_id) == (
         2027,

@@ -11,19 +11,18 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
 from typing import Any
 
+from bs4 import Tag
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from formserver.security.keys import signers
-from formserver.services import rounds
 from formserver.store.preparations import Preparation, get_preparation
 from formserver.store.talks import Talk
-from tests.factories import conn, csrf_token, person, sign_in, talk_of
-from tests.views.html_tree import Element, parse
+from tests.factories import conn, csrf_token, open_round, talk_of
+from tests.views.soup import one, parse, text_of
 
 PUBLIC_NOTE = "Det du skriver kan bli en allmän handling."
 NEVER_TITLE = "Våld i nära relation och/eller hedersrelaterat våld"
@@ -36,21 +35,19 @@ SCALE_LABELS = [
 ]
 
 
-def preparation_form(html: str) -> Element:
+def preparation_form(html: str) -> Tag:
     """The preparation form (not the log-out form in the header)."""
-    forms = [
-        f for f in parse(html).find_all("form") if "logout" not in f.attrs.get("class", "").split()
-    ]
+    forms = [f for f in parse(html).find_all("form") if "logout" not in f.get("class", [])]
     assert len(forms) == 1, f"expected one preparation form, found {len(forms)}"
     return forms[0]
 
 
-def section_fieldset(form: Element, title: str) -> Element:
+def section_fieldset(form: Tag, title: str) -> Tag:
     """A section's fieldset, by the text of its legend."""
     found = [
         fs
         for fs in form.find_all("fieldset", class_="section")
-        if fs.find_all("legend")[0].text() == title
+        if text_of(fs.find_all("legend")[0]) == title
     ]
     assert len(found) == 1, f"no single section titled {title!r}"
     return found[0]
@@ -58,12 +55,12 @@ def section_fieldset(form: Element, title: str) -> Element:
 
 def textarea_text(html: str, name: str) -> str:
     """What a textarea holds, exactly."""
-    return parse(html).one("textarea", name=name).raw_text()
+    return one(parse(html), "textarea", attrs={"name": name}).get_text()
 
 
 def page_version(html: str) -> int:
     """The version the form was loaded at (its hidden field)."""
-    return int(parse(html).one("input", name="version").attrs["value"])
+    return int(one(parse(html), "input", attrs={"name": "version"}).attrs["value"])
 
 
 # --- the service as its users reach it ------------------------------------------------------------
@@ -75,13 +72,6 @@ def form_url(talk: Talk) -> str:
 
 def overview_url(talk: Talk) -> str:
     return f"/samtal/{talk.id}"
-
-
-def signed_in(app: Flask, role: str) -> FlaskClient:
-    """A browser of its own, signed in as a person from factories.PEOPLE."""
-    browser = app.test_client()
-    sign_in(browser, app, role)
-    return browser
 
 
 def post_form(
@@ -104,18 +94,10 @@ def post_form(
     return client.post(form_url(talk), data=data)
 
 
-def open_round(app: Flask, year: int, question_set_id: str, plan_template_id: str) -> Talk:
+def talk_in_round(app: Flask, year: int, question_set_id: str, plan_template_id: str) -> Talk:
     """Open another round (as HR does) and return employee A's talk in it."""
     if year != 2026:  # the app fixture has already opened 2026 with "rutin"
-        rounds.open_round(
-            conn(app),
-            app.extensions["site_config"],
-            year=year,
-            question_set_id=question_set_id,
-            plan_template_id=plan_template_id,
-            opened_by=person(app, "hr").id,
-            today=date(year, 1, 15),
-        )
+        open_round(app, year, question_set_id, plan_template_id)
     talk = talk_of(app, "employee_a")
     assert (talk.year, talk.question_set_id) == (year, question_set_id)
     return talk

@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,8 +13,18 @@ from flask import Flask
 from icalendar import Calendar
 
 from formserver.store import db
-from tests import smtp
-from tests.factories import EMAIL, conn, csrf_token, data_dump, make_service, person, talk_of
+from tests.factories import (
+    EMAIL,
+    SignIn,
+    conn,
+    csrf_token,
+    data_dump,
+    make_service,
+    person,
+    signed_in_browser,
+    site_config_of,
+    talk_of,
+)
 from tests.smtp import HOST, LoopbackSMTP, free_port, header_names
 from tests.views.call_helpers import (
     LINK,
@@ -25,37 +34,25 @@ from tests.views.call_helpers import (
     audit_rows,
     call_page,
     in_days,
-    manager_client,
     post_call,
     sign_in_with,
     talk_row,
 )
 
-smtp_server = smtp.smtp_server  # the fixture, for the tests in this module
-
-
-def make_app(tmp_path: Path, **extra: Any) -> Iterator[Flask]:
-    """Like the conftest app, with extra settings (SMTP)."""
-    yield from make_service(tmp_path, **extra)
-
-
-@pytest.fixture
-def mail_app(tmp_path: Path, smtp_server: LoopbackSMTP) -> Iterator[Flask]:
-    """The service sending e-mail through the loopback SMTP server."""
-    yield from make_app(tmp_path, SMTP_HOST=HOST, SMTP_PORT=smtp_server.port)
-
 
 @pytest.fixture
 def broken_mail_app(tmp_path: Path) -> Iterator[Flask]:
     """The service configured for an SMTP server that does not answer."""
-    yield from make_app(tmp_path, SMTP_HOST=HOST, SMTP_PORT=free_port())
+    yield from make_service(tmp_path, SMTP_HOST=HOST, SMTP_PORT=free_port())
 
 
 # --- The team page -------------------------------------------------------------------------
 
 
-def test_team_page_lists_the_managers_employees_as_not_called(app: Flask) -> None:
-    client = manager_client(app)
+def test_team_page_lists_the_managers_employees_as_not_called(
+    app: Flask, signed_in: SignIn
+) -> None:
+    client = signed_in("manager")
     page = client.get("/chef")
 
     assert page.status_code == 200
@@ -74,13 +71,15 @@ def test_team_page_lists_the_managers_employees_as_not_called(app: Flask) -> Non
     assert "Karin Chefsberg</a>" not in page.text  # not her own talk with T
 
 
-def test_team_page_does_not_offer_to_call_a_person_who_has_left(app: Flask) -> None:
+def test_team_page_does_not_offer_to_call_a_person_who_has_left(
+    app: Flask, signed_in: SignIn
+) -> None:
     # L had a talk when the round opened on 2026-11-01, then left the roster. By the routine
     # only current staff have a talk: the manager must not be asked to call L.
     leaver = talk_of(app, "leaver")
     assert leaver.manager_id == person(app, "manager").id  # the talk exists in the store
 
-    page = manager_client(app).get("/chef")
+    page = signed_in("manager").get("/chef")
 
     assert page.status_code == 200
     assert "Lars Slutadsson" not in page.text
@@ -88,7 +87,7 @@ def test_team_page_does_not_offer_to_call_a_person_who_has_left(app: Flask) -> N
 
 
 def test_a_person_who_has_left_is_not_called(mail_app: Flask, smtp_server: LoopbackSMTP) -> None:
-    client = manager_client(mail_app)
+    client = signed_in_browser(mail_app, "manager")
     leaver = talk_of(mail_app, "leaver")
     before = data_dump(mail_app)
 
@@ -114,8 +113,8 @@ def test_a_person_who_has_left_is_not_called(mail_app: Flask, smtp_server: Loopb
     assert data_dump(mail_app) == before  # no link issued, talk still "ej_kallad"
 
 
-def test_team_page_shows_the_date_once_called(app: Flask) -> None:
-    client = manager_client(app)
+def test_team_page_shows_the_date_once_called(app: Flask, signed_in: SignIn) -> None:
+    client = signed_in("manager")
     talk = talk_of(app, "employee_a")
     day = in_days(20)
     assert post_call(client, talk.id, day).status_code == 200
@@ -132,9 +131,9 @@ def test_team_page_shows_the_date_once_called(app: Flask) -> None:
 # --- The call form -------------------------------------------------------------------------
 
 
-def test_call_form_has_a_label_for_every_field(app: Flask) -> None:
+def test_call_form_has_a_label_for_every_field(app: Flask, signed_in: SignIn) -> None:
     talk = talk_of(app, "employee_a")
-    page = call_page(manager_client(app), talk.id)
+    page = call_page(signed_in("manager"), talk.id)
 
     assert "Kalla Anna Exempelsson till medarbetarsamtal" in page
     assert "Kalla minst 14 dagar före samtalet" in page
@@ -150,8 +149,10 @@ def test_call_form_has_a_label_for_every_field(app: Flask) -> None:
     assert '<input type="hidden" name="version" value="1">' in page
 
 
-def test_calling_without_email_hands_over_the_link_and_the_invitation(app: Flask) -> None:
-    client = manager_client(app)
+def test_calling_without_email_hands_over_the_link_and_the_invitation(
+    app: Flask, signed_in: SignIn
+) -> None:
+    client = signed_in("manager")
     talk = talk_of(app, "employee_a")
     day = in_days(21)
 
@@ -199,7 +200,7 @@ def test_calling_without_email_hands_over_the_link_and_the_invitation(app: Flask
 def test_calling_sends_one_email_with_link_routine_and_invitation(
     mail_app: Flask, smtp_server: LoopbackSMTP
 ) -> None:
-    client = manager_client(mail_app)
+    client = signed_in_browser(mail_app, "manager")
     talk = talk_of(mail_app, "employee_a")
     day = in_days(30)
 
@@ -221,7 +222,7 @@ def test_calling_sends_one_email_with_link_routine_and_invitation(
     assert "Karin Chefsberg kallar dig till medarbetarsamtal." in body
     assert f"Var: {PLACE}" in body
     assert "Hej Anna!\nTa gärna med <dina> tankar & idéer." in body
-    routine = mail_app.extensions["site_config"].organisation.handbook_url
+    routine = site_config_of(mail_app).organisation.handbook_url
     assert f"Läs gärna hela rutinen för medarbetarsamtal: {routine}" in body
     [link] = LINK.findall(body)
     [attachment] = list(msg.iter_attachments())
@@ -257,7 +258,7 @@ def test_a_name_with_a_line_break_cannot_add_a_recipient(
         )
     talk = talk_of(mail_app, "employee_a")
 
-    response = post_call(manager_client(mail_app), talk.id, in_days(21))
+    response = post_call(signed_in_browser(mail_app, "manager"), talk.id, in_days(21))
 
     assert response.status_code == 200, response.text
     assert smtp_server.rcpt_tos == [[EMAIL["employee_a"]]]
@@ -274,7 +275,7 @@ def test_when_mail_cannot_be_sent_the_manager_gets_the_link_to_hand_over(
 ) -> None:
     talk = talk_of(broken_mail_app, "employee_a")
 
-    response = post_call(manager_client(broken_mail_app), talk.id, in_days(21))
+    response = post_call(signed_in_browser(broken_mail_app, "manager"), talk.id, in_days(21))
 
     assert response.status_code == 200, response.text
     assert "E-posten kunde inte skickas" in response.text

@@ -8,22 +8,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.factories import csrf_token, data_dump, person, sign_in, talk_of
-from tests.views.call_helpers import (
-    MESSAGE_SHOWN,
-    PLACE,
-    audit_rows,
-    in_days,
-    manager_client,
-    post_call,
-    talk_row,
-)
+from tests.factories import SignIn, csrf_token, data_dump, person, site_config_of, talk_of
+from tests.views.call_helpers import MESSAGE_SHOWN, PLACE, audit_rows, in_days, post_call, talk_row
 
 # --- Short notice and wrong dates ----------------------------------------------------------
 
 
-def test_short_notice_warns_first_and_calls_when_confirmed(app: Flask) -> None:
-    client = manager_client(app)
+def test_short_notice_warns_first_and_calls_when_confirmed(app: Flask, signed_in: SignIn) -> None:
+    client = signed_in("manager")
     talk = talk_of(app, "employee_a")
     before = data_dump(app)
 
@@ -48,11 +40,13 @@ def test_short_notice_warns_first_and_calls_when_confirmed(app: Flask) -> None:
 
 
 @pytest.mark.parametrize(("days", "warned"), [(13, True), (14, False)])
-def test_notice_boundary_is_the_configured_days(app: Flask, days: int, warned: bool) -> None:
-    assert app.extensions["site_config"].policies.call_notice_days == 14
+def test_notice_boundary_is_the_configured_days(
+    app: Flask, signed_in: SignIn, days: int, warned: bool
+) -> None:
+    assert site_config_of(app).policies.call_notice_days == 14
     talk = talk_of(app, "employee_a")
 
-    response = post_call(manager_client(app), talk.id, in_days(days))
+    response = post_call(signed_in("manager"), talk.id, in_days(days))
 
     assert response.status_code == (400 if warned else 200)
     assert ("Kort tid att förbereda sig" in response.text) is warned
@@ -68,8 +62,10 @@ def test_notice_boundary_is_the_configured_days(app: Flask, days: int, warned: b
     ],
     ids=["passerat", "finns-inte", "tomt"],
 )
-def test_a_wrong_date_is_refused_and_typed_text_kept(app: Flask, day: str, error: str) -> None:
-    client = manager_client(app)
+def test_a_wrong_date_is_refused_and_typed_text_kept(
+    app: Flask, signed_in: SignIn, day: str, error: str
+) -> None:
+    client = signed_in("manager")
     talk = talk_of(app, "employee_a")
     before = data_dump(app)
 
@@ -83,8 +79,8 @@ def test_a_wrong_date_is_refused_and_typed_text_kept(app: Flask, day: str, error
     assert data_dump(app) == before
 
 
-def test_a_stale_version_overwrites_nothing(app: Flask) -> None:
-    client = manager_client(app)
+def test_a_stale_version_overwrites_nothing(app: Flask, signed_in: SignIn) -> None:
+    client = signed_in("manager")
     talk = talk_of(app, "employee_a")
     assert post_call(client, talk.id, in_days(21)).status_code == 200
     before = data_dump(app)
@@ -119,9 +115,10 @@ def test_a_stale_version_overwrites_nothing(app: Flask) -> None:
 
 @pytest.mark.parametrize("role", ["employee_a", "employee_b", "other_manager", "hr"])
 @pytest.mark.parametrize("method", ["GET", "POST"])
-def test_only_the_talks_manager_may_call(app: Flask, role: str, method: str) -> None:
-    client = app.test_client()
-    sign_in(client, app, role)
+def test_only_the_talks_manager_may_call(
+    app: Flask, signed_in: SignIn, role: str, method: str
+) -> None:
+    client = signed_in(role)
     talk = talk_of(app, "employee_a")
     token = csrf_token(client.get("/ny-lank").text)  # a valid token of this session
     before, audited = data_dump(app), len(audit_rows(app))

@@ -5,16 +5,24 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from datetime import date
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from formserver.services import rounds
 from formserver.services.roster import parse_roster
 from formserver.store.people import import_roster
-from tests.factories import PEOPLE, conn, data_dump, person, roster_csv, talk_of
+from tests.factories import (
+    PEOPLE,
+    SignIn,
+    conn,
+    data_dump,
+    open_round,
+    person,
+    roster_csv,
+    signed_in_browser,
+    talk_of,
+)
 from tests.views.downloads_helpers import (
     B_NOTE,
     COVERAGE_HEADER,
@@ -27,7 +35,7 @@ from tests.views.downloads_helpers import (
     download,
     team_url,
 )
-from tests.views.plan_helpers import CHALLENGE, GOAL, NOTE, WEASYPRINT_ICC_LEAK, signed_in
+from tests.views.plan_helpers import CHALLENGE, GOAL, NOTE, WEASYPRINT_ICC_LEAK
 from tests.views.prepare_helpers import audit_since, last_audit_id
 
 # --- nobody outside the team gets anything -------------------------------------------------------
@@ -36,10 +44,10 @@ from tests.views.prepare_helpers import audit_since, last_audit_id
 @pytest.mark.parametrize("name", ["planer.zip", "oversikt.csv", "planer.json"])
 @pytest.mark.parametrize("role", ["employee_a", "hr"])
 def test_someone_without_a_team_in_the_round_gets_404_and_an_audited_denial(
-    app: Flask, role: str, name: str
+    app: Flask, signed_in: SignIn, role: str, name: str
 ) -> None:
     round_id, _ = a_signed_b_not(app)
-    browser = signed_in(app, role)
+    browser = signed_in(role)
     before_data, before = data_dump(app), last_audit_id(app)
 
     status, _, body = download(browser, team_url(round_id, name))
@@ -63,24 +71,16 @@ def _move_c_to_manager_m_and_open_2027(app: Flask) -> str:
         if role != "leaver"
     ]
     import_roster(conn(app), parse_roster(roster_csv(*lines)).rows)
-    opened = rounds.open_round(
-        conn(app),
-        app.extensions["site_config"],
-        year=2027,
-        question_set_id="rutin",
-        plan_template_id="handlingsplan",
-        opened_by=person(app, "hr").id,
-        today=date(2027, 1, 15),
-    )
+    opened = open_round(app, 2027)
     return opened.round_id
 
 
 @pytest.mark.parametrize("name", ["planer.zip", "oversikt.csv", "planer.json"])
 def test_another_manager_with_nobody_in_the_round_gets_404_and_an_audited_denial(
-    app: Flask, name: str
+    app: Flask, signed_in: SignIn, name: str
 ) -> None:
     round_id = _move_c_to_manager_m_and_open_2027(app)
-    other = signed_in(app, "other_manager")
+    other = signed_in("other_manager")
     before = last_audit_id(app)
 
     status, _, _ = download(other, team_url(round_id, name))
@@ -92,9 +92,9 @@ def test_another_manager_with_nobody_in_the_round_gets_404_and_an_audited_denial
 
 
 @WEASYPRINT_ICC_LEAK
-def test_another_manager_gets_only_their_own_team(app: Flask) -> None:
+def test_another_manager_gets_only_their_own_team(app: Flask, signed_in: SignIn) -> None:
     round_id, _ = a_signed_b_not(app)
-    other = signed_in(app, "other_manager")
+    other = signed_in("other_manager")
 
     _, _, overview = download(other, team_url(round_id, "oversikt.csv"))
     _, _, handover = download(other, team_url(round_id, "planer.json"))
@@ -108,8 +108,8 @@ def test_another_manager_gets_only_their_own_team(app: Flask) -> None:
         assert b"Anna" not in body and b"Bo Provsson" not in body
 
 
-def test_an_unknown_round_is_404(app: Flask) -> None:
-    manager = signed_in(app, "manager")
+def test_an_unknown_round_is_404(signed_in: SignIn) -> None:
+    manager = signed_in("manager")
 
     status, _, _ = download(manager, team_url("x" * 16, "oversikt.csv"))
 
@@ -120,7 +120,7 @@ def test_an_unknown_round_is_404(app: Flask) -> None:
 
 
 def _coverage(app: Flask, round_id: str) -> tuple[list[list[str]], bytes]:
-    hr = signed_in(app, "hr")
+    hr = signed_in_browser(app, "hr")
     before = last_audit_id(app)
     status, headers, body = download(hr, coverage_url(round_id))
     assert status == 200
@@ -159,9 +159,9 @@ def test_coverage_counts_per_unit_and_manager_and_counts_signed_plans(app: Flask
 
 
 @pytest.mark.parametrize("role", ["manager", "employee_a"])
-def test_coverage_is_403_for_anyone_but_hr(app: Flask, role: str) -> None:
+def test_coverage_is_403_for_anyone_but_hr(app: Flask, signed_in: SignIn, role: str) -> None:
     round_id = talk_of(app, "employee_a").round_id
-    browser = signed_in(app, role)
+    browser = signed_in(role)
     before = last_audit_id(app)
 
     status, _, body = download(browser, coverage_url(round_id))
@@ -173,8 +173,8 @@ def test_coverage_is_403_for_anyone_but_hr(app: Flask, role: str) -> None:
     assert new[0]["action"] == "route:downloads.coverage_csv"
 
 
-def test_coverage_of_an_unknown_round_is_404(app: Flask) -> None:
-    hr = signed_in(app, "hr")
+def test_coverage_of_an_unknown_round_is_404(signed_in: SignIn) -> None:
+    hr = signed_in("hr")
 
     status, _, _ = download(hr, coverage_url("y" * 16))
 

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from flask import Flask
 
-from tests.factories import conn, person, talk_of
+from tests.factories import SignIn, conn, person, talk_of
 from tests.views.downloads_helpers import (
     B_NOTE,
     OVERVIEW_HEADER,
@@ -29,7 +29,6 @@ from tests.views.plan_helpers import (
     WEASYPRINT_ICC_LEAK,
     held_plan,
     pdf_text,
-    signed_in,
     signed_plan,
     versions,
 )
@@ -62,13 +61,13 @@ def test_the_zip_holds_one_pdf_per_plan_signed_by_both_and_nothing_else(app: Fla
 
 
 @WEASYPRINT_ICC_LEAK
-def test_zip_entry_names_are_made_by_the_server(app: Flask) -> None:
+def test_zip_entry_names_are_made_by_the_server(app: Flask, signed_in: SignIn) -> None:
     talk_b, _, _ = signed_plan(app, "employee_b", note=B_NOTE)
     conn(app).execute(
         "UPDATE people SET name = ? WHERE id = ?",
         ('Bo "Örn" ../../etc/Provsson\r\nX-Header: 1 \\ ok', person(app, "employee_b").id),
     )
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
 
     status, _, body = download(manager, team_url(talk_b.round_id, "planer.zip"))
 
@@ -127,12 +126,14 @@ def test_the_overview_csv_is_excel_ready_and_lists_the_team(app: Flask) -> None:
     ],
     ids=["equals", "plus", "minus", "at", "tab", "cr"],
 )
-def test_a_name_that_looks_like_a_formula_is_neutralised(app: Flask, name: str) -> None:
+def test_a_name_that_looks_like_a_formula_is_neutralised(
+    app: Flask, signed_in: SignIn, name: str
+) -> None:
     talk = talk_of(app, "employee_a")
     conn(app).execute(
         "UPDATE people SET name = ? WHERE id = ?", (name, person(app, "employee_a").id)
     )
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
 
     status, _, body = download(manager, team_url(talk.round_id, "oversikt.csv"))
 
@@ -148,6 +149,7 @@ def test_a_name_that_looks_like_a_formula_is_neutralised(app: Flask, name: str) 
 
 def test_safe_names_and_places_are_kept_and_a_formula_in_a_place_is_neutralised(
     app: Flask,
+    signed_in: SignIn,
 ) -> None:
     talk = talk_of(app, "employee_a")
     conn(app).execute(
@@ -155,7 +157,7 @@ def test_safe_names_and_places_are_kept_and_a_formula_in_a_place_is_neutralised(
         ("Åsa Öberg-Ärlig", person(app, "employee_a").id),
     )
     conn(app).execute("UPDATE talks SET place = '@rum(1)' WHERE id = ?", (talk.id,))
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
 
     status, _, body = download(manager, team_url(talk.round_id, "oversikt.csv"))
 

@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
+from bs4 import Tag
 from flask import Flask
 from flask.testing import FlaskClient
 
-from formserver.services import rounds
+from formserver.security.keys import key_list
 from formserver.services import sign_in as signin
 from formserver.services.roster import parse_roster
 from formserver.store import db
 from formserver.store.people import import_roster, person_by_email
 from formserver.store.talks import Talk, employee_talks
-from tests.factories import PEOPLE, conn, csrf_token, person, roster_csv, talk_of
-from tests.views.html_tree import Element, parse
-from tests.views.plan_helpers import signed_in
+from tests.factories import (
+    PEOPLE,
+    SignIn,
+    conn,
+    csrf_token,
+    fill_in_preparation,
+    open_round,
+    person,
+    roster_csv,
+    signed_in_browser,
+    talk_of,
+)
+from tests.views.soup import one, parse, text_of
 
 # --- the team page: aggregates only, over at least three people ----------------------------------
 
@@ -35,15 +45,7 @@ def _three_in_a_competence_round(app: Flask) -> dict[str, Talk]:
     lines = [line for role, line in PEOPLE.items() if role != "leaver"]
     third = ";".join((*THIRD, "tillsvidare", "2020-01-01", ""))
     import_roster(conn(app), parse_roster(roster_csv(*lines, third)).rows)
-    rounds.open_round(
-        conn(app),
-        app.extensions["site_config"],
-        year=2027,
-        question_set_id="kompetenssamtal",
-        plan_template_id="aktivitetsplan",
-        opened_by=person(app, "hr").id,
-        today=date(2027, 1, 15),
-    )
+    open_round(app, 2027, "kompetenssamtal", "aktivitetsplan")
     found = person_by_email(conn(app), THIRD[2])
     assert found is not None
     talks = {
@@ -58,10 +60,10 @@ def _three_in_a_competence_round(app: Flask) -> dict[str, Talk]:
 
 def _browser_of(app: Flask, who: str) -> FlaskClient:
     if who != "third":
-        return signed_in(app, who)
+        return signed_in_browser(app, who)
     found = person_by_email(conn(app), THIRD[2])
     assert found is not None
-    keys = [*app.config["SECRET_KEY_FALLBACKS"], app.config["SECRET_KEY"]]
+    keys = key_list(app.config)
     token = signin.issue_link(conn(app), keys, found, now=db.utc_now(), days=21, target="/")
     browser = app.test_client()
     page = browser.get(f"/logga-in/{token}")
@@ -71,20 +73,11 @@ def _browser_of(app: Flask, who: str) -> FlaskClient:
 
 
 def _prepare(app: Flask, who: str, talk: Talk, *, submit: bool) -> None:
-    browser = _browser_of(app, who)
-    url = f"/samtal/{talk.id}/forberedelse"
-    page = browser.get(url)
-    assert page.status_code == 200, page.text
-    data = {
-        "csrf_token": csrf_token(page.text),
-        "version": "0",
-        "action": "skicka" if submit else "spara",
-        **{f"q_{q}": value for q, value in zip(SCALE_QUESTIONS, RATINGS[who], strict=True)},
-    }
-    assert browser.post(url, data=data).status_code == 302
+    answers = {f"q_{q}": value for q, value in zip(SCALE_QUESTIONS, RATINGS[who], strict=True)}
+    fill_in_preparation(_browser_of(app, who), talk, answers, submit=submit)
 
 
-def _summary(html: str) -> Element:
+def _summary(html: str) -> Tag:
     """Everything after the heading of the group summary (up to the next round's heading)."""
     heading = re.escape("<h3>Gruppen i samtalsomgången 2027</h3>")
     match = re.search(heading + r"(.*?)(?=<h2>|</main>|$)", html, re.S)
@@ -92,41 +85,44 @@ def _summary(html: str) -> Element:
     return parse(match.group(1))
 
 
-def test_with_fewer_than_three_self_assessments_nothing_per_group_is_shown(app: Flask) -> None:
+def test_with_fewer_than_three_self_assessments_nothing_per_group_is_shown(
+    app: Flask, signed_in: SignIn
+) -> None:
     talks = _three_in_a_competence_round(app)
     _prepare(app, "employee_a", talks["employee_a"], submit=True)
     _prepare(app, "employee_b", talks["employee_b"], submit=True)
     _prepare(app, "third", talks["third"], submit=False)  # a draft does not count
 
-    page = signed_in(app, "manager").get("/chef")
+    page = signed_in("manager").get("/chef")
 
     assert page.status_code == 200
     summary = _summary(page.text)
-    assert HIDDEN in summary.text()
+    assert HIDDEN in text_of(summary)
     assert summary.find_all("svg") == [] and summary.find_all("table") == []
-    assert "3.0" not in summary.text() and "1.5" not in summary.text()
+    assert "3.0" not in text_of(summary) and "1.5" not in text_of(summary)
 
 
 def test_with_three_self_assessments_the_averages_are_shown_as_chart_and_table(
     app: Flask,
+    signed_in: SignIn,
 ) -> None:
     talks = _three_in_a_competence_round(app)
     for who, talk in talks.items():
         _prepare(app, who, talk, submit=True)
 
-    page = signed_in(app, "manager").get("/chef")
+    page = signed_in("manager").get("/chef")
 
     assert page.status_code == 200
     summary = _summary(page.text)
-    assert HIDDEN not in summary.text()
+    assert HIDDEN not in text_of(summary)
     (svg,) = summary.find_all("svg")
     assert svg.attrs["role"] == "img"
-    title = svg.one("title")
+    title = one(svg, "title")
     assert svg.attrs["aria-labelledby"] == title.attrs["id"]
-    assert title.text().startswith("Genomsnittlig självskattning (1–5).")
+    assert text_of(title).startswith("Genomsnittlig självskattning (1–5).")
     # 2, 4, 5 → 3.7; 1, 2, 5 → 2.7; 3, 3, 4 → 3.3; 5, 5, 4 → 4.7
     averages = ["3.7", "2.7", "3.3", "4.7"]
-    svg_texts = [t.text() for t in svg.find_all("text")]
+    svg_texts = [text_of(t) for t in svg.find_all("text")]
     assert svg_texts == [
         "Förmåga",
         "3.7",
@@ -137,8 +133,8 @@ def test_with_three_self_assessments_the_averages_are_shown_as_chart_and_table(
         "Färdigheter",
         "4.7",
     ]
-    (table,) = [t for t in summary.find_all("table") if "(tabell)" in t.one("caption").text()]
-    cells = [[td.text() for td in tr.find_all("td")] for tr in table.one("tbody").find_all("tr")]
+    (table,) = [t for t in summary.find_all("table") if "(tabell)" in text_of(one(t, "caption"))]
+    cells = [[text_of(td) for td in tr.find_all("td")] for tr in one(table, "tbody").find_all("tr")]
     assert cells == [
         ["Förmåga", "3.7", "3"],
         ["Vilja", "2.7", "3"],
@@ -148,4 +144,4 @@ def test_with_three_self_assessments_the_averages_are_shown_as_chart_and_table(
     # Nobody's own rating, and nobody's name, is in the group's summary.
     assert [row[1] for row in cells] == averages
     for name in ("Anna Exempelsson", "Bo Provsson", "Dora Tredjesson"):
-        assert name not in summary.text()
+        assert name not in text_of(summary)

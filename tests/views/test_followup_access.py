@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from tests.factories import conn, csrf_token, data_dump, person
+from tests.factories import SignIn, conn, csrf_token, data_dump, person
 from tests.views.followup_helpers import (
     RESULT,
     followup_rows,
@@ -14,7 +14,7 @@ from tests.views.followup_helpers import (
     post_followup,
     row_ids,
 )
-from tests.views.plan_helpers import GOAL, NOT_FOUND, NOT_VERIFIED, signed_in, signed_plan
+from tests.views.plan_helpers import GOAL, NOT_FOUND, NOT_VERIFIED, signed_plan
 from tests.views.prepare_helpers import audit_since, last_audit_id
 
 # --- 4. nobody else -------------------------------------------------------------------------------
@@ -23,11 +23,11 @@ from tests.views.prepare_helpers import audit_since, last_audit_id
 @pytest.mark.parametrize("method", ["GET", "POST"])
 @pytest.mark.parametrize("role", ["employee_b", "other_manager", "hr"])
 def test_others_get_404_an_audited_denial_and_change_nothing(
-    app: Flask, role: str, method: str
+    app: Flask, signed_in: SignIn, role: str, method: str
 ) -> None:
     talk, _, employee = signed_plan(app)
     goal_row, _ = row_ids(open_followup(employee, talk))
-    intruder = signed_in(app, role)
+    intruder = signed_in(role)
     token = csrf_token(intruder.get("/").text)
     before_data, before = data_dump(app), last_audit_id(app)
 

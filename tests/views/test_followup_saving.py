@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 
-from tests.factories import person, talk_of
+from tests.factories import SignIn, person, talk_of
 from tests.views.followup_helpers import (
     BAD_STATUS,
     CONFLICT,
@@ -25,7 +25,6 @@ from tests.views.followup_helpers import (
     row_ids,
     selected_status,
 )
-from tests.views.html_tree import parse
 from tests.views.plan_helpers import (
     CHALLENGE,
     GOAL,
@@ -34,17 +33,19 @@ from tests.views.plan_helpers import (
     held_plan,
     mark_held,
     sign_plan,
-    signed_in,
     signed_plan,
     write_plan,
 )
 from tests.views.prepare_helpers import audit_since
+from tests.views.soup import one, parse, text_of
 
 # --- 1. nothing to follow up before both have signed ----------------------------------------------
 
 
 @pytest.mark.parametrize("state", ["nothing_written", "held_not_signed", "manager_signed_only"])
-def test_there_is_nothing_to_follow_up_before_both_have_signed(app: Flask, state: str) -> None:
+def test_there_is_nothing_to_follow_up_before_both_have_signed(
+    app: Flask, signed_in: SignIn, state: str
+) -> None:
     talk = talk_of(app, "employee_a")
     if state != "nothing_written":
         talk, manager, _ = held_plan(app)
@@ -52,9 +53,9 @@ def test_there_is_nothing_to_follow_up_before_both_have_signed(app: Flask, state
             assert sign_plan(manager, talk).status_code == 302
 
     for role in ("employee_a", "manager"):
-        html = open_followup(signed_in(app, role), talk)
+        html = open_followup(signed_in(role), talk)
 
-        assert NOTHING_YET in parse(html).text()
+        assert NOTHING_YET in text_of(parse(html))
         assert "<select" not in html and "<textarea" not in html
         assert GOAL not in html
     assert [
@@ -73,30 +74,32 @@ def test_after_both_sign_every_written_row_of_the_plan_is_listed(app: Flask) -> 
 
     form = followup_form(html)
     assert row_ids(html) == [ids[GOAL], ids[CHALLENGE]]
-    legends = [fs.one("legend").text() for fs in form.find_all("fieldset", class_="section")]
+    legends = [text_of(one(fs, "legend")) for fs in form.find_all("fieldset", class_="section")]
     assert legends == ["Individuella mål och kompetensutveckling, rad 1", "Årets utmaning, rad 1"]
     first, second = form.find_all("fieldset", class_="section")
     assert [
-        (dt.text(), dd.raw_text())
+        (text_of(dt), dd.get_text())
         for dt, dd in zip(first.find_all("dt"), first.find_all("dd"), strict=True)
     ] == [
         ("Medarbetarens mål", GOAL),
         ("Hur ska det ske? Vilka aktiviteter ska genomföras?", HOW),
     ]
-    assert [dd.raw_text() for dd in second.find_all("dd")] == [CHALLENGE]
+    assert [dd.get_text() for dd in second.find_all("dd")] == [CHALLENGE]
     for row_id in row_ids(html):
-        select = form.one("select", name=f"status_{row_id}")
-        assert [o.text() for o in select.find_all("option")] == STATUS_LABELS
+        select = one(form, "select", attrs={"name": f"status_{row_id}"})
+        assert [text_of(o) for o in select.find_all("option")] == STATUS_LABELS
         assert selected_status(html, row_id) == "ej_paborjad"
-        assert form.one("label", for_=f"result_{row_id}").text() == "Hur blev resultatet?"
+        assert (
+            text_of(one(form, "label", attrs={"for": f"result_{row_id}"})) == "Hur blev resultatet?"
+        )
         assert result_text(html, row_id) == ""
-        hint = parse(html).by_id(f"result_{row_id}-offentlig")
-        assert hint is not None and hint.text() == PUBLIC_NOTE
+        hint = parse(html).find(id=f"result_{row_id}-offentlig")
+        assert hint is not None and text_of(hint) == PUBLIC_NOTE
 
 
-def test_empty_rows_are_not_listed(app: Flask) -> None:
+def test_empty_rows_are_not_listed(app: Flask, signed_in: SignIn) -> None:
     talk = talk_of(app, "employee_a")
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
     # Two rows in the first grid, the second left empty.
     response = write_plan(
         manager,
@@ -106,7 +109,7 @@ def test_empty_rows_are_not_listed(app: Flask) -> None:
     assert response.status_code == 302
     assert mark_held(manager, talk).status_code == 302
     assert sign_plan(manager, talk).status_code == 302
-    employee = signed_in(app, "employee_a")
+    employee = signed_in("employee_a")
     assert sign_plan(employee, talk).status_code == 302
 
     html = open_followup(employee, talk)
@@ -183,7 +186,7 @@ def test_a_stale_version_gives_409_and_keeps_the_typed_text(app: Flask) -> None:
     )
 
     assert response.status_code == 409
-    assert CONFLICT in parse(response.text).text()
+    assert CONFLICT in text_of(parse(response.text))
     assert result_text(response.text, goal_row) == "Medarbetarens text."
     assert selected_status(response.text, goal_row) == "utgar"
     rows = followup_rows(app, talk)
@@ -207,7 +210,7 @@ def test_an_invalid_status_is_refused_with_the_text_kept(app: Flask) -> None:
     )
 
     assert response.status_code == 400
-    assert BAD_STATUS in parse(response.text).text()
+    assert BAD_STATUS in text_of(parse(response.text))
     assert result_text(response.text, goal_row) == RESULT
     assert followup_rows(app, talk) == []
 
@@ -240,6 +243,6 @@ def test_a_result_over_the_limit_is_refused_with_the_text_kept(app: Flask) -> No
     response = post_followup(employee, talk, {f"result_{goal_row}": typed}, page=html)
 
     assert response.status_code == 400
-    assert "Texten är för lång" in parse(response.text).text()
+    assert "Texten är för lång" in text_of(parse(response.text))
     assert result_text(response.text, goal_row) == typed
     assert followup_rows(app, talk) == []

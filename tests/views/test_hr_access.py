@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.factories import csrf_token, data_dump, person, roster_csv
-from tests.views.hr_helpers import CURRENT, audit_rows, round_id, signed_in
+from tests.factories import SignIn, csrf_token, data_dump, person, roster_csv
+from tests.views.hr_helpers import CURRENT, audit_rows, round_id
 
 # --- Only HR -------------------------------------------------------------------------------
 
@@ -44,9 +44,9 @@ def send(client: FlaskClient, method: str, path: str, token: str) -> Any:
 @pytest.mark.parametrize("role", ["employee_a", "manager"])
 @pytest.mark.parametrize(("method", "path", "endpoint"), HR_ROUTES)
 def test_only_hr_may_use_hr_pages(
-    app: Flask, role: str, method: str, path: str, endpoint: str
+    app: Flask, signed_in: SignIn, role: str, method: str, path: str, endpoint: str
 ) -> None:
-    client = signed_in(app, role)
+    client = signed_in(role)
     path = path.format(rid=round_id(app, 2026))
     token = csrf_token(client.get("/ny-lank").text)
     before, audited = data_dump(app), len(audit_rows(app))

@@ -6,8 +6,16 @@ from datetime import date, timedelta
 
 from flask import Flask
 
-from tests.factories import csrf_token, data_dump, person, talk_of
-from tests.views.hr_helpers import COVERAGE_ROW, NAME, SECRET, UNIT, audit_rows, round_id, signed_in
+from tests.factories import (
+    SignIn,
+    csrf_token,
+    data_dump,
+    fill_in_preparation,
+    person,
+    signed_in_browser,
+    talk_of,
+)
+from tests.views.hr_helpers import COVERAGE_ROW, NAME, SECRET, UNIT, audit_rows, round_id
 
 # --- Coverage: counts, never content -------------------------------------------------------
 
@@ -15,7 +23,7 @@ from tests.views.hr_helpers import COVERAGE_ROW, NAME, SECRET, UNIT, audit_rows,
 def prepare_as_employee_a(app: Flask) -> str:
     """The manager calls A; A writes SECRET and submits. Returns the talk id."""
     talk = talk_of(app, "employee_a")
-    manager = signed_in(app, "manager")
+    manager = signed_in_browser(app, "manager")
     form = manager.get(f"/samtal/{talk.id}/kalla").text
     called = manager.post(
         f"/samtal/{talk.id}/kalla",
@@ -29,18 +37,8 @@ def prepare_as_employee_a(app: Flask) -> str:
         },
     )
     assert called.status_code == 200, called.text
-    employee = signed_in(app, "employee_a")
-    form = employee.get(f"/samtal/{talk.id}/forberedelse").text
-    sent = employee.post(
-        f"/samtal/{talk.id}/forberedelse",
-        data={
-            "csrf_token": csrf_token(form),
-            "version": "0",
-            "action": "skicka",
-            "q_halsa": SECRET,
-        },
-    )
-    assert sent.status_code == 302, sent.text
+    employee = signed_in_browser(app, "employee_a")
+    fill_in_preparation(employee, talk, {"q_halsa": SECRET})
     # The text is there for A: the check below for HR could otherwise pass for no reason.
     assert SECRET in employee.get(f"/samtal/{talk.id}/forberedelse").text
     assert SECRET in data_dump(app)
@@ -51,9 +49,11 @@ def coverage_rows(html: str) -> dict[tuple[str, str], tuple[int, ...]]:
     return {(u, m): tuple(int(n) for n in counts) for u, m, *counts in COVERAGE_ROW.findall(html)}
 
 
-def test_coverage_shows_counts_per_unit_and_manager_and_never_content(app: Flask) -> None:
+def test_coverage_shows_counts_per_unit_and_manager_and_never_content(
+    app: Flask, signed_in: SignIn
+) -> None:
     talk_id = prepare_as_employee_a(app)
-    hr = signed_in(app, "hr")
+    hr = signed_in("hr")
     rid = round_id(app, 2026)
 
     page = hr.get(f"/hr/samtalsomgangar/{rid}")
@@ -97,13 +97,15 @@ def test_coverage_shows_counts_per_unit_and_manager_and_never_content(app: Flask
         assert SECRET not in refused.text, path
 
 
-def test_coverage_does_not_count_a_person_who_has_left_as_due(app: Flask) -> None:
+def test_coverage_does_not_count_a_person_who_has_left_as_due(
+    app: Flask, signed_in: SignIn
+) -> None:
     # L left after the round opened; Karin has two employees who should have a talk, not three.
-    page = signed_in(app, "hr").get(f"/hr/samtalsomgangar/{round_id(app, 2026)}")
+    page = signed_in("hr").get(f"/hr/samtalsomgangar/{round_id(app, 2026)}")
 
     rows = coverage_rows(page.text)
     assert rows[(UNIT["employee_a"], NAME["manager"])][0] == 2
 
 
-def test_an_unknown_round_is_not_found(app: Flask) -> None:
-    assert signed_in(app, "hr").get("/hr/samtalsomgangar/AAAAAAAAAAAAAAAA").status_code == 404
+def test_an_unknown_round_is_not_found(signed_in: SignIn) -> None:
+    assert signed_in("hr").get("/hr/samtalsomgangar/AAAAAAAAAAAAAAAA").status_code == 404

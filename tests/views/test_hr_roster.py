@@ -8,14 +8,14 @@ import io
 import pytest
 from flask import Flask
 
-from tests.factories import HEADER, PEOPLE, conn, csrf_token, data_dump, roster_csv
-from tests.views.hr_helpers import CURRENT, audit_rows, people_row, signed_in, upload
+from tests.factories import HEADER, PEOPLE, SignIn, conn, csrf_token, data_dump, roster_csv
+from tests.views.hr_helpers import CURRENT, audit_rows, people_row, upload
 
 # --- Importing the roster ------------------------------------------------------------------
 
 
-def test_roster_page_explains_the_file(app: Flask) -> None:
-    page = signed_in(app, "hr").get("/hr/personal")
+def test_roster_page_explains_the_file(signed_in: SignIn) -> None:
+    page = signed_in("hr").get("/hr/personal")
 
     assert page.status_code == 200
     assert "<h1>Läs in personallistan</h1>" in page.text
@@ -24,8 +24,10 @@ def test_roster_page_explains_the_file(app: Flask) -> None:
     assert '<input type="file" id="roster" name="roster"' in page.text
 
 
-def test_a_good_roster_is_imported_and_the_same_file_again_changes_nothing(app: Flask) -> None:
-    client = signed_in(app, "hr")
+def test_a_good_roster_is_imported_and_the_same_file_again_changes_nothing(
+    app: Flask, signed_in: SignIn
+) -> None:
+    client = signed_in("hr")
     new = "D1;Disa Nyberg;disa.nyberg@example.se;Enhet Syd;Lärare;M1;visstid;2026-01-01;2026-12-31"
     fields = PEOPLE["employee_b"].split(";")
     fields[4] = "Ny befattning"
@@ -63,8 +65,8 @@ def test_a_good_roster_is_imported_and_the_same_file_again_changes_nothing(app: 
     assert data_dump(app) == before
 
 
-def test_someone_missing_from_the_file_counts_as_left(app: Flask) -> None:
-    client = signed_in(app, "hr")
+def test_someone_missing_from_the_file_counts_as_left(app: Flask, signed_in: SignIn) -> None:
+    client = signed_in("hr")
 
     response = upload(client, roster_csv(*[x for x in CURRENT if not x.startswith("C1;")]))
 
@@ -73,8 +75,8 @@ def test_someone_missing_from_the_file_counts_as_left(app: Flask) -> None:
     assert people_row(app, "C1")["in_roster"] == 0
 
 
-def test_every_bad_line_is_reported_and_nothing_is_imported(app: Flask) -> None:
-    client = signed_in(app, "hr")
+def test_every_bad_line_is_reported_and_nothing_is_imported(app: Flask, signed_in: SignIn) -> None:
+    client = signed_in("hr")
     lines = [
         *CURRENT,  # lines 2-8
         "D1;Disa Nyberg;disa.nyberg@example.se;Enhet Syd;Lärare;M1;tillsvidare;2024-01-01;",
@@ -101,8 +103,8 @@ def test_every_bad_line_is_reported_and_nothing_is_imported(app: Flask) -> None:
     assert (entry["outcome"], entry["detail"]) == ("rejected", "4 fel")
 
 
-def test_a_manager_ring_and_an_unknown_manager_are_reported(app: Flask) -> None:
-    client = signed_in(app, "hr")
+def test_a_manager_ring_and_an_unknown_manager_are_reported(app: Flask, signed_in: SignIn) -> None:
+    client = signed_in("hr")
     lines = [
         *CURRENT,  # lines 2-8
         "X1;Xena Ring;xena@example.se;Enhet Väst;Chef;Y1;tillsvidare;2024-01-01;",
@@ -126,8 +128,10 @@ def test_a_manager_ring_and_an_unknown_manager_are_reported(app: Flask) -> None:
 
 
 @pytest.mark.parametrize("delimiter", [";", ","], ids=["semikolon", "komma"])
-def test_semicolon_and_comma_files_are_both_read(app: Flask, delimiter: str) -> None:
-    client = signed_in(app, "hr")
+def test_semicolon_and_comma_files_are_both_read(
+    app: Flask, signed_in: SignIn, delimiter: str
+) -> None:
+    client = signed_in("hr")
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     for line in [HEADER, *CURRENT]:
@@ -151,8 +155,8 @@ def test_semicolon_and_comma_files_are_both_read(app: Flask, delimiter: str) -> 
     )
 
 
-def test_a_file_that_is_not_utf8_is_refused_with_advice(app: Flask) -> None:
-    client = signed_in(app, "hr")
+def test_a_file_that_is_not_utf8_is_refused_with_advice(app: Flask, signed_in: SignIn) -> None:
+    client = signed_in("hr")
     data = roster_csv(*CURRENT).decode().encode("cp1252")
     before = data_dump(app)
 
@@ -164,8 +168,8 @@ def test_a_file_that_is_not_utf8_is_refused_with_advice(app: Flask) -> None:
     assert data_dump(app) == before
 
 
-def test_no_file_chosen_is_a_swedish_error(app: Flask) -> None:
-    client = signed_in(app, "hr")
+def test_no_file_chosen_is_a_swedish_error(signed_in: SignIn) -> None:
+    client = signed_in("hr")
     token = csrf_token(client.get("/hr/personal").text)
 
     response = client.post(
@@ -176,8 +180,8 @@ def test_no_file_chosen_is_a_swedish_error(app: Flask) -> None:
     assert "Välj en CSV-fil att läsa in." in response.text
 
 
-def test_a_roster_of_50000_people_is_imported(app: Flask) -> None:
-    client = signed_in(app, "hr")
+def test_a_roster_of_50000_people_is_imported(app: Flask, signed_in: SignIn) -> None:
+    client = signed_in("hr")
     generated = [
         f"P{n:05d};Person {n:05d};person.{n:05d}@example.se;Enhet {n % 40};Handläggare;"
         f"{'M1' if n % 2 else 'N1'};tillsvidare;2020-01-01;"

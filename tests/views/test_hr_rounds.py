@@ -7,14 +7,13 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 
-from tests.factories import csrf_token, data_dump, roster_csv
+from tests.factories import SignIn, csrf_token, data_dump, roster_csv
 from tests.views.hr_helpers import (
     CURRENT,
     add_months,
     audit_rows,
     open_round,
     round_id,
-    signed_in,
     talk_numbers,
     upload,
 )
@@ -22,8 +21,8 @@ from tests.views.hr_helpers import (
 # --- Opening a round -----------------------------------------------------------------------
 
 
-def test_new_round_form(app: Flask) -> None:
-    page = signed_in(app, "hr").get("/hr/samtalsomgangar/ny")
+def test_new_round_form(signed_in: SignIn) -> None:
+    page = signed_in("hr").get("/hr/samtalsomgangar/ny")
 
     assert page.status_code == 200
     assert "<h1>Öppna en samtalsomgång</h1>" in page.text
@@ -32,8 +31,8 @@ def test_new_round_form(app: Flask) -> None:
     assert '<option value="handlingsplan" selected>' in page.text
 
 
-def test_a_round_covers_whom_the_routine_says(app: Flask) -> None:
-    client = signed_in(app, "hr")
+def test_a_round_covers_whom_the_routine_says(app: Flask, signed_in: SignIn) -> None:
+    client = signed_in("hr")
     today = date.today()
     month = today.replace(day=1)
     lines = [
@@ -74,8 +73,10 @@ def test_a_round_covers_whom_the_routine_says(app: Flask) -> None:
     assert f"<h1>Samtalsomgång {year}</h1>" in page.text
 
 
-def test_the_same_year_and_question_set_cannot_be_opened_twice(app: Flask) -> None:
-    client = signed_in(app, "hr")
+def test_the_same_year_and_question_set_cannot_be_opened_twice(
+    app: Flask, signed_in: SignIn
+) -> None:
+    client = signed_in("hr")
     before = data_dump(app)
 
     response = open_round(client, 2026)
@@ -99,8 +100,10 @@ def test_the_same_year_and_question_set_cannot_be_opened_twice(app: Flask) -> No
         ("1999", "Skriv ett år mellan 2000 och 2100."),
     ],
 )
-def test_a_wrong_year_is_a_swedish_error(app: Flask, year: str, error: str) -> None:
-    client = signed_in(app, "hr")
+def test_a_wrong_year_is_a_swedish_error(
+    app: Flask, signed_in: SignIn, year: str, error: str
+) -> None:
+    client = signed_in("hr")
     token = csrf_token(client.get("/hr/samtalsomgangar/ny").text)
     before = data_dump(app)
 

@@ -4,8 +4,6 @@ a limit per address, and an audit trail without tokens or links."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,21 +11,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests import smtp
-from tests.factories import EMAIL, conn, csrf_token, make_service, person
-from tests.smtp import HOST, LoopbackSMTP
-
-smtp_server = smtp.smtp_server  # the fixture, for the tests in this module
+from tests.factories import EMAIL, conn, csrf_token, person
+from tests.smtp import LoopbackSMTP
 
 LINK = re.compile(r"https?://[^\s<>\"']+/logga-in/[A-Za-z0-9_.\-]+")
 UNKNOWN = "ingen.alls@example.se"
 SUBJECT = "Din inloggningslänk till medarbetarsamtal"
-
-
-@pytest.fixture
-def mail_app(tmp_path: Path, smtp_server: LoopbackSMTP) -> Iterator[Flask]:
-    """The service sending e-mail through the loopback SMTP server."""
-    yield from make_service(tmp_path, SMTP_HOST=HOST, SMTP_PORT=smtp_server.port)
 
 
 def ask(app: Flask, address: str, client: FlaskClient | None = None) -> Any:

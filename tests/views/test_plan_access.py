@@ -8,8 +8,7 @@ import pytest
 from flask import Flask
 
 from formserver.store.talks import Talk
-from tests.factories import conn, csrf_token, data_dump, person, talk_of
-from tests.views.html_tree import parse
+from tests.factories import SignIn, conn, csrf_token, data_dump, person, talk_of
 from tests.views.plan_helpers import (
     CHALLENGE,
     GOAL,
@@ -21,7 +20,6 @@ from tests.views.plan_helpers import (
     open_plan,
     plan_url,
     signature_rows,
-    signed_in,
     signed_plan,
     standard_plan,
     talk_row,
@@ -29,23 +27,26 @@ from tests.views.plan_helpers import (
     versions,
 )
 from tests.views.prepare_helpers import audit_since, last_audit_id
+from tests.views.soup import parse, text_of
 
 # --- 5. the employee reads everything; nobody else reaches it -----------------------------------
 
 
-def test_the_employee_reads_everything_recorded_but_cannot_change_it(app: Flask) -> None:
+def test_the_employee_reads_everything_recorded_but_cannot_change_it(
+    app: Flask, signed_in: SignIn
+) -> None:
     talk = talk_of(app, "employee_a")
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
     standard_plan(manager, talk)
-    employee = signed_in(app, "employee_a")
+    employee = signed_in("employee_a")
 
     html = open_plan(employee, talk)
 
     document = parse(html)
-    typed = [e.raw_text() for e in document.iter() if "typed" in e.attrs.get("class", "").split()]
+    typed = [e.get_text() for e in document.find_all(True) if "typed" in e.get("class", [])]
     assert NOTE in typed and GOAL in typed and HOW in typed and CHALLENGE in typed
-    assert "Det finns inga privata anteckningar." in document.text()
-    assert document.find_all("textarea", name="note_arbetssituation") == []
+    assert "Det finns inga privata anteckningar." in text_of(document)
+    assert document.find_all("textarea", attrs={"name": "note_arbetssituation"}) == []
     assert not [f for f in document.find_all("form") if f.attrs.get("action", "").endswith("/plan")]
     before_data, before_audit = data_dump(app), last_audit_id(app)
 
@@ -85,10 +86,10 @@ def test_the_employee_reads_everything_recorded_but_cannot_change_it(app: Flask)
 )
 @pytest.mark.parametrize("role", ["employee_b", "other_manager", "hr"])
 def test_others_get_404_an_audited_denial_and_change_nothing(
-    app: Flask, role: str, method: str, suffix: str
+    app: Flask, signed_in: SignIn, role: str, method: str, suffix: str
 ) -> None:
     talk, _, _ = held_plan(app)
-    intruder = signed_in(app, role)
+    intruder = signed_in(role)
     token = csrf_token(intruder.get("/").text)
     version = versions(app, talk)[0]
     before_data, before_audit = data_dump(app), last_audit_id(app)
@@ -152,11 +153,11 @@ def _replace_in_content(app: Flask, talk: Talk, old: str, new: str) -> str:
 @pytest.mark.parametrize("suffix", ["", "/versioner", "/utskrift", ".pdf"])
 @pytest.mark.parametrize("viewer", ["manager", "employee_a"])
 def test_plan_content_changed_in_the_database_is_refused_and_audited(
-    app: Flask, viewer: str, suffix: str
+    app: Flask, signed_in: SignIn, viewer: str, suffix: str
 ) -> None:
     talk = talk_of(app, "employee_a")
-    standard_plan(signed_in(app, "manager"), talk)
-    browser = signed_in(app, viewer)
+    standard_plan(signed_in("manager"), talk)
+    browser = signed_in(viewer)
     version_id = _replace_in_content(app, talk, "för mycket", "lagom mycket")
     before = last_audit_id(app)
 
@@ -197,9 +198,9 @@ def test_a_signature_changed_in_the_database_is_refused_and_audited(app: Flask) 
     ]
 
 
-def test_a_changed_content_hash_is_refused(app: Flask) -> None:
+def test_a_changed_content_hash_is_refused(app: Flask, signed_in: SignIn) -> None:
     talk = talk_of(app, "employee_a")
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
     standard_plan(manager, talk)
     (row,) = version_rows(app, talk)
     conn(app).execute(

@@ -7,7 +7,6 @@ import logging
 import re
 from collections.abc import Iterator
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,9 +15,8 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
 from formserver.documents.plan_document import code as verification_code
-from tests import smtp
-from tests.factories import EMAIL, make_service, person, talk_of
-from tests.smtp import HOST, LoopbackSMTP
+from tests.factories import EMAIL, SignIn, person, talk_of
+from tests.smtp import LoopbackSMTP
 from tests.views.plan_helpers import (
     GOAL,
     NOTE,
@@ -30,14 +28,11 @@ from tests.views.plan_helpers import (
     pdf_text,
     plan_url,
     sign_plan,
-    signed_in,
     signed_plan,
     versions,
     write_plan,
 )
 from tests.views.prepare_helpers import audit_since, last_audit_id
-
-smtp_server = smtp.smtp_server  # the fixture, for the tests in this module
 
 # --- 8. the PDF -----------------------------------------------------------------------------------
 
@@ -69,9 +64,11 @@ def test_the_pdf_is_an_audited_no_store_attachment_with_a_server_made_name(app: 
 
 
 @WEASYPRINT_ICC_LEAK
-def test_the_pdf_holds_what_was_typed_the_names_the_signatures_and_the_code(app: Flask) -> None:
+def test_the_pdf_holds_what_was_typed_the_names_the_signatures_and_the_code(
+    app: Flask, signed_in: SignIn
+) -> None:
     talk = talk_of(app, "employee_a")
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
     response = write_plan(
         manager,
         talk,
@@ -83,7 +80,7 @@ def test_the_pdf_holds_what_was_typed_the_names_the_signatures_and_the_code(app:
     )
     assert response.status_code == 302
     assert mark_held(manager, talk).status_code == 302
-    employee = signed_in(app, "employee_a")
+    employee = signed_in("employee_a")
     assert sign_plan(manager, talk).status_code == 302
     assert sign_plan(employee, talk, "Tack för ett bra samtal – äntligen!").status_code == 302
     (version,) = versions(app, talk)
@@ -109,9 +106,9 @@ def test_the_pdf_holds_what_was_typed_the_names_the_signatures_and_the_code(app:
 
 
 @WEASYPRINT_ICC_LEAK
-def test_markup_typed_in_a_note_is_text_in_the_pdf(app: Flask) -> None:
+def test_markup_typed_in_a_note_is_text_in_the_pdf(app: Flask, signed_in: SignIn) -> None:
     talk = talk_of(app, "employee_a")
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
     markup = '<script>alert("x")</script> <b>fet</b> <img src=x onerror=alert(1)> &amp;'
     assert write_plan(manager, talk, notes={"arbetssituation": markup}).status_code == 302
 
@@ -176,9 +173,9 @@ def test_the_pdf_is_pdf_a_with_every_font_embedded(app: Flask) -> None:
     assert seen > 0
 
 
-def test_a_pdf_of_nothing_saved_is_404(app: Flask) -> None:
+def test_a_pdf_of_nothing_saved_is_404(app: Flask, signed_in: SignIn) -> None:
     talk = talk_of(app, "employee_a")
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
 
     response = manager.get(plan_url(talk, ".pdf"))
 
@@ -186,12 +183,6 @@ def test_a_pdf_of_nothing_saved_is_404(app: Flask) -> None:
 
 
 # --- 9. the employee's copy by e-mail ---------------------------------------------------------
-
-
-@pytest.fixture
-def mail_app(tmp_path: Path, smtp_server: LoopbackSMTP) -> Iterator[Flask]:
-    """The service sending e-mail through the loopback SMTP server."""
-    yield from make_service(tmp_path, SMTP_HOST=HOST, SMTP_PORT=smtp_server.port)
 
 
 def _attachments(message: EmailMessage) -> list[EmailMessage]:

@@ -9,8 +9,7 @@ import pytest
 from flask import Flask
 
 from formserver.store import plans as plan_store
-from tests.factories import conn, csrf_token, person, talk_of
-from tests.views.html_tree import parse
+from tests.factories import SignIn, conn, csrf_token, person, talk_of
 from tests.views.plan_helpers import (
     CHALLENGE,
     CHANGED,
@@ -29,7 +28,6 @@ from tests.views.plan_helpers import (
     sign_plan,
     signature_lines,
     signature_rows,
-    signed_in,
     signed_plan,
     standard_plan,
     talk_row,
@@ -38,16 +36,19 @@ from tests.views.plan_helpers import (
     write_plan,
 )
 from tests.views.prepare_helpers import audit_since, last_audit_id
+from tests.views.soup import one, parse, text_of
 
 # --- 6. the talk is marked held; both sign the exact version ------------------------------------
 
 
 @pytest.mark.parametrize("role", ["employee_a", "manager"])
-def test_signing_before_the_talk_is_marked_held_is_refused(app: Flask, role: str) -> None:
+def test_signing_before_the_talk_is_marked_held_is_refused(
+    app: Flask, signed_in: SignIn, role: str
+) -> None:
     talk = talk_of(app, "employee_a")
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
     standard_plan(manager, talk)
-    browser = manager if role == "manager" else signed_in(app, role)
+    browser = manager if role == "manager" else signed_in(role)
     html = open_plan(browser, talk)
     assert "Planen kan skrivas under när chefen har markerat samtalet som genomfört." in html
     assert "Skriv under version" not in html
@@ -66,7 +67,7 @@ def test_signing_before_the_talk_is_marked_held_is_refused(app: Flask, role: str
     )
 
     assert response.status_code == 409
-    text = parse(response.text).text()
+    text = text_of(parse(response.text))
     assert NOT_HELD in text
     assert "Planen kan skrivas under först när chefen har markerat samtalet som genomfört." in text
     assert signature_rows(app, talk) == []
@@ -76,9 +77,11 @@ def test_signing_before_the_talk_is_marked_held_is_refused(app: Flask, role: str
 
 
 @pytest.mark.parametrize("saved", ["nothing_saved", "only_empty_rows"])
-def test_marking_held_with_nothing_written_is_refused(app: Flask, saved: str) -> None:
+def test_marking_held_with_nothing_written_is_refused(
+    app: Flask, signed_in: SignIn, saved: str
+) -> None:
     talk = talk_of(app, "employee_a")
-    manager = signed_in(app, "manager")
+    manager = signed_in("manager")
     if saved == "only_empty_rows":
         assert post_plan(manager, talk, {}).status_code == 302
         assert len(version_rows(app, talk)) == 1
@@ -86,7 +89,7 @@ def test_marking_held_with_nothing_written_is_refused(app: Flask, saved: str) ->
     response = mark_held(manager, talk)
 
     assert response.status_code == 409
-    assert NOTHING_WRITTEN in parse(response.text).text()
+    assert NOTHING_WRITTEN in text_of(parse(response.text))
     assert talk_row(app, talk)["status"] == "ej_kallad"
     assert talk_row(app, talk)["held_at"] is None
 
@@ -107,8 +110,11 @@ def test_after_held_both_sign_and_each_signature_records_who_when_and_what(
         "Medarbetare: inte underskriven ännu",
     ]
     sign_form = form_with_action(html, "/plan/signera")
-    assert sign_form.one("input", name="number").attrs["value"] == "1"
-    assert sign_form.one("input", name="content_hash").attrs["value"] == version["content_hash"]
+    assert one(sign_form, "input", attrs={"name": "number"}).attrs["value"] == "1"
+    assert (
+        one(sign_form, "input", attrs={"name": "content_hash"}).attrs["value"]
+        == version["content_hash"]
+    )
     first = sign_plan(manager, talk)
     assert first.status_code == 302
     assert first.location.endswith(f"{plan_url(talk)}?underskriven=1")
@@ -133,7 +139,7 @@ def test_after_held_both_sign_and_each_signature_records_who_when_and_what(
 
     page = employee.get(second.location).text
     assert "Din underskrift är sparad." in page
-    assert "Version 1, underskriven av båda." in parse(page).text()
+    assert "Version 1, underskriven av båda." in text_of(parse(page))
     lines = signature_lines(page)
     manager_time = rows[0]["signed_at"][:16].replace("T", " ")
     employee_time = rows[1]["signed_at"][:16].replace("T", " ")
@@ -174,7 +180,7 @@ def test_signing_a_version_that_changed_since_the_page_was_opened_is_refused(
     response = employee.post(plan_url(talk, "/signera"), data=data)
 
     assert response.status_code == 409
-    assert CHANGED in parse(response.text).text()
+    assert CHANGED in text_of(parse(response.text))
     assert field_text(response.text, "comment") == "Min kommentar"
     assert signature_rows(app, talk) == []
     refused = [r for r in audit_since(app, before) if r["action"] == "plan.sign"]
@@ -182,7 +188,7 @@ def test_signing_a_version_that_changed_since_the_page_was_opened_is_refused(
     # The page now offers the current version to sign.
     (row,) = version_rows(app, talk)
     form = form_with_action(response.text, "/plan/signera")
-    assert form.one("input", name="content_hash").attrs["value"] == row["content_hash"]
+    assert one(form, "input", attrs={"name": "content_hash"}).attrs["value"] == row["content_hash"]
 
 
 def test_signing_twice_is_refused_and_keeps_one_signature(app: Flask) -> None:
@@ -234,8 +240,8 @@ def test_a_change_after_signing_makes_a_new_version_both_sign_again(app: Flask) 
             "Medarbetare: inte underskriven ännu",
         ]
         form = form_with_action(page, "/plan/signera")
-        assert form.one("input", name="number").attrs["value"] == "2"
-        assert "Skriv under version 2" in form.text()
+        assert one(form, "input", attrs={"name": "number"}).attrs["value"] == "2"
+        assert "Skriv under version 2" in text_of(form)
     assert sign_plan(manager, talk).status_code == 302
     assert sign_plan(employee, talk).status_code == 302
     assert [(r["number"], r["role"]) for r in signature_rows(app, talk)][-2:] == [
@@ -260,23 +266,23 @@ def test_the_version_history_lists_every_version_and_what_changed(app: Flask) ->
         assert response.status_code == 200
         document = parse(response.text)
         sections = document.find_all("section", class_="version")
-        assert [s.one("h2").text() for s in sections] == ["Version 2", "Version 1"]
+        assert [text_of(one(s, "h2")) for s in sections] == ["Version 2", "Version 1"]
         newest, oldest = sections
-        assert [li.text() for li in newest.find_all("li")] == [
+        assert [text_of(li) for li in newest.find_all("li")] == [
             "Karin Chefsberg: har inte skrivit under",
             "Anna Exempelsson: har inte skrivit under",
         ]
-        assert all("skrev under" in li.text() for li in oldest.find_all("li"))
+        assert all("skrev under" in text_of(li) for li in oldest.find_all("li"))
         changed = [
-            tuple(td.raw_text() for td in tr.find_all("td"))
-            for tr in newest.one("tbody").find_all("tr")
+            tuple(td.get_text() for td in tr.find_all("td"))
+            for tr in one(newest, "tbody").find_all("tr")
         ]
         assert changed == [
             ("Anteckningar: Arbetssituation och hälsa", NOTE, "Ny text om arbetssituationen")
         ]
         first = [
-            tuple(td.raw_text() for td in tr.find_all("td"))
-            for tr in oldest.one("tbody").find_all("tr")
+            tuple(td.get_text() for td in tr.find_all("td"))
+            for tr in one(oldest, "tbody").find_all("tr")
         ]
         assert ("Anteckningar: Arbetssituation och hälsa", "", NOTE) in first
         assert (

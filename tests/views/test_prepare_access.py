@@ -7,20 +7,18 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from formserver.store.talks import Talk
-from tests.factories import conn, csrf_token, data_dump, person, sign_in, talk_of
-from tests.views.html_tree import parse
+from tests.factories import SignIn, conn, csrf_token, data_dump, person, signed_in_browser, talk_of
 from tests.views.prepare_helpers import (
     audit_since,
     form_url,
     last_audit_id,
     overview_url,
     post_form,
-    signed_in,
     stored_row,
 )
+from tests.views.soup import parse, text_of
 
 # --- 7. nobody else reaches A's preparation -------------------------------------------------------
 
@@ -28,17 +26,19 @@ from tests.views.prepare_helpers import (
 def _a_has_prepared(app: Flask) -> tuple[Talk, str]:
     talk = talk_of(app, "employee_a")
     text = "Anna skriver om sin hälsa"
-    assert post_form(signed_in(app, "employee_a"), talk, {"q_halsa": text}).status_code == 302
+    assert (
+        post_form(signed_in_browser(app, "employee_a"), talk, {"q_halsa": text}).status_code == 302
+    )
     return talk, text
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 @pytest.mark.parametrize("role", ["employee_b", "other_manager", "hr"])
 def test_others_get_404_an_audited_denial_and_change_nothing(
-    app: Flask, role: str, method: str
+    app: Flask, signed_in: SignIn, role: str, method: str
 ) -> None:
     talk, text = _a_has_prepared(app)
-    intruder = signed_in(app, role)
+    intruder = signed_in(role)
     token = csrf_token(intruder.get("/").text)
     before_data, before_audit = data_dump(app), last_audit_id(app)
 
@@ -111,10 +111,10 @@ def test_anonymous_attempt_is_audited_as_denied(app: Flask, method: str) -> None
 
 
 def test_after_the_talk_is_held_the_form_is_read_only_and_a_post_changes_nothing(
-    app: Flask, client: FlaskClient
+    app: Flask, signed_in: SignIn
 ) -> None:
     talk = talk_of(app, "employee_a")
-    sign_in(client, app, "employee_a")
+    client = signed_in("employee_a")
     assert post_form(client, talk, {"q_halsa": "Skrivet före samtalet."}).status_code == 302
     conn(app).execute("UPDATE talks SET status = 'genomford' WHERE id = ?", (talk.id,))
     before = dict(stored_row(app, talk) or {})
@@ -125,7 +125,7 @@ def test_after_the_talk_is_held_the_form_is_read_only_and_a_post_changes_nothing
     assert "Samtalet är genomfört" in page.text
     assert "<textarea" not in page.text
     assert "Skicka in" not in page.text
-    assert "Skrivet före samtalet." in parse(page.text).text()
+    assert "Skrivet före samtalet." in text_of(parse(page.text))
 
     response = client.post(
         form_url(talk),
@@ -175,12 +175,12 @@ def _tamper_submitted(app: Flask, talk: Talk) -> str:
     [("employee_a", "form"), ("employee_a", "overview"), ("manager", "overview")],
 )
 def test_a_record_changed_in_the_database_is_refused_and_audited(
-    app: Flask, viewer: str, page: str, tamper: Any
+    app: Flask, signed_in: SignIn, viewer: str, page: str, tamper: Any
 ) -> None:
     talk = talk_of(app, "employee_a")
     original = "Ursprunglig text om hälsan"
-    assert post_form(signed_in(app, "employee_a"), talk, {"q_halsa": original}).status_code == 302
-    browser = signed_in(app, viewer)
+    assert post_form(signed_in("employee_a"), talk, {"q_halsa": original}).status_code == 302
+    browser = signed_in(viewer)
     row_id = (stored_row(app, talk) or {"id": None})["id"]
     tampered = tamper(app, talk)
     before = last_audit_id(app)

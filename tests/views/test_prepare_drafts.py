@@ -5,27 +5,26 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.factories import conn, csrf_token, data_dump, sign_in, talk_of
-from tests.views.html_tree import parse
+from tests.factories import SignIn, conn, csrf_token, data_dump, talk_of
 from tests.views.prepare_helpers import (
     audit_since,
     form_url,
     overview_url,
     page_version,
     post_form,
-    signed_in,
     stored,
     textarea_text,
 )
+from tests.views.soup import one, parse, text_of
 
 # --- 3. drafts are kept; submitting marks the talk prepared ---------------------------------------
 
 
 def test_draft_is_kept_versions_count_up_and_submit_marks_the_talk_prepared(
-    app: Flask, client: FlaskClient
+    app: Flask, signed_in: SignIn
 ) -> None:
     talk = talk_of(app, "employee_a")
-    sign_in(client, app, "employee_a")
+    client = signed_in("employee_a")
 
     first = post_form(client, talk, {"q_halsa": "Ganska bra."})
 
@@ -72,12 +71,12 @@ def test_draft_is_kept_versions_count_up_and_submit_marks_the_talk_prepared(
     }
     assert talk_of(app, "employee_a").status == "forberedd"
     page = parse(client.get(sent.location).text)
-    facts = page.one("dl", class_="facts")
-    terms = [e.text() for e in facts.find_all("dt")]
-    values = [e.text() for e in facts.find_all("dd")]
+    facts = one(page, "dl", class_="facts")
+    terms = [text_of(e) for e in facts.find_all("dt")]
+    values = [text_of(e) for e in facts.find_all("dd")]
     assert values[terms.index("Status")] == "Förberedd"
-    assert "Din förberedelse är inskickad." in page.text()
-    assert f"Du skickade in din förberedelse {final.submitted_at[:10]}." in page.text()
+    assert "Din förberedelse är inskickad." in text_of(page)
+    assert f"Du skickade in din förberedelse {final.submitted_at[:10]}." in text_of(page)
     actions = [
         (r["action"], r["outcome"], r["detail"])
         for r in audit_since(app, 0)
@@ -93,10 +92,12 @@ def test_draft_is_kept_versions_count_up_and_submit_marks_the_talk_prepared(
 # --- 4. employee and manager prepare separately ---------------------------------------------------
 
 
-def test_each_sees_the_others_preparation_only_when_both_have_submitted(app: Flask) -> None:
+def test_each_sees_the_others_preparation_only_when_both_have_submitted(
+    app: Flask, signed_in: SignIn
+) -> None:
     talk = talk_of(app, "employee_a")
-    employee = signed_in(app, "employee_a")
-    manager = signed_in(app, "manager")
+    employee = signed_in("employee_a")
+    manager = signed_in("manager")
     employee_text = "Medarbetarens egen tanke om arbetsbelastningen"
     manager_text = "Chefens egen iakttagelse om samarbetet"
 
@@ -130,8 +131,8 @@ def test_each_sees_the_others_preparation_only_when_both_have_submitted(app: Fla
         == 302
     )
 
-    employee_view = parse(employee.get(overview_url(talk)).text).text()
-    manager_view = parse(manager.get(overview_url(talk)).text).text()
+    employee_view = text_of(parse(employee.get(overview_url(talk)).text))
+    manager_view = text_of(parse(manager.get(overview_url(talk)).text))
     assert manager_text in employee_view
     assert employee_text in manager_view
     assert employee_text in employee_view and manager_text in manager_view
@@ -145,9 +146,10 @@ def test_each_sees_the_others_preparation_only_when_both_have_submitted(app: Fla
 # --- drafts can be deleted by their author --------------------------------------------------------
 
 
-def test_the_author_deletes_a_draft_but_never_a_submitted_preparation(app: Flask) -> None:
-    client = app.test_client()
-    sign_in(client, app, "employee_a")
+def test_the_author_deletes_a_draft_but_never_a_submitted_preparation(
+    app: Flask, signed_in: SignIn
+) -> None:
+    client = signed_in("employee_a")
     talk = talk_of(app, "employee_a")
     page = client.get(form_url(talk))
     client.post(
@@ -182,20 +184,17 @@ def test_the_author_deletes_a_draft_but_never_a_submitted_preparation(app: Flask
     assert conn(app).execute("SELECT count(*) FROM preparations").fetchone()[0] == 1
 
 
-def test_nobody_else_can_delete_a_draft(app: Flask) -> None:
-    author = app.test_client()
-    sign_in(author, app, "employee_a")
+def test_nobody_else_can_delete_a_draft(app: Flask, signed_in: SignIn) -> None:
+    author = signed_in("employee_a")
     talk = talk_of(app, "employee_a")
     page = author.get(form_url(talk))
     author.post(
         form_url(talk),
         data={"csrf_token": csrf_token(page.text), "version": "0", "q_halsa": "Mitt utkast"},
     )
-    manager = app.test_client()
-    sign_in(manager, app, "manager")
+    manager = signed_in("manager")
     token = csrf_token(manager.get("/chef").text)
-    other = app.test_client()
-    sign_in(other, app, "employee_b")
+    other = signed_in("employee_b")
     other_token = csrf_token(other.get("/chef").text)
     before = data_dump(app)
     denied = other.post(f"{form_url(talk)}/ta-bort", data={"csrf_token": other_token})

@@ -6,25 +6,23 @@ import json
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
-from tests.factories import conn, data_dump, sign_in, talk_of
-from tests.views.html_tree import parse
+from tests.factories import SignIn, conn, data_dump, site_config_of, talk_of
 from tests.views.prepare_helpers import (
     NEVER_TITLE,
     PUBLIC_NOTE,
     SCALE_LABELS,
     form_url,
-    open_round,
     overview_url,
     post_form,
     preparation_form,
     section_fieldset,
-    signed_in,
     stored,
     stored_row,
+    talk_in_round,
     textarea_text,
 )
+from tests.views.soup import one, parse, text_of
 
 # --- 1. the form follows the round's question set -------------------------------------------------
 
@@ -59,16 +57,16 @@ SETS = [
 @pytest.mark.parametrize(("year", "set_id", "plan_id", "a_section", "a_question"), SETS)
 def test_form_has_a_fieldset_per_section_and_a_label_per_question(
     app: Flask,
-    client: FlaskClient,
+    signed_in: SignIn,
     year: int,
     set_id: str,
     plan_id: str,
     a_section: str,
     a_question: str,
 ) -> None:
-    talk = open_round(app, year, set_id, plan_id)
-    question_set = app.extensions["site_config"].question_sets[set_id]
-    sign_in(client, app, "employee_a")
+    talk = talk_in_round(app, year, set_id, plan_id)
+    question_set = site_config_of(app).question_sets[set_id]
+    client = signed_in("employee_a")
 
     page = client.get(form_url(talk))
 
@@ -76,32 +74,32 @@ def test_form_has_a_fieldset_per_section_and_a_label_per_question(
     assert "Förberedelse inför medarbetarsamtalet" in page.text
     form = preparation_form(page.text)
     fieldsets = form.find_all("fieldset", class_="section")
-    legends = [fs.find_all("legend")[0].text() for fs in fieldsets]
+    legends = [text_of(fs.find_all("legend")[0]) for fs in fieldsets]
     assert legends == [section.title for section in question_set.sections]
     assert a_section in legends
-    labels = [label.text() for label in form.find_all("label")]
+    labels = [text_of(label) for label in form.find_all("label")]
     assert a_question in labels
     for section, fieldset in zip(question_set.sections, fieldsets, strict=True):
         if not section.has_fields:
             continue
         for q in section.questions:
             if q.kind == "text":
-                label = fieldset.one("label", for_=f"q_{q.id}")
-                assert label.text() == q.text
-                fieldset.one("textarea", id=f"q_{q.id}", name=f"q_{q.id}")
+                label = one(fieldset, "label", attrs={"for": f"q_{q.id}"})
+                assert text_of(label) == q.text
+                one(fieldset, "textarea", id=f"q_{q.id}", attrs={"name": f"q_{q.id}"})
                 helps = [q.help, q.points_intro, *q.points, q.note]
                 if any(helps):
-                    hint = fieldset.one("div", id=f"q_{q.id}-hjalp")
+                    hint = one(fieldset, "div", id=f"q_{q.id}-hjalp")
                     for text in filter(None, helps):
-                        assert " ".join(text.split()) in hint.text()
+                        assert " ".join(text.split()) in text_of(hint)
             else:
                 group = [
                     fs
                     for fs in fieldset.find_all("fieldset", class_="choices")
-                    if fs.one("legend").text() == q.text
+                    if text_of(one(fs, "legend")) == q.text
                 ]
                 assert len(group) == 1, q.id
-                assert group[0].find_all("input", type="radio", name=f"q_{q.id}")
+                assert group[0].find_all("input", attrs={"type": "radio", "name": f"q_{q.id}"})
 
     textareas = form.find_all("textarea")
     # One per text question; one comment per rating or yes/no question. Never-sections: none.
@@ -111,28 +109,28 @@ def test_form_has_a_fieldset_per_section_and_a_label_per_question(
     document = parse(page.text)
     for textarea in textareas:
         described = textarea.attrs.get("aria-describedby", "").split()
-        targets = [document.by_id(i) for i in described]
+        targets = [document.find(id=i) for i in described]
         assert all(targets), f"{textarea.attrs['name']}: aria-describedby names a missing id"
-        assert PUBLIC_NOTE in [t.text() for t in targets if t], textarea.attrs["name"]
+        assert PUBLIC_NOTE in [text_of(t) for t in targets if t], textarea.attrs["name"]
     assert page.text.count(PUBLIC_NOTE) == len(textareas)
 
 
 def test_rutin_question_shows_its_points_and_note_linked_to_the_field(
-    app: Flask, client: FlaskClient
+    app: Flask, signed_in: SignIn
 ) -> None:
-    sign_in(client, app, "employee_a")
+    client = signed_in("employee_a")
 
     page = client.get(form_url(talk_of(app, "employee_a")))
 
     document = parse(page.text)
-    textarea = document.one("textarea", name="q_arbetssituation")
+    textarea = one(document, "textarea", attrs={"name": "q_arbetssituation"})
     assert textarea.attrs["aria-describedby"].split() == [
         "q_arbetssituation-hjalp",
         "q_arbetssituation-offentlig",
     ]
-    hint = document.by_id("q_arbetssituation-hjalp")
+    hint = document.find(id="q_arbetssituation-hjalp")
     assert hint is not None
-    points = [li.text() for li in hint.find_all("li")]
+    points = [text_of(li) for li in hint.find_all("li")]
     assert points[:5] == [
         "Arbetsbelastning",
         "Arbetstider",
@@ -140,16 +138,18 @@ def test_rutin_question_shows_its_points_and_note_linked_to_the_field(
         "Fysisk arbetsmiljö",
         "Balans mellan arbete och fritid",
     ]
-    assert "Diskrimineringsgrunderna är kön, könsidentitet eller könsuttryck" in hint.text()
-    assert document.one("label", for_="q_arbetssituation").text() == (
+    assert "Diskrimineringsgrunderna är kön, könsidentitet eller könsuttryck" in text_of(hint)
+    assert text_of(one(document, "label", attrs={"for": "q_arbetssituation"})) == (
         "Hur upplever du din arbetssituation?"
     )
 
 
 @pytest.mark.parametrize("role", ["employee_a", "manager"])
-def test_goteborg_never_section_is_guidance_without_any_field(app: Flask, role: str) -> None:
-    talk = open_round(app, 2027, "goteborg", "utvecklingsplan")
-    browser = signed_in(app, role)
+def test_goteborg_never_section_is_guidance_without_any_field(
+    app: Flask, signed_in: SignIn, role: str
+) -> None:
+    talk = talk_in_round(app, 2027, "goteborg", "utvecklingsplan")
+    browser = signed_in(role)
 
     page = browser.get(form_url(talk))
 
@@ -157,33 +157,33 @@ def test_goteborg_never_section_is_guidance_without_any_field(app: Flask, role: 
     never = section_fieldset(preparation_form(page.text), NEVER_TITLE)
     for tag in ("textarea", "input", "select", "button"):
         assert never.find_all(tag) == [], f"<{tag}> inside the never-section"
-    assert [li.text() for li in never.find_all("li")] == [
+    assert [text_of(li) for li in never.find_all("li")] == [
         "Händer det att du känner dig otrygg hemma?",
         "Händer det att du känner dig otrygg på jobbet?",
     ]
-    assert "Ska inte dokumenteras." in never.text()
-    assert "ingenting om det sparas" in never.text()
+    assert "Ska inte dokumenteras." in text_of(never)
+    assert "ingenting om det sparas" in text_of(never)
     manager_note = "Du som chef kan ta stöd i anvisningarna"
-    assert (manager_note in never.text()) == (role == "manager")
+    assert (manager_note in text_of(never)) == (role == "manager")
 
 
 def test_goteborg_optional_section_says_it_need_not_be_filled_in(
-    app: Flask, client: FlaskClient
+    app: Flask, signed_in: SignIn
 ) -> None:
-    talk = open_round(app, 2027, "goteborg", "utvecklingsplan")
-    sign_in(client, app, "employee_a")
+    talk = talk_in_round(app, 2027, "goteborg", "utvecklingsplan")
+    client = signed_in("employee_a")
 
     page = client.get(form_url(talk))
 
     optional = section_fieldset(preparation_form(page.text), "Arbetsmiljö och hälsa")
-    assert "Det här avsnittet behöver inte fyllas i eller dokumenteras." in optional.text()
-    assert "Skriv ner eventuella risker och behov." in optional.text()
-    assert optional.one("label", for_="q_arbetsmiljon_och_halsan").text() == (
+    assert "Det här avsnittet behöver inte fyllas i eller dokumenteras." in text_of(optional)
+    assert "Skriv ner eventuella risker och behov." in text_of(optional)
+    assert text_of(one(optional, "label", attrs={"for": "q_arbetsmiljon_och_halsan"})) == (
         "Hur upplever du arbetsmiljön och din hälsa?"
     )
-    optional.one("textarea", name="q_arbetsmiljon_och_halsan")
+    one(optional, "textarea", attrs={"name": "q_arbetsmiljon_och_halsan"})
     documented = section_fieldset(preparation_form(page.text), "Klargöra uppdrag")
-    assert "behöver inte fyllas i" not in documented.text()
+    assert "behöver inte fyllas i" not in text_of(documented)
 
 
 @pytest.mark.parametrize(
@@ -194,10 +194,10 @@ def test_goteborg_optional_section_says_it_need_not_be_filled_in(
     ],
 )
 def test_goteborg_yes_no_questions_are_radio_buttons_ja_nej(
-    app: Flask, client: FlaskClient, question_id: str, text: str
+    app: Flask, signed_in: SignIn, question_id: str, text: str
 ) -> None:
-    talk = open_round(app, 2027, "goteborg", "utvecklingsplan")
-    sign_in(client, app, "employee_a")
+    talk = talk_in_round(app, 2027, "goteborg", "utvecklingsplan")
+    client = signed_in("employee_a")
 
     page = client.get(form_url(talk))
 
@@ -205,18 +205,21 @@ def test_goteborg_yes_no_questions_are_radio_buttons_ja_nej(
     group = [
         fs
         for fs in section.find_all("fieldset", class_="choices")
-        if fs.one("legend").text() == text
+        if text_of(one(fs, "legend")) == text
     ]
     assert len(group) == 1
-    radios = group[0].find_all("input", name=f"q_{question_id}")
+    radios = group[0].find_all("input", attrs={"name": f"q_{question_id}"})
     assert [r.attrs["type"] for r in radios] == ["radio", "radio"]
     assert [r.attrs["value"] for r in radios] == ["ja", "nej"]
-    assert [group[0].one("label", for_=r.attrs["id"]).text() for r in radios] == ["Ja", "Nej"]
+    assert [text_of(one(group[0], "label", attrs={"for": r.attrs["id"]})) for r in radios] == [
+        "Ja",
+        "Nej",
+    ]
     assert not any("checked" in r.attrs for r in radios)
-    assert section.one("label", for_=f"c_{question_id}").text() == (
+    assert text_of(one(section, "label", attrs={"for": f"c_{question_id}"})) == (
         f"Kommentar till ”{text}” (valfritt)"
     )
-    section.one("textarea", name=f"c_{question_id}")
+    one(section, "textarea", attrs={"name": f"c_{question_id}"})
 
 
 @pytest.mark.parametrize(
@@ -229,10 +232,10 @@ def test_goteborg_yes_no_questions_are_radio_buttons_ja_nej(
     ],
 )
 def test_kompetenssamtal_ratings_are_radio_buttons_1_to_5_with_labels(
-    app: Flask, client: FlaskClient, question_id: str, text: str
+    app: Flask, signed_in: SignIn, question_id: str, text: str
 ) -> None:
-    talk = open_round(app, 2028, "kompetenssamtal", "aktivitetsplan")
-    sign_in(client, app, "employee_a")
+    talk = talk_in_round(app, 2028, "kompetenssamtal", "aktivitetsplan")
+    client = signed_in("employee_a")
 
     page = client.get(form_url(talk))
 
@@ -240,16 +243,18 @@ def test_kompetenssamtal_ratings_are_radio_buttons_1_to_5_with_labels(
     group = [
         fs
         for fs in section.find_all("fieldset", class_="choices")
-        if fs.one("legend").text() == text
+        if text_of(one(fs, "legend")) == text
     ]
     assert len(group) == 1
-    radios = group[0].find_all("input", type="radio", name=f"q_{question_id}")
+    radios = group[0].find_all("input", attrs={"type": "radio", "name": f"q_{question_id}"})
     assert [r.attrs["value"] for r in radios] == ["1", "2", "3", "4", "5"]
-    assert [group[0].one("label", for_=r.attrs["id"]).text() for r in radios] == SCALE_LABELS
-    assert section.one("label", for_=f"c_{question_id}").text() == (
+    assert [
+        text_of(one(group[0], "label", attrs={"for": r.attrs["id"]})) for r in radios
+    ] == SCALE_LABELS
+    assert text_of(one(section, "label", attrs={"for": f"c_{question_id}"})) == (
         f"Kommentar till ”{text}” (valfritt)"
     )
-    comment = section.one("textarea", name=f"c_{question_id}")
+    comment = one(section, "textarea", attrs={"name": f"c_{question_id}"})
     assert f"c_{question_id}-offentlig" in comment.attrs["aria-describedby"].split()
 
 
@@ -263,7 +268,7 @@ def test_kompetenssamtal_ratings_are_radio_buttons_1_to_5_with_labels(
 )
 def test_a_choice_and_its_comment_are_stored_by_question_id_and_shown_again(
     app: Flask,
-    client: FlaskClient,
+    signed_in: SignIn,
     year: int,
     set_id: str,
     plan_id: str,
@@ -271,8 +276,8 @@ def test_a_choice_and_its_comment_are_stored_by_question_id_and_shown_again(
     value: str,
     shown: str,
 ) -> None:
-    talk = open_round(app, year, set_id, plan_id)
-    sign_in(client, app, "employee_a")
+    talk = talk_in_round(app, year, set_id, plan_id)
+    client = signed_in("employee_a")
 
     saved = post_form(
         client, talk, {f"q_{question_id}": value, f"c_{question_id}": "Kommentar till valet"}
@@ -285,11 +290,14 @@ def test_a_choice_and_its_comment_are_stored_by_question_id_and_shown_again(
     form = parse(client.get(form_url(talk)).text)
     checked = [
         r.attrs["value"]
-        for r in form.find_all("input", name=f"q_{question_id}")
+        for r in form.find_all("input", attrs={"name": f"q_{question_id}"})
         if "checked" in r.attrs
     ]
     assert checked == [value]
-    assert form.one("textarea", name=f"c_{question_id}").raw_text() == "Kommentar till valet"
+    assert (
+        one(form, "textarea", attrs={"name": f"c_{question_id}"}).get_text()
+        == "Kommentar till valet"
+    )
     submitted = post_form(
         client,
         talk,
@@ -312,15 +320,15 @@ def test_a_choice_and_its_comment_are_stored_by_question_id_and_shown_again(
 )
 def test_a_choice_outside_the_scale_is_refused_and_nothing_stored(
     app: Flask,
-    client: FlaskClient,
+    signed_in: SignIn,
     year: int,
     set_id: str,
     plan_id: str,
     question_id: str,
     value: str,
 ) -> None:
-    talk = open_round(app, year, set_id, plan_id)
-    sign_in(client, app, "employee_a")
+    talk = talk_in_round(app, year, set_id, plan_id)
+    client = signed_in("employee_a")
 
     response = post_form(
         client, talk, {f"q_{question_id}": value, f"c_{question_id}": "Min kommentar"}
@@ -346,10 +354,10 @@ def test_a_choice_outside_the_scale_is_refused_and_nothing_stored(
     ],
 )
 def test_a_posted_field_for_a_never_section_stores_nothing_about_it(
-    app: Flask, client: FlaskClient, name: str
+    app: Flask, signed_in: SignIn, name: str
 ) -> None:
-    talk = open_round(app, 2027, "goteborg", "utvecklingsplan")
-    sign_in(client, app, "employee_a")
+    talk = talk_in_round(app, 2027, "goteborg", "utvecklingsplan")
+    client = signed_in("employee_a")
     secret = "Jag känner mig otrygg hemma"
 
     response = post_form(

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from formserver.security import tokens
-from tests.factories import csrf_token, sign_in, talk_of
-from tests.views.html_tree import parse
+from formserver.security.keys import key_list
+from tests.factories import SignIn, csrf_token, talk_of
 from tests.views.prepare_helpers import (
     audit_since,
     form_url,
@@ -24,6 +24,7 @@ from tests.views.prepare_helpers import (
     stored_row,
     textarea_text,
 )
+from tests.views.soup import one, parse, text_of
 
 # --- 5. errors keep the typed text ----------------------------------------------------------------
 
@@ -38,18 +39,18 @@ class _OldSigner(TimestampSigner):
 def _expired_token(app: Flask, client: FlaskClient) -> str:
     with client.session_transaction() as session:
         nonce = session["csrf"]
-    keys = [*app.config["SECRET_KEY_FALLBACKS"], app.config["SECRET_KEY"]]
+    keys = key_list(app.config)
     return URLSafeTimedSerializer(keys, salt=tokens.CSRF_SALT, signer=_OldSigner).dumps(nonce)
 
 
 @pytest.mark.parametrize("kind", ["expired", "invalid", "missing", "other_purpose"])
 def test_expired_or_invalid_csrf_token_keeps_the_typed_text_and_stores_nothing(
-    app: Flask, client: FlaskClient, kind: str
+    app: Flask, signed_in: SignIn, kind: str
 ) -> None:
     talk = talk_of(app, "employee_a")
-    sign_in(client, app, "employee_a")
+    client = signed_in("employee_a")
     assert client.get(form_url(talk)).status_code == 200
-    keys = [*app.config["SECRET_KEY_FALLBACKS"], app.config["SECRET_KEY"]]
+    keys = key_list(app.config)
     token = {
         "expired": _expired_token(app, client),
         "invalid": "ogiltig.token.123",
@@ -87,9 +88,9 @@ def test_expired_or_invalid_csrf_token_keeps_the_typed_text_and_stores_nothing(
     assert again is not None and again.answers == {"halsa": {"value": typed}}
 
 
-def test_a_text_at_the_limit_is_saved(app: Flask, client: FlaskClient) -> None:
+def test_a_text_at_the_limit_is_saved(app: Flask, signed_in: SignIn) -> None:
     talk = talk_of(app, "employee_a")
-    sign_in(client, app, "employee_a")
+    client = signed_in("employee_a")
     limit = app.config["TEXT_FIELD_MAX_CHARS"]
     assert limit == 10_000
     typed = "å" * limit  # characters, not bytes: 20,000 bytes in UTF-8
@@ -103,10 +104,10 @@ def test_a_text_at_the_limit_is_saved(app: Flask, client: FlaskClient) -> None:
 
 @pytest.mark.parametrize("name", ["q_halsa", "q_arets_utmaning"])
 def test_a_text_over_the_limit_is_refused_with_the_text_kept(
-    app: Flask, client: FlaskClient, name: str
+    app: Flask, signed_in: SignIn, name: str
 ) -> None:
     talk = talk_of(app, "employee_a")
-    sign_in(client, app, "employee_a")
+    client = signed_in("employee_a")
     typed = "Början av en lång text. " + "x" * app.config["TEXT_FIELD_MAX_CHARS"]
 
     response = post_form(client, talk, {name: typed, "q_be_om_hjalp": "Kort svar."})
@@ -114,21 +115,21 @@ def test_a_text_over_the_limit_is_refused_with_the_text_kept(
     assert response.status_code == 400
     assert "Texten är för lång" in response.text
     document = parse(response.text)
-    field = document.one("textarea", name=name)
-    assert field.raw_text() == typed
+    field = one(document, "textarea", attrs={"name": name})
+    assert field.get_text() == typed
     assert field.attrs.get("aria-invalid") == "true"
     assert f"{name}-fel" in field.attrs["aria-describedby"].split()
-    error = document.by_id(f"{name}-fel")
-    assert error is not None and "Texten är för lång" in error.text()
+    error = document.find(id=f"{name}-fel")
+    assert error is not None and "Texten är för lång" in text_of(error)
     assert textarea_text(response.text, "q_be_om_hjalp") == "Kort svar."
     assert stored_row(app, talk) is None
 
 
 def test_a_stale_version_from_another_tab_shows_both_texts_and_overwrites_nothing(
-    app: Flask, client: FlaskClient
+    app: Flask, signed_in: SignIn
 ) -> None:
     talk = talk_of(app, "employee_a")
-    sign_in(client, app, "employee_a")
+    client = signed_in("employee_a")
     tab = client.get(form_url(talk))  # the second tab, opened at version 0
     assert page_version(tab.text) == 0
 
@@ -148,8 +149,8 @@ def test_a_stale_version_from_another_tab_shows_both_texts_and_overwrites_nothin
     assert response.status_code == 409
     assert "Förberedelsen har ändrats på annat håll" in response.text
     document = parse(response.text)
-    stored_version = document.one("section", class_="stored-version")
-    assert "Texten från första fliken." in stored_version.text()
+    stored_version = one(document, "section", class_="stored-version")
+    assert "Texten från första fliken." in text_of(stored_version)
     assert textarea_text(response.text, "q_halsa") == "Texten från andra fliken."
     row = stored(app, talk)
     assert row is not None
@@ -172,10 +173,10 @@ def test_a_stale_version_from_another_tab_shows_both_texts_and_overwrites_nothin
 
 
 def test_a_body_over_the_size_limit_gets_the_swedish_413_page_and_stores_nothing(
-    app: Flask, client: FlaskClient
+    app: Flask, signed_in: SignIn
 ) -> None:
     talk = talk_of(app, "employee_a")
-    sign_in(client, app, "employee_a")
+    client = signed_in("employee_a")
     too_big = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1024)
     before = last_audit_id(app)
 
@@ -203,10 +204,10 @@ def test_a_body_over_the_size_limit_gets_the_swedish_413_page_and_stores_nothing
     ],
 )
 def test_typed_text_is_normalised_before_it_is_stored(
-    app: Flask, client: FlaskClient, typed: str, kept: str
+    app: Flask, signed_in: SignIn, typed: str, kept: str
 ) -> None:
     talk = talk_of(app, "employee_a")
-    sign_in(client, app, "employee_a")
+    client = signed_in("employee_a")
 
     response = post_form(client, talk, {"q_halsa": typed})
 
@@ -220,10 +221,10 @@ def test_typed_text_is_normalised_before_it_is_stored(
 
 
 def test_markup_and_template_syntax_are_stored_as_typed_and_shown_escaped(
-    app: Flask, client: FlaskClient
+    app: Flask, signed_in: SignIn
 ) -> None:
     talk = talk_of(app, "employee_a")
-    sign_in(client, app, "employee_a")
+    client = signed_in("employee_a")
     script = "<script>alert(1)</script>"
     template = "{{ 7*7 }} och {% if true %}ja{% endif %}"
 
@@ -243,6 +244,6 @@ def test_markup_and_template_syntax_are_stored_as_typed_and_shown_escaped(
         assert ">49<" not in page
     assert textarea_text(form, "q_halsa") == script
     assert textarea_text(form, "q_be_om_hjalp") == template
-    typed = [p.raw_text() for p in parse(overview).find_all("p", class_="typed")]
+    typed = [p.get_text() for p in parse(overview).find_all("p", class_="typed")]
     assert script in typed
     assert template in typed

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from tests import oidc
 from tests.factories import EMAIL, conn, csrf_token, make_service, sign_in
 from tests.oidc import Provider, SsoService
-from tests.views.html_tree import parse
+from tests.views.soup import one, parse, text_of
 
 provider = oidc.provider  # the fixtures, for the tests in this module
 sso_service = oidc.sso_service
@@ -62,10 +62,10 @@ def test_logout_ends_the_providers_session_too(sso_app: Flask, provider: Provide
     assert sign_outs(sso_app) == [("sso", "ok")]
 
     # The provider's page ("End session"), then back to ours.
-    form = parse(requests.get(location, timeout=10).text).one("form")
-    redirect_uri = form.one("input", name="redirect_uri").attrs["value"]
+    form = one(parse(requests.get(location, timeout=10).text), "form")
+    redirect_uri = one(form, "input", attrs={"name": "redirect_uri"})["value"]
     confirmed = requests.post(
-        f"{provider.issuer}{form.attrs['action']}",
+        f"{provider.issuer}{form['action']}",
         data={"redirect_uri": redirect_uri},
         allow_redirects=False,
         timeout=10,
@@ -74,7 +74,7 @@ def test_logout_ends_the_providers_session_too(sso_app: Flask, provider: Provide
     assert (back.netloc, back.path) == ("localhost", "/utloggad")
     page = client.get(f"{back.path}?{back.query}")
     assert page.status_code == 200
-    assert parse(page.text).one("h1").text() == "Du är utloggad"
+    assert text_of(one(parse(page.text), "h1")) == "Du är utloggad"
 
 
 def test_logout_after_a_link_stays_here(sso_app: Flask) -> None:

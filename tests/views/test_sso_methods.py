@@ -12,14 +12,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests import oidc, smtp
+from tests import oidc
 from tests.factories import EMAIL, conn, csrf_token, link_token, make_service, person, sign_in
 from tests.oidc import NAME, Provider, SsoService
 from tests.smtp import HOST, LoopbackSMTP
-from tests.views.html_tree import parse
+from tests.views.soup import one, parse, text_of
 
-provider = oidc.provider  # the fixtures, for the tests in this module
-smtp_server = smtp.smtp_server
+provider = oidc.provider  # the fixtures, for the tests in this module (smtp_server: conftest)
 sso_service = oidc.sso_service
 
 LINKS_AND_SSO = ["link", "sso"]
@@ -76,11 +75,11 @@ def test_a_managers_old_link_is_refused_once_only_sso_is_allowed(
 
     assert page.status_code == 403
     tree = parse(page.text)
-    assert tree.one("h1").text() == "Logga in på annat sätt"
+    assert text_of(one(tree, "h1")) == "Logga in på annat sätt"
     assert "Du loggar in med organisationens inloggning, inte med länk." in page.text
     assert "Länken har inte använts." in page.text
-    button = tree.one("a", "button")
-    assert (button.text(), button.attrs["href"]) == (
+    button = one(tree, "a", class_="button")
+    assert (text_of(button), button.attrs["href"]) == (
         f"Logga in med {NAME}",
         "/logga-in/sso?next=/chef",
     )
@@ -172,8 +171,8 @@ def test_a_person_who_may_only_use_links_is_refused_sso(sso_app: Flask, provider
 
     assert response.status_code == 403
     page = parse(response.text)
-    assert page.one("h1").text() == "Logga in med länk"
-    assert page.one("a", href="/ny-lank").text() == "Be om en ny inloggningslänk"
+    assert text_of(one(page, "h1")) == "Logga in med länk"
+    assert text_of(one(page, "a", href="/ny-lank")) == "Be om en ny inloggningslänk"
     assert live_sessions(sso_app) == 0
     assert sign_in_audit(sso_app) == [
         (person(sso_app, "employee_a").id, "sso", "method_not_allowed")

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from tests import oidc
 from tests.factories import EMAIL, conn, person
 from tests.oidc import NAME, Provider, SsoService
-from tests.views.html_tree import parse
+from tests.views.soup import one, parse, text_of
 
 provider = oidc.provider  # the fixtures, for the tests in this module
 sso_service = oidc.sso_service
@@ -38,22 +38,24 @@ def sessions(app: Flask) -> list[dict[str, Any]]:
 
 def signed_in_as(client: FlaskClient) -> str:
     page = parse(client.get("/").text)
-    found = page.find_all("span", "who")
-    return found[0].text() if found else ""
+    found = page.find_all("span", class_="who")
+    return text_of(found[0]) if found else ""
 
 
 def test_the_sign_in_pages_offer_the_organisations_sign_in(sso_app: Flask) -> None:
     client = sso_app.test_client()
     for path in ("/", "/inloggning-kravs?next=/chef", "/utloggad"):
         page = parse(client.get(path).text)
-        [button] = [a for a in page.find_all("a", "button") if a.text() == f"Logga in med {NAME}"]
+        [button] = [
+            a for a in page.find_all("a", class_="button") if text_of(a) == f"Logga in med {NAME}"
+        ]
         expected = "/logga-in/sso?next=/chef" if "next" in path else "/logga-in/sso"
         assert button.attrs["href"] == expected
         assert page.find_all("a", href="/ny-lank"), "links are still allowed by default"
     # A form sent after the session ended: the sign-in page, with the same choice.
     ended = client.post("/logga-ut", data={"csrf_token": "x"})
     assert ended.status_code == 401
-    assert parse(ended.text).one("a", href="/logga-in/sso").text() == f"Logga in med {NAME}"
+    assert text_of(one(parse(ended.text), "a", href="/logga-in/sso")) == f"Logga in med {NAME}"
 
 
 def test_without_an_issuer_there_is_no_single_sign_on(client: FlaskClient) -> None:
@@ -196,7 +198,7 @@ def assert_refused(
     """The page says why, no session was started, and the audit log has the attempt."""
     assert response.status_code == status, response.text
     page = parse(response.text)
-    assert page.one("h1").text() == heading
+    assert text_of(one(page, "h1")) == heading
     assert len(sessions(app)) == sessions_before
     assert sign_in_audit(app)[-1] == (actor, "sso", outcome)
     assert "Inloggad som" not in response.text
@@ -258,7 +260,7 @@ def test_a_wrong_state_is_refused(sso_app: Flask, provider: Provider) -> None:
 
     assert_refused(sso_app, response, 400, "Inloggningen kunde inte slutföras", "state")
     assert "Börja om" in response.text
-    assert parse(response.text).one("a", href="/logga-in/sso").text() == (
+    assert text_of(one(parse(response.text), "a", href="/logga-in/sso")) == (
         f"Logga in med {NAME} igen"
     )
 
@@ -300,7 +302,7 @@ def test_a_replayed_callback_is_refused(sso_app: Flask, provider: Provider) -> N
     again = client.get(back)
 
     assert again.status_code == 400
-    assert parse(again.text).one("h1").text() == "Inloggningen kunde inte slutföras"
+    assert text_of(one(parse(again.text), "h1")) == "Inloggningen kunde inte slutföras"
     assert sessions(sso_app) == [first]
     assert sign_in_audit(sso_app)[-1] == (None, "sso", "state")
 

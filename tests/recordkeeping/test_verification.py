@@ -7,38 +7,33 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskCliRunner
 
 from formserver.documents.plan_document import code as document_code
 from formserver.recordkeeping import verification
+from formserver.security.keys import key_list
 from formserver.store import db, plans
 from formserver.store.talks import Talk
-from tests.factories import conn
-from tests.maintenance_helpers import (
-    SECRET,
-    audit_rows,
-    browser,
-    keys,
-    run,
-    signed_plan,
-    signer,
-    write_plan,
-)
+from tests.factories import SignIn, conn, signed_in_browser, signer
+from tests.recordkeeping.maintenance_helpers import SECRET, audit_rows, signed_plan, write_plan
 
 # --- 5. plan verification codes -------------------------------------------------------------------
 
 
 def _printed_code(app: Flask, talk: Talk) -> str:
-    page = browser(app, "employee_a").get(f"/samtal/{talk.id}/plan/utskrift")
+    page = signed_in_browser(app, "employee_a").get(f"/samtal/{talk.id}/plan/utskrift")
     match = re.search(r"Verifieringskod: <strong>([^<]+)</strong>", page.text)
     assert match, page.text
     return match.group(1)
 
 
-def test_the_code_on_the_document_checks_out_without_showing_content(app: Flask) -> None:
+def test_the_code_on_the_document_checks_out_without_showing_content(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
     talk = signed_plan(app, "employee_a", SECRET)
     code = _printed_code(app, talk)
 
-    result = run(app, "verify-plan", code)
+    result = runner.invoke(args=["verify-plan", code])
 
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
@@ -55,7 +50,7 @@ def test_the_moved_code_function_makes_the_same_code_as_the_document(app: Flask)
     talk = signed_plan(app, "employee_a", "Plan")
     [version] = plans.versions(conn(app), talk.id, signer(app, "plan"))
 
-    code = verification.verification_code(keys(app), version.id, version.content_hash)
+    code = verification.verification_code(key_list(app.config), version.id, version.content_hash)
 
     with app.test_request_context():
         assert code == document_code(version)
@@ -73,17 +68,17 @@ def test_the_moved_code_function_makes_the_same_code_as_the_document(app: Flask)
     ],
     ids=["mac", "version-id", "no-mac", "garbage", "empty"],
 )
-def test_a_wrong_code_exits_with_1(app: Flask, change: Any) -> None:
+def test_a_wrong_code_exits_with_1(app: Flask, runner: FlaskCliRunner, change: Any) -> None:
     talk = signed_plan(app, "employee_a", "Plan")
 
-    result = run(app, "verify-plan", change(_printed_code(app, talk)))
+    result = runner.invoke(args=["verify-plan", change(_printed_code(app, talk))])
 
     assert result.exit_code == 1
     assert "Koden stämmer inte med någon sparad planversion." in result.output
 
 
 def test_a_code_starting_with_a_dash_is_read_as_a_code(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
+    app: Flask, runner: FlaskCliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Ids are URL-safe base64: about one in 64 starts with "-", which looks like an option.
     monkeypatch.setattr(plans, "new_id", lambda: "-Xb3" + db.new_id()[4:])
@@ -91,42 +86,46 @@ def test_a_code_starting_with_a_dash_is_read_as_a_code(
     code = _printed_code(app, talk)
     assert code.startswith("-Xb3")
 
-    result = run(app, "verify-plan", code)
+    result = runner.invoke(args=["verify-plan", code])
 
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Koden stämmer: planversion 1")
 
 
-def test_a_code_printed_before_a_key_rotation_still_checks_out(app: Flask) -> None:
+def test_a_code_printed_before_a_key_rotation_still_checks_out(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
     talk = signed_plan(app, "employee_a", "Plan")
     code = _printed_code(app, talk)
     app.config["SECRET_KEY_FALLBACKS"] = [app.config["SECRET_KEY"]]
     app.config["SECRET_KEY"] = "a-new-key-" + "y" * 32
 
-    result = run(app, "verify-plan", code)
+    result = runner.invoke(args=["verify-plan", code])
 
     assert result.exit_code == 0, result.output
     assert _printed_code(app, talk) != code
 
 
-def test_an_older_version_says_a_newer_one_exists(app: Flask) -> None:
+def test_an_older_version_says_a_newer_one_exists(
+    app: Flask, signed_in: SignIn, runner: FlaskCliRunner
+) -> None:
     talk = signed_plan(app, "employee_a", "Plan")
     code = _printed_code(app, talk)
-    write_plan(browser(app, "manager"), talk, "Ändrad efter underskriften")
+    write_plan(signed_in("manager"), talk, "Ändrad efter underskriften")
 
-    result = run(app, "verify-plan", code)
+    result = runner.invoke(args=["verify-plan", code])
 
     assert result.exit_code == 0, result.output
     assert "Den senaste är version 2." in result.output
 
 
-def test_a_tampered_plan_is_refused_and_audited(app: Flask) -> None:
+def test_a_tampered_plan_is_refused_and_audited(app: Flask, runner: FlaskCliRunner) -> None:
     talk = signed_plan(app, "employee_a", "Plan")
     code = _printed_code(app, talk)
     conn(app).execute("DROP TRIGGER plan_versions_sealed")  # as someone with file access could
     conn(app).execute("UPDATE plan_versions SET mac = 'fel' WHERE talk_id = ?", (talk.id,))
 
-    result = run(app, "verify-plan", code)
+    result = runner.invoke(args=["verify-plan", code])
 
     assert result.exit_code == 1
     assert "stämmer inte med sin kontrollsumma" in result.output

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskCliRunner
 
 from formserver.recordkeeping import retention
 from formserver.store import db, plans
 from formserver.store.maintenance import delete_draft
 from formserver.store.preparations import get_preparation
 from formserver.store.talks import Talk
-from tests.factories import conn, data_dump, talk_of
-from tests.maintenance_helpers import (
+from tests.factories import BreakConfig, conn, data_dump, make_service, signer, talk_of
+from tests.recordkeeping.maintenance_helpers import (
     DECISION,
     KEPT,
     SECRET,
@@ -27,11 +29,8 @@ from tests.maintenance_helpers import (
     held_years_ago,
     plain_sqlite,
     prepare,
-    private_sector,
     records,
-    run,
     signed_plan,
-    signer,
     stored_bytes,
     traces,
 )
@@ -53,13 +52,15 @@ def _due_and_kept(app: Flask) -> tuple[Talk, Talk, str]:
     return due, kept, held_at
 
 
-def test_purge_leaves_no_trace_of_due_content_in_the_database_files(app: Flask) -> None:
+def test_purge_leaves_no_trace_of_due_content_in_the_database_files(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
     due, kept, held_at = _due_and_kept(app)
     before = database_files(app)
     assert SECRET.encode() in before and KEPT.encode() in before  # the check can see text
     earlier_audit = audit_rows(app)
 
-    result = run(app, "purge", "--yes", "--gallringsbeslut", DECISION)
+    result = runner.invoke(args=["purge", "--yes", "--gallringsbeslut", DECISION])
 
     assert result.exit_code == 0, result.output
     assert "Gallrat: 1 samtal." in result.output
@@ -97,12 +98,14 @@ def test_purge_leaves_no_trace_of_due_content_in_the_database_files(app: Flask) 
     assert "UTVECKLINGSM" not in json.dumps(now, ensure_ascii=False)
 
 
-def test_purging_again_finds_nothing_and_keeps_every_remaining_record(app: Flask) -> None:
+def test_purging_again_finds_nothing_and_keeps_every_remaining_record(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
     _due_and_kept(app)
-    assert run(app, "purge", "--yes", "--gallringsbeslut", DECISION).exit_code == 0
+    assert runner.invoke(args=["purge", "--yes", "--gallringsbeslut", DECISION]).exit_code == 0
     dump = records(app)
 
-    again = run(app, "purge", "--yes", "--gallringsbeslut", DECISION)
+    again = runner.invoke(args=["purge", "--yes", "--gallringsbeslut", DECISION])
 
     assert again.exit_code == 0, again.output
     assert "Gallrat: 0 samtal." in again.output
@@ -111,13 +114,15 @@ def test_purging_again_finds_nothing_and_keeps_every_remaining_record(app: Flask
 
 
 @pytest.mark.parametrize("flags", [[], ["--dry-run"]], ids=["default", "dry-run"])
-def test_a_dry_run_shows_counts_per_round_and_changes_nothing(app: Flask, flags: list[str]) -> None:
+def test_a_dry_run_shows_counts_per_round_and_changes_nothing(
+    app: Flask, runner: FlaskCliRunner, flags: list[str]
+) -> None:
     _due_and_kept(app)
     unsigned = signed_plan(app, "employee_c", "Osignerad plan", sign_it=False)
     held_years_ago(app, unsigned, 5)
     dump, files = full_dump(app), stored_bytes(app)
 
-    result = run(app, "purge", *flags)
+    result = runner.invoke(args=["purge", *flags])
 
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
@@ -130,12 +135,14 @@ def test_a_dry_run_shows_counts_per_round_and_changes_nothing(app: Flask, flags:
     assert stored_bytes(app) == files
 
 
-def test_a_talk_held_within_the_retention_period_is_not_due(app: Flask) -> None:
+def test_a_talk_held_within_the_retention_period_is_not_due(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
     talk = signed_plan(app, "employee_a", SECRET)
     held_years_ago(app, talk, 2)
     dump = records(app)
 
-    result = run(app, "purge", "--yes", "--gallringsbeslut", DECISION)
+    result = runner.invoke(args=["purge", "--yes", "--gallringsbeslut", DECISION])
 
     assert result.exit_code == 0, result.output
     assert "Gallrat: 0 samtal." in result.output
@@ -145,13 +152,13 @@ def test_a_talk_held_within_the_retention_period_is_not_due(app: Flask) -> None:
 
 @pytest.mark.parametrize("decision", [None, "   ", "\u200b"], ids=["none", "blank", "invisible"])
 def test_a_public_body_cannot_purge_without_a_gallringsbeslut(
-    app: Flask, decision: str | None
+    app: Flask, runner: FlaskCliRunner, decision: str | None
 ) -> None:
     _due_and_kept(app)
     dump = full_dump(app)
     extra = [] if decision is None else ["--gallringsbeslut", decision]
 
-    result = run(app, "purge", "--yes", *extra)
+    result = runner.invoke(args=["purge", "--yes", *extra])
 
     assert result.exit_code == 1
     assert "offentliga organisationer får bara gallra med stöd av ett gallringsbeslut" in (
@@ -163,11 +170,19 @@ def test_a_public_body_cannot_purge_without_a_gallringsbeslut(
     assert SECRET.encode() in database_files(app)
 
 
-def test_a_private_company_purges_without_a_decision_and_audits_none(app: Flask) -> None:
-    private_sector(app)
+@pytest.fixture
+def private_app(tmp_path: Path, broken_config: BreakConfig) -> Iterator[Flask]:
+    """The service of a private company (the shipped organisation is a public body)."""
+    root = broken_config("organisation.yml", "public_sector: true", "public_sector: false")
+    yield from make_service(tmp_path, SITE_CONFIG_DIR=str(root))
+
+
+def test_a_private_company_purges_without_a_decision_and_audits_none(private_app: Flask) -> None:
+    app = private_app
+    runner = app.test_cli_runner()
     due, _, _ = _due_and_kept(app)
 
-    result = run(app, "purge", "--yes")
+    result = runner.invoke(args=["purge", "--yes"])
 
     assert result.exit_code == 0, result.output
     assert SECRET.encode() not in database_files(app)
@@ -176,8 +191,8 @@ def test_a_private_company_purges_without_a_decision_and_audits_none(app: Flask)
     assert "gallringsbeslut" not in entries[0]["detail"]
 
 
-def test_dry_run_and_yes_together_are_refused(app: Flask) -> None:
-    result = run(app, "purge", "--dry-run", "--yes")
+def test_dry_run_and_yes_together_are_refused(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["purge", "--dry-run", "--yes"])
     assert result.exit_code == 1
     assert "Välj antingen --dry-run eller --yes" in result.output
 

@@ -10,24 +10,22 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskCliRunner
 
 from formserver.store import audit, db, plans
 from formserver.store.preparations import get_preparation, save_preparation
 from formserver.store.talks import Talk
-from tests.factories import conn, talk_of
-from tests.maintenance_helpers import (
+from tests.factories import SignIn, conn, signer, talk_of
+from tests.recordkeeping.maintenance_helpers import (
     ANNA,
     ANNA_PLAN,
     BO,
     audit_rows,
-    browser,
     follow_up,
     full_dump,
     prepare,
     records,
-    run,
     signed_plan,
-    signer,
     write_plan,
 )
 
@@ -53,13 +51,13 @@ def _verified(app: Flask, talk: Talk) -> tuple[Any, ...]:
 
 
 def test_a_restored_backup_equals_the_saved_records_and_verifies(
-    app: Flask, tmp_path: Path
+    app: Flask, signed_in: SignIn, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:
     anna, bo = _records(app)
     saved, saved_anna, saved_bo = records(app), _verified(app, anna), _verified(app, bo)
     copy = tmp_path / "kopia.sqlite3"
 
-    made = run(app, "backup", str(copy))
+    made = runner.invoke(args=["backup", str(copy)])
 
     assert made.exit_code == 0, made.output
     assert "integrity_check: ok" in made.output
@@ -67,14 +65,14 @@ def test_a_restored_backup_equals_the_saved_records_and_verifies(
     # Things change after the backup: a new draft, a deleted follow-up, a new plan version.
     prepare(app, "employee_b", "employee_b", "Ett senare utkast", submit=False)
     conn(app).execute("DELETE FROM followups WHERE talk_id = ?", (anna.id,))
-    write_plan(browser(app, "manager"), anna, "En ändring efteråt")
+    write_plan(signed_in("manager"), anna, "En ändring efteråt")
     assert records(app) != saved
 
-    refused = run(app, "restore", str(copy))
+    refused = runner.invoke(args=["restore", str(copy)])
     assert refused.exit_code == 1 and "--yes" in refused.output
     assert records(app) != saved
 
-    restored = run(app, "restore", str(copy), "--yes")
+    restored = runner.invoke(args=["restore", str(copy), "--yes"])
 
     assert restored.exit_code == 0, restored.output
     assert "integrity_check: ok" in restored.output
@@ -89,11 +87,11 @@ def test_a_restored_backup_equals_the_saved_records_and_verifies(
     )
 
 
-def test_a_backup_never_overwrites_a_file(app: Flask, tmp_path: Path) -> None:
+def test_a_backup_never_overwrites_a_file(runner: FlaskCliRunner, tmp_path: Path) -> None:
     existing = tmp_path / "finns.sqlite3"
     existing.write_bytes("annat innehåll".encode())
 
-    result = run(app, "backup", str(existing))
+    result = runner.invoke(args=["backup", str(existing)])
 
     assert result.exit_code == 1
     assert "finns redan" in result.output
@@ -102,16 +100,16 @@ def test_a_backup_never_overwrites_a_file(app: Flask, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("damage", ["not-a-database", "truncated"])
 def test_a_damaged_backup_is_refused_and_the_live_database_is_untouched(
-    app: Flask, tmp_path: Path, damage: str
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path, damage: str
 ) -> None:
     _records(app)
     copy = tmp_path / "kopia.sqlite3"
-    assert run(app, "backup", str(copy)).exit_code == 0
+    assert runner.invoke(args=["backup", str(copy)]).exit_code == 0
     body = copy.read_bytes()
     copy.write_bytes(b"x" * len(body) if damage == "not-a-database" else body[: len(body) // 2])
     dump = full_dump(app)
 
-    result = run(app, "restore", str(copy), "--yes")
+    result = runner.invoke(args=["restore", str(copy), "--yes"])
 
     assert result.exit_code == 1
     assert "Ingenting återställdes" in result.output
@@ -119,7 +117,7 @@ def test_a_damaged_backup_is_refused_and_the_live_database_is_untouched(
 
 
 def test_a_backup_taken_while_another_thread_writes_restores_consistently(
-    app: Flask, tmp_path: Path
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:
     talk = talk_of(app, "employee_b")
     written, errors, stop = [0], [], threading.Event()
@@ -154,7 +152,7 @@ def test_a_backup_taken_while_another_thread_writes_restores_consistently(
         while written[0] < 20 and not errors:
             threading.Event().wait(0.01)
         copy = tmp_path / "kopia.sqlite3"
-        made = run(app, "backup", str(copy))
+        made = runner.invoke(args=["backup", str(copy)])
         at_backup = written[0]
         while written[0] < at_backup + 20 and not errors:
             threading.Event().wait(0.01)
@@ -164,7 +162,7 @@ def test_a_backup_taken_while_another_thread_writes_restores_consistently(
     assert errors == []
     assert made.exit_code == 0, (made.output, made.exception)
 
-    restored = run(app, "restore", str(copy), "--yes")
+    restored = runner.invoke(args=["restore", str(copy), "--yes"])
 
     assert restored.exit_code == 0, restored.output
     assert "integrity_check: ok" in restored.output
@@ -178,10 +176,12 @@ def test_a_backup_taken_while_another_thread_writes_restores_consistently(
     assert len(outcomes) in (kept.version, kept.version - 1)
 
 
-def test_sqlite_can_read_a_backup_without_the_service(app: Flask, tmp_path: Path) -> None:
+def test_sqlite_can_read_a_backup_without_the_service(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     _records(app)
     copy = tmp_path / "kopia.sqlite3"
-    assert run(app, "backup", str(copy)).exit_code == 0
+    assert runner.invoke(args=["backup", str(copy)]).exit_code == 0
 
     plain = sqlite3.connect(copy)
     try:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from flask import Flask
-
-from tests.maintenance_helpers import run
+from flask.testing import FlaskCliRunner
 
 # --- every command explains itself ----------------------------------------------------------------
 
@@ -13,8 +11,8 @@ from tests.maintenance_helpers import run
 @pytest.mark.parametrize(
     "command", ["purge", "export-person", "backup", "restore", "verify-plan", "init-db"]
 )
-def test_every_command_has_help(app: Flask, command: str) -> None:
-    result = run(app, command, "--help")
+def test_every_command_has_help(runner: FlaskCliRunner, command: str) -> None:
+    result = runner.invoke(args=[command, "--help"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Usage:")
     assert len(result.output.splitlines()) > 4

@@ -14,7 +14,7 @@ from formserver import create_app
 from formserver.security.keys import signers
 from formserver.store import db
 from formserver.store.preparations import get_preparation
-from tests.factories import csrf_token, link_token, load_people, sign_in, talk_of
+from tests.factories import csrf_token, link_token, load_people, signed_in_browser, talk_of
 
 OLD, NEW = "old-key-" + "o" * 40, "new-key-" + "n" * 40
 
@@ -54,8 +54,7 @@ def _form(app: Flask) -> str:
 def test_new_key_with_old_as_fallback_keeps_everything_working(
     old_app: Flask, tmp_path: Path
 ) -> None:
-    browser = old_app.test_client()
-    sign_in(browser, old_app, "employee_a")
+    browser = signed_in_browser(old_app, "employee_a")
     page = browser.get(_form(old_app))
     token = csrf_token(page.text)
     saved = browser.post(
@@ -86,8 +85,7 @@ def test_new_key_with_old_as_fallback_keeps_everything_working(
 def test_removing_the_old_key_ends_sessions_and_forms_cleanly(
     old_app: Flask, tmp_path: Path
 ) -> None:
-    browser = old_app.test_client()
-    sign_in(browser, old_app, "employee_a")
+    browser = signed_in_browser(old_app, "employee_a")
     token = csrf_token(browser.get(_form(old_app)).text)
 
     retired = _app(tmp_path, NEW, [])
@@ -127,8 +125,7 @@ def _signed_plan_with_followup(app: Flask) -> str:
 def test_rekey_lets_the_old_key_go_without_losing_records(
     old_app: Flask, tmp_path: Path, rekeyed: bool
 ) -> None:
-    browser = old_app.test_client()
-    sign_in(browser, old_app, "employee_a")
+    browser = signed_in_browser(old_app, "employee_a")
     saved = browser.post(
         _form(old_app),
         data={
@@ -147,8 +144,7 @@ def test_rekey_lets_the_old_key_go_without_losing_records(
         assert "poster har fått ny kontrollsumma" in result.output
 
     retired = _app(tmp_path, NEW, [])
-    reader = retired.test_client()
-    sign_in(reader, retired, "employee_a")
+    reader = signed_in_browser(retired, "employee_a")
     pages = [
         reader.get(_form(retired)),
         reader.get(f"/samtal/{talk_id}/plan"),

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.testing import FlaskCliRunner
 from pypdf import PdfReader
 
 from formserver.store.talks import Talk
 from tests.factories import conn, person
-from tests.maintenance_helpers import (
+from tests.recordkeeping.maintenance_helpers import (
     ABOUT_ANNA,
     ABOUT_BO,
     ANNA,
@@ -23,7 +24,6 @@ from tests.maintenance_helpers import (
     audit_rows,
     follow_up,
     prepare,
-    run,
     signed_plan,
 )
 
@@ -43,7 +43,7 @@ def _two_employees(app: Flask) -> tuple[Talk, Talk]:
 
 def _export(app: Flask, out: Path, role: str) -> tuple[dict[str, Any], bytes, bytes]:
     email = person(app, role).email
-    result = run(app, "export-person", email.upper(), "--out", str(out))
+    result = app.test_cli_runner().invoke(args=["export-person", email.upper(), "--out", str(out)])
     assert result.exit_code == 0, result.output
     files = sorted(out.iterdir())
     assert [f.suffix for f in files] == [".json", ".pdf"]
@@ -147,7 +147,9 @@ def test_a_managers_export_has_their_talks_and_only_their_own_preparations(
 
 
 @WEASYPRINT_ICC_LEAK
-def test_an_export_is_audited_and_never_overwrites(app: Flask, tmp_path: Path) -> None:
+def test_an_export_is_audited_and_never_overwrites(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
     _two_employees(app)
     out = tmp_path / "ut"
     _export(app, out, "employee_a")
@@ -157,7 +159,9 @@ def test_an_export_is_audited_and_never_overwrites(app: Flask, tmp_path: Path) -
     ]
     before = {f.name: f.read_bytes() for f in out.iterdir()}
 
-    again = run(app, "export-person", person(app, "employee_a").email, "--out", str(out))
+    again = runner.invoke(
+        args=["export-person", person(app, "employee_a").email, "--out", str(out)]
+    )
 
     assert again.exit_code == 1
     assert "finns redan" in again.output
@@ -165,7 +169,7 @@ def test_an_export_is_audited_and_never_overwrites(app: Flask, tmp_path: Path) -
 
 
 def test_an_export_with_a_tampered_record_is_refused_and_audited(
-    app: Flask, tmp_path: Path
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:
     anna, _ = _two_employees(app)
     conn(app).execute(
@@ -174,7 +178,9 @@ def test_an_export_with_a_tampered_record_is_refused_and_audited(
     )
     out = tmp_path / "ut"
 
-    result = run(app, "export-person", person(app, "employee_a").email, "--out", str(out))
+    result = runner.invoke(
+        args=["export-person", person(app, "employee_a").email, "--out", str(out)]
+    )
 
     assert result.exit_code == 1
     assert "stämmer inte med sin kontrollsumma" in result.output
@@ -183,7 +189,9 @@ def test_an_export_with_a_tampered_record_is_refused_and_audited(
     assert [(r["object_type"], r["outcome"]) for r in failures] == [("preparation", "failed")]
 
 
-def test_an_unknown_address_is_refused(app: Flask, tmp_path: Path) -> None:
-    result = run(app, "export-person", "ingen@example.se", "--out", str(tmp_path / "ut"))
+def test_an_unknown_address_is_refused(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        args=["export-person", "ingen@example.se", "--out", str(tmp_path / "ut")]
+    )
     assert result.exit_code == 1
     assert "Ingen med e-postadressen ingen@example.se finns i personallistan." in result.output

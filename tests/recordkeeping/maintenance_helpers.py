@@ -13,20 +13,26 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
 
-from formserver.security.records import RecordSigner
 from formserver.store import db, plans
 from formserver.store.talks import Talk
-from tests.factories import conn, csrf_token, data_dump, person, sign_in, talk_of
+from tests.factories import (
+    conn,
+    csrf_token,
+    data_dump,
+    fill_in_preparation,
+    person,
+    signed_in_browser,
+    signer,
+    talk_of,
+)
 
 SECRET = "HEMLIGT-UTVECKLINGSMÅL-123"
 KEPT = "KVAR-UTVECKLINGSMÅL-456"
@@ -41,20 +47,6 @@ WEASYPRINT_ICC_LEAK = pytest.mark.filterwarnings(
 # --- the service as its users reach it ------------------------------------------------------------
 
 
-def keys(app: Flask) -> list[str | bytes]:
-    return [*app.config["SECRET_KEY_FALLBACKS"], app.config["SECRET_KEY"]]
-
-
-def signer(app: Flask, kind: str) -> RecordSigner:
-    return RecordSigner(keys(app), kind)
-
-
-def browser(app: Flask, role: str) -> FlaskClient:
-    client = app.test_client()
-    sign_in(client, app, role)
-    return client
-
-
 def hidden(html: str, name: str) -> str:
     match = re.search(rf'name="{name}" value="([^"]*)"', html)
     assert match, f"no hidden field {name} on the page"
@@ -63,20 +55,8 @@ def hidden(html: str, name: str) -> str:
 
 def prepare(app: Flask, employee: str, author: str, text: str, *, submit: bool = True) -> None:
     """`author` fills in the preparation for `employee`'s talk through the form."""
-    talk = talk_of(app, employee)
-    client = browser(app, author)
-    url = f"/samtal/{talk.id}/forberedelse"
-    page = client.get(url)
-    response = client.post(
-        url,
-        data={
-            "csrf_token": csrf_token(page.text),
-            "version": hidden(page.text, "version"),
-            "action": "skicka" if submit else "spara",
-            "q_halsa": text,
-        },
-    )
-    assert response.status_code == 302, response.text
+    browser = signed_in_browser(app, author)
+    fill_in_preparation(browser, talk_of(app, employee), {"q_halsa": text}, submit=submit)
 
 
 def write_plan(client: FlaskClient, talk: Talk, text: str) -> None:
@@ -116,7 +96,7 @@ def signed_plan(app: Flask, employee: str, text: str, *, sign_it: bool = True) -
     """Held talk whose plan (and the employee's signature comment) hold `text`, signed by both."""
     talk = talk_of(app, employee)
     manager_role = "manager" if talk.manager_id == person(app, "manager").id else "other_manager"
-    manager = browser(app, manager_role)
+    manager = signed_in_browser(app, manager_role)
     write_plan(manager, talk, text)
     page = manager.get(f"/samtal/{talk.id}/plan")
     held = manager.post(
@@ -125,7 +105,7 @@ def signed_plan(app: Flask, employee: str, text: str, *, sign_it: bool = True) -
     assert held.status_code == 302, held.text
     if sign_it:
         sign(manager, talk)
-        sign(browser(app, employee), talk, comment=f"Kommentar: {text}")
+        sign(signed_in_browser(app, employee), talk, comment=f"Kommentar: {text}")
     return talk
 
 
@@ -144,10 +124,6 @@ def held_years_ago(app: Flask, talk: Talk, years: int) -> str:
     moment = db.iso(db.utc_now() - timedelta(days=365 * years + 30))
     conn(app).execute("UPDATE talks SET held_at = ? WHERE id = ?", (moment, talk.id))
     return moment
-
-
-def run(app: Flask, *args: str) -> Result:
-    return app.test_cli_runner().invoke(args=list(args))
 
 
 def database_files(app: Flask) -> bytes:
@@ -190,13 +166,6 @@ def count(app: Flask, sql: str, *args: str) -> int:
 def plain_sqlite(app: Flask) -> None:
     """Deleted content stays in the file, as in most SQLite builds (Debian's zeroes it anyway)."""
     conn(app).execute("PRAGMA secure_delete = OFF")
-
-
-def private_sector(app: Flask) -> None:
-    """Make the organisation a private company (the shipped one is a public body)."""
-    config = app.extensions["site_config"]
-    organisation = replace(config.organisation, public_sector=False)
-    app.extensions["site_config"] = replace(config, organisation=organisation)
 
 
 # What the export and backup tests write about Anna and Bo.

@@ -5,16 +5,12 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import socket
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from icalendar import Calendar
 
 from formserver.documents.invitations import (
@@ -24,7 +20,7 @@ from formserver.documents.invitations import (
     swedish_datetime,
 )
 from formserver.documents.mail import MailError, send_email
-from tests.smtp import header_names
+from tests.smtp import HOST, Envelope, LoopbackSMTP, free_port, header_names
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 SENDER = "medarbetarsamtal@example.se"
@@ -49,45 +45,12 @@ INVITATION = Invitation(
 )
 
 
-@dataclass
-class Mailbox:
-    """An aiosmtpd handler that keeps every envelope it receives."""
-
-    envelopes: list[Any] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-def free_port() -> int:
-    """A loopback port that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Mailbox, int]]:
-    """A real SMTP server on 127.0.0.1; aiosmtpd cannot use port 0, so we pick a free one."""
-    mailbox = Mailbox()
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield mailbox, port
-    finally:
-        controller.stop()
-
-
-def deliver(inv: Invitation, server: tuple[Mailbox, int]) -> tuple[Any, EmailMessage]:
+def deliver(inv: Invitation, server: LoopbackSMTP) -> tuple[Envelope, EmailMessage]:
     """Build and send the invitation; return the envelope and the message as received."""
-    mailbox, port = server
     ics = calendar_invite(inv, now=NOW)
-    send_email(invitation_email(inv, sender=SENDER, ics=ics), host="127.0.0.1", port=port)
-    assert len(mailbox.envelopes) == 1
-    envelope = mailbox.envelopes[0]
+    send_email(invitation_email(inv, sender=SENDER, ics=ics), host=HOST, port=server.port)
+    assert len(server.envelopes) == 1
+    envelope = server.envelopes[0]
     received = email.message_from_bytes(envelope.content, policy=email.policy.default)
     assert isinstance(received, EmailMessage)
     return envelope, received
@@ -109,7 +72,7 @@ def body_and_calendar(msg: EmailMessage) -> tuple[str, Calendar]:
     return body.get_content().replace("\r\n", "\n"), Calendar.from_ical(payload)
 
 
-def test_the_employee_gets_a_complete_invitation(smtp_server: tuple[Mailbox, int]) -> None:
+def test_the_employee_gets_a_complete_invitation(smtp_server: LoopbackSMTP) -> None:
     envelope, msg = deliver(INVITATION, smtp_server)
 
     assert envelope.mail_from == SENDER
@@ -197,7 +160,7 @@ INJECTED_NAMES = [
 
 
 @pytest.mark.parametrize("name", INJECTED_NAMES)
-def test_names_cannot_add_headers(name: str, smtp_server: tuple[Mailbox, int]) -> None:
+def test_names_cannot_add_headers(name: str, smtp_server: LoopbackSMTP) -> None:
     inv = replace(INVITATION, employee_name=name, manager_name=name, organisation=name)
     envelope, msg = deliver(inv, smtp_server)
 
@@ -250,16 +213,15 @@ def test_empty_message_leaves_no_empty_heading() -> None:
 def test_mail_error_when_nothing_listens() -> None:
     msg = invitation_email(INVITATION, sender=SENDER, ics=calendar_invite(INVITATION, now=NOW))
     with pytest.raises(MailError, match="Kallelsen skickades inte") as caught:
-        send_email(msg, host="127.0.0.1", port=free_port(), timeout=2)
+        send_email(msg, host=HOST, port=free_port(), timeout=2)
     assert isinstance(caught.value.__cause__, OSError)
 
 
-def test_mail_error_when_the_server_cannot_encrypt(smtp_server: tuple[Mailbox, int]) -> None:
-    mailbox, port = smtp_server
+def test_mail_error_when_the_server_cannot_encrypt(smtp_server: LoopbackSMTP) -> None:
     msg = invitation_email(INVITATION, sender=SENDER, ics=calendar_invite(INVITATION, now=NOW))
     with pytest.raises(MailError, match="Kallelsen skickades inte"):
-        send_email(msg, host="127.0.0.1", port=port, starttls=True, timeout=2)
-    assert mailbox.envelopes == []
+        send_email(msg, host=HOST, port=smtp_server.port, starttls=True, timeout=2)
+    assert smtp_server.envelopes == []
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from mkdocs.config import load_config
 from formserver.handbook import markers as handbook
 from formserver.paths import PROJECT_ROOT
 from formserver.siteconfig import SiteConfig
-from tests.conftest import BreakConfig
+from tests.factories import BreakConfig
 
 PAGES = sorted(
     p.relative_to(PROJECT_ROOT / "docs").as_posix() for p in (PROJECT_ROOT / "docs").rglob("*.md")

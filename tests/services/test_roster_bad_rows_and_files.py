@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from formserver.services.roster import COLUMNS, EMPLOYMENT_TYPES, RosterError, parse_roster
-from tests.roster_helpers import BOSS, HEADER, messages, only_error, person, roster
+from tests.services.roster_helpers import BOSS, HEADER, messages, only_error, person, roster
 
 # --- rows against each other ----------------------------------------------------------
 

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from formserver.security import tokens
 from formserver.services import sign_in as signin
 from formserver.store import db
-from tests.factories import conn, csrf_token, link_token, person, sign_in
+from tests.factories import SignIn, conn, csrf_token, link_token, person
 
 BAD_LINK = "Länken fungerar inte."
 
@@ -185,9 +185,9 @@ def _age_session(app: Flask, **ago: timedelta) -> None:
     ids=["idle", "absolute"],
 )
 def test_sessions_time_out_on_the_server(
-    app: Flask, client: FlaskClient, ago: dict[str, timedelta]
+    app: Flask, signed_in: SignIn, ago: dict[str, timedelta]
 ) -> None:
-    sign_in(client, app, "employee_a")
+    client = signed_in("employee_a")
     assert client.get("/chef").status_code == 200
     _age_session(app, **ago)
     response = client.get("/chef")
@@ -197,8 +197,8 @@ def test_sessions_time_out_on_the_server(
     assert ended is not None
 
 
-def test_a_cookie_replayed_after_logout_is_refused(app: Flask, client: FlaskClient) -> None:
-    sign_in(client, app, "employee_a")
+def test_a_cookie_replayed_after_logout_is_refused(app: Flask, signed_in: SignIn) -> None:
+    client = signed_in("employee_a")
     cookie = client.get_cookie("formserver_session")
     assert cookie is not None
     home = client.get("/")
@@ -211,8 +211,8 @@ def test_a_cookie_replayed_after_logout_is_refused(app: Flask, client: FlaskClie
     assert response.location.startswith("/inloggning-kravs")
 
 
-def test_logout_needs_the_csrf_token(app: Flask, client: FlaskClient) -> None:
-    sign_in(client, app, "employee_a")
+def test_logout_needs_the_csrf_token(signed_in: SignIn) -> None:
+    client = signed_in("employee_a")
     assert client.post("/logga-ut", data={}).status_code == 400
     assert client.get("/chef").status_code == 200
 

@@ -9,7 +9,7 @@ import pytest
 
 from formserver.services.eligibility import is_eligible
 from formserver.services.roster import parse_roster
-from tests.roster_helpers import BOSS, person, roster
+from tests.services.roster_helpers import BOSS, person, roster
 
 # --- eligibility ----------------------------------------------------------------------
 

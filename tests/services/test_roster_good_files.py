@@ -8,7 +8,7 @@ import pytest
 
 from formserver.services.roster import COLUMNS, parse_roster
 from formserver.store.people import RosterRow
-from tests.roster_helpers import BOSS, HEADER, messages, person, roster
+from tests.services.roster_helpers import BOSS, HEADER, messages, person, roster
 
 # --- good files -----------------------------------------------------------------------
 
