@@ -24,6 +24,9 @@ def sso_app(sso_service: SsoService, provider: Provider) -> Flask:
     return sso_service(provider)
 
 
+SIGN_IN_CLIENTS = "SELECT client FROM audit_log WHERE action = 'sign_in'"
+
+
 def sign_in_audit(app: Flask) -> list[tuple[str | None, str, str]]:
     rows = conn(app).execute(
         "SELECT actor_id, detail, outcome FROM audit_log WHERE action = 'sign_in' ORDER BY id"
@@ -109,6 +112,8 @@ def test_an_employee_signs_in(sso_app: Flask, provider: Provider) -> None:
     assert (row["person_id"], row["method"], row["ended_at"]) == (anna.id, "sso", None)
     assert row["id_token"].count(".") == 2  # kept for the provider's logout
     assert sign_in_audit(sso_app) == [(anna.id, "sso", "ok")]
+    [address] = [r[0] for r in conn(sso_app).execute(SIGN_IN_CLIENTS)]
+    assert address == "127.0.0.1"  # the browser's, as for every entry made during a request
     audit_text = "\n".join(str(tuple(r)) for r in conn(sso_app).execute("SELECT * FROM audit_log"))
     assert row["id_token"] not in audit_text and "anna-sub" not in audit_text
 
@@ -213,6 +218,8 @@ def test_an_unknown_person_gets_a_clear_page_and_the_attempt_is_audited(
 
     assert_refused(sso_app, response, 403, "Du finns inte i personallistan", "unknown")
     assert "Kontakta HR" in response.text
+    [address] = [r[0] for r in conn(sso_app).execute(SIGN_IN_CLIENTS)]
+    assert address == "127.0.0.1"
     assert "Organisationens inloggning uppgav: <strong>ny.person@example.se</strong>" in (
         response.text
     )
