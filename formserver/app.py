@@ -21,6 +21,7 @@ from formserver.services import sign_in as signin
 from formserver.store import db
 from formserver.views.common import provider_origin, sign_in_options
 
+SIGN_IN_PREFIX = "/logga-in/"
 CSP = (
     "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
     "object-src 'none'"
@@ -61,7 +62,11 @@ def security_headers(response: Any) -> Any:
         HANDBOOK_CSP if request.path.startswith("/handbok/") else service_csp()
     )
     headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "same-origin"
+    # A sign-in link carries its token in the path: its page must not send it on as a
+    # Referer, not even to our own stylesheet (proxies log the Referer).
+    headers["Referrer-Policy"] = (
+        "no-referrer" if request.path.startswith(SIGN_IN_PREFIX) else "same-origin"
+    )
     headers["X-Frame-Options"] = "DENY"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"

@@ -37,6 +37,19 @@ def test_opening_the_link_uses_nothing(app: Flask, client: FlaskClient) -> None:
     assert sessions(app) == 1
 
 
+def test_the_sign_in_page_sends_no_referer_so_the_token_stays_out_of_logs(
+    app: Flask, client: FlaskClient
+) -> None:
+    token = link_token(app, "employee_a")
+    page = client.get(f"/logga-in/{token}")
+    assert page.status_code == 200
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    # The page loads its stylesheet from the service: without a Referer, no proxy log
+    # between the browser and the service sees the token.
+    assert '<link rel="stylesheet" href="/static/service.css">' in page.text
+    assert client.get("/").headers["Referrer-Policy"] == "same-origin"
+
+
 def test_a_link_works_once(app: Flask, client: FlaskClient) -> None:
     token = link_token(app, "employee_a")
     page = client.get(f"/logga-in/{token}")
