@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app, url_for
 from werkzeug.wrappers import Response
 
@@ -66,6 +64,10 @@ def register_sso(app: Flask) -> None:
     config = app.config
     if not config.get("OIDC_ISSUER"):
         return
+    # Imported only when single sign-on is on: Authlib's client, requests and the crypto
+    # under them add about 20 MB to every worker (bench/form_service.py measures RSS).
+    from authlib.integrations.flask_client import OAuth
+
     registry = OAuth(app)
     registry.register(
         "sso",
@@ -118,6 +120,8 @@ class ProviderUnavailable(Exception):
 
 def provider_metadata(client: Any) -> dict[str, Any]:
     """The provider's discovery document (read once, then kept by Authlib)."""
+    import requests  # loaded with Authlib's client: see register_sso
+
     try:
         metadata: dict[str, Any] = client.load_server_metadata()
     except (requests.RequestException, ValueError) as error:

@@ -6,10 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import requests
-from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session
-from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from formserver import access
@@ -75,6 +72,11 @@ def start() -> Response | tuple[str, int]:
 @rule("public")
 def callback() -> Response | tuple[str, int]:
     """The provider's answer: check state, exchange the code, validate the ID token, sign in."""
+    # Loaded only where single sign-on is on (see views.common.register_sso).
+    import requests
+    from authlib.integrations.base_client import MismatchingStateError, OAuthError
+    from joserfc.errors import JoseError
+
     client = _client()
     try:
         metadata = provider_metadata(client)
