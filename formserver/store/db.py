@@ -28,7 +28,16 @@ class Conflict(Exception):
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
-    """Open a connection with WAL, synchronous=FULL, a busy timeout and foreign keys on."""
+    """Open a connection with WAL, synchronous=FULL, a busy timeout and foreign keys on.
+
+    A new database file is created readable by its owner only; SQLite gives its -wal and
+    -shm files the same mode, whatever the umask of the process that opens it later.
+    """
+    if str(path) != ":memory:" and not Path(path).exists():
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass  # another worker created it a moment ago
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import threading
 from pathlib import Path
 
@@ -81,3 +83,17 @@ def test_ids_are_random_and_url_safe() -> None:
     ids = {db.new_id() for _ in range(1000)}
     assert len(ids) == 1000
     assert all(len(i) == 16 and i.replace("-", "").replace("_", "").isalnum() for i in ids)
+
+
+def test_a_new_database_and_its_wal_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        connection = db.connect(tmp_path / "ny.sqlite3")
+        with db.transaction(connection):
+            connection.execute("CREATE TABLE t (x)")
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir() if p.is_file()}
+        connection.close()
+    finally:
+        os.umask(old)
+    assert modes["ny.sqlite3"] == 0o600
+    assert all(mode == 0o600 for mode in modes.values()), modes
