@@ -135,7 +135,7 @@ def rule(name: Rule, *, body_limit: str | None = None) -> Callable[[F], F]:
                         "auth/signed_out.html", ended=True, typed=typed_text()
                     ), 401
                 return redirect(url_for("auth.signed_out", next=request.path))
-            if name == "hr" and (user is None or not user.is_hr):
+            if name == "hr" and not may_use_hr():
                 deny(f"route:{request.endpoint}")
             return view(*args, **kwargs)
 
@@ -143,6 +143,12 @@ def rule(name: Rule, *, body_limit: str | None = None) -> Callable[[F], F]:
         return guarded  # type: ignore[return-value]
 
     return decorate
+
+
+def may_use_hr() -> bool:
+    """Whether the signed-in person has HR's pages (people, rounds, coverage; never answers)."""
+    user = current_user()
+    return user is not None and user.is_hr
 
 
 def rule_of(view: Callable[..., Any]) -> RouteRule | None:

@@ -172,7 +172,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.context_processor
     def template_helpers() -> dict[str, Any]:
-        return {"logout_token": csrf_token, "sign_in_options": sign_in_options}
+        return {
+            "logout_token": csrf_token,
+            "sign_in_options": sign_in_options,
+            "may_use_hr": access.may_use_hr,
+        }
 
     views.register(app)
     register_commands(app)

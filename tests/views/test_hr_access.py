@@ -79,3 +79,13 @@ def test_anonymous_is_sent_to_sign_in(
         assert response.status_code == 302
         assert urlsplit(response.location).path == "/inloggning-kravs"
     assert data_dump(app) == before
+
+
+@pytest.mark.parametrize(
+    ("role", "sees_hr"), [("hr", True), ("manager", False), ("employee_a", False)]
+)
+def test_only_hr_is_shown_the_way_to_hrs_pages(signed_in: SignIn, role: str, sees_hr: bool) -> None:
+    page = signed_in(role).get("/")
+
+    assert page.status_code == 200
+    assert ('<a href="/hr/">HR</a>' in page.text) is sees_hr
