@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from formserver.common.text import clean_text
 from formserver.forms.base import csrf_token, csrf_valid
 from formserver.forms.messages import NOT_A_CHOICE, too_long
+from formserver.services import planning
 from formserver.siteconfig.model import Question, QuestionSet
 from formserver.store.preparations import Answers
 
-YES_NO = (("ja", "Ja"), ("nej", "Nej"))
+# The yes/no answers, in the order they are offered; defined once, with the plan record.
+YES_NO = tuple(planning.YES_NO.items())
 
 
 def value_field(question: Question) -> str:
