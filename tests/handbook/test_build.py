@@ -123,7 +123,9 @@ def test_never_section_is_guidance_with_its_rule(site: Path) -> None:
     start = text.rindex("Våld i nära relation och/eller hedersrelaterat våld")
     section = text[start : start + 900]
     assert "Denna punkt ska inte dokumenteras i detta samtal." in section
-    assert "formulärtjänsten har inget fält för det" in section
+    assert "dokumenteras inte i medarbetarsamtalet. I formulärtjänsten har det inget fält." in (
+        section
+    )
     assert "Behöver inte dokumenteras." in text
 
 
