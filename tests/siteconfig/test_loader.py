@@ -98,8 +98,8 @@ BROKEN = [
         "question_sets/rollsamtal.yml",
         "{id: fungerar_bra,",
         "{id: trivs_i_rollen,",
-        "site_config/question_sets/rollsamtal.yml, rad 20, fält sections[1].questions[2].id: "
-        "Frågan ”trivs_i_rollen” finns redan (rad 19). Varje id måste vara unikt.",
+        "site_config/question_sets/rollsamtal.yml, rad 22, fält sections[1].questions[2].id: "
+        "Frågan ”trivs_i_rollen” finns redan (rad 21). Varje id måste vara unikt.",
         id="duplicated-question-id",
     ),
     pytest.param(
