@@ -83,9 +83,16 @@ def render_local_decisions(
         policy: [s.title for s in question_set.sections if s.policy == policy]
         for policy in ("documented", "optional", "never")
     }
+    # What still is written down in a section that need not be ("Skriv ner eventuella risker").
+    optional_notes = dict.fromkeys(
+        s.documentation_note
+        for s in question_set.sections
+        if s.policy == "optional" and s.documentation_note
+    )
     template = _environment().get_template("handbook/fragments/hos_oss.md.j2")
     return template.render(
         box=box,
+        optional_notes=list(optional_notes),
         boxes=LOCAL_BOXES if not box else (box,),
         org=config.organisation,
         policies=config.policies,
