@@ -10,10 +10,18 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from formserver.handbook.render import render_plan_template, render_question_set, render_sources
+from formserver.handbook.render import (
+    LOCAL_BOXES,
+    render_local_decisions,
+    render_plan_template,
+    render_question_set,
+    render_sources,
+)
 from formserver.siteconfig import SiteConfig
 
-MARKER = re.compile(r"^<!--\s*(fragor|planmall|inkludera|kallor)\s*(?::\s*(\S+))?\s*-->\s*$", re.M)
+MARKER = re.compile(
+    r"^<!--\s*(fragor|planmall|inkludera|kallor|hos-oss)\s*(?::\s*(\S+))?\s*-->\s*$", re.M
+)
 FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
 HEADING = re.compile(r"^(#{1,5}) ", re.M)
 MARKDOWN_LINK = re.compile(r"(\]\()([^)\s#]+\.md)(#[^)\s]*)?(\))")
@@ -66,12 +74,27 @@ def expand_markers(
     read_page: Callable[[str], str],
     heading_level: int = 2,
 ) -> str:
-    """Replace `<!-- fragor: id -->`, `planmall`, `kallor` and `inkludera` markers on a page."""
+    """Replace `<!-- fragor: id -->`, `planmall`, `kallor`, `hos-oss` and `inkludera` markers."""
+
+    def link(target: str) -> str | None:
+        """A relative link from this page to `target`, or None when there is no such page."""
+        if target == page:
+            return None
+        try:
+            read_page(target)
+        except FileNotFoundError:
+            return None
+        return posixpath.relpath(target, posixpath.dirname(page) or ".")
 
     def replace(match: re.Match[str]) -> str:
         kind, ident = match[1], match[2] or ""
         if kind == "kallor":
             return render_sources(config)
+        if kind == "hos-oss":
+            if ident and ident not in LOCAL_BOXES:
+                known = ", ".join(LOCAL_BOXES)
+                raise HandbookError(f"{page}: rutan ”hos-oss: {ident}” finns inte ({known}).")
+            return render_local_decisions(config, ident, link, heading_level)
         if kind == "fragor":
             if ident not in config.question_sets:
                 known = ", ".join(sorted(config.question_sets))

@@ -158,6 +158,7 @@ def _read_organisation(r: Reader) -> Organisation:
         handbook_url=r.text("handbook_url"),
         contact_email=r.text("contact_email"),
         default_question_set=r.identifier("default_question_set"),
+        routine_owner=r.text("routine_owner"),
     )
     r.finish()
     return org
@@ -171,7 +172,14 @@ def _read_policies(r: Reader) -> Policies:
         other=e.boolean("other"),
     )
     e.finish()
-    policies = Policies(eligibility, r.integer("call_notice_days"), r.integer("retention_years", 1))
+    policies = Policies(
+        eligibility,
+        r.integer("call_notice_days"),
+        r.integer("retention_years", 1),
+        talk_period=r.text("talk_period"),
+        plans_handed_over_to=r.text("plans_handed_over_to", required=False),
+        violence_routine=r.text("violence_routine"),
+    )
     r.finish()
     return policies
 

@@ -149,6 +149,7 @@ class Organisation:
     handbook_url: str
     contact_email: str
     default_question_set: str
+    routine_owner: str
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,9 @@ class Policies:
     eligibility: Eligibility
     call_notice_days: int
     retention_years: int
+    talk_period: str
+    plans_handed_over_to: str
+    violence_routine: str
 
 
 @dataclass(frozen=True)
@@ -184,3 +188,8 @@ class SiteConfig:
     def default_question_set(self) -> QuestionSet:
         """The set HR gets when opening a round without choosing one."""
         return self.question_sets[self.organisation.default_question_set]
+
+    @property
+    def default_plan_template(self) -> PlanTemplate:
+        """The plan template of the default question set: the one the organisation uses."""
+        return self.plan_templates[self.default_question_set.plan_template]

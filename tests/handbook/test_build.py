@@ -41,15 +41,6 @@ def build(
     )
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The handbook, built once from the real docs/ and site_config/."""
-    site_dir = tmp_path_factory.mktemp("site")
-    result = build(site_dir)
-    assert result.returncode == 0, result.stderr
-    return site_dir
-
-
 def page_html(site: Path, uri: str) -> str:
     return (site / uri.removesuffix(".md").removesuffix("index") / "index.html").read_text("utf-8")
 
