@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
 from functools import cache
 
@@ -62,3 +64,17 @@ def render_sources(config: SiteConfig) -> str:
     for pt in config.plan_templates.values():
         used[pt.source].append(f"Mall: {pt.title}")
     return template.render(sources=config.sources.values(), used=used)
+
+
+def build_date() -> dt.date:
+    """The day the handbook is built; SOURCE_DATE_EPOCH (reproducible builds) takes precedence."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.date.today()
+
+
+def render_print_header(config: SiteConfig) -> str:
+    """The print page's heading lines: which organisation's routine, and when it was printed out."""
+    template = _environment().get_template("handbook/fragments/print_header.md.j2")
+    return template.render(organisation=config.organisation.name, built=build_date())
