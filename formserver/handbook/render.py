@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
 from collections.abc import Callable
 from functools import cache
@@ -104,3 +106,17 @@ def render_local_decisions(
         page_link=link(LOCAL_PAGE),
         hashes="#" * heading_level,
     )
+
+
+def build_date() -> dt.date:
+    """The day the handbook is built; SOURCE_DATE_EPOCH (reproducible builds) takes precedence."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.date.today()
+
+
+def render_print_header(config: SiteConfig) -> str:
+    """The print page's heading lines: which organisation's routine, and when it was printed out."""
+    template = _environment().get_template("handbook/fragments/print_header.md.j2")
+    return template.render(organisation=config.organisation.name, built=build_date())

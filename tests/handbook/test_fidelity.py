@@ -116,7 +116,7 @@ def test_omstallningsfonden_is_credited_and_its_documents_linked(site: Path) -> 
         # The advice is credited by the source named in or just before it (a list's lead-in).
         page_text = text(site, page)
         before = page_text[: page_text.index(sentence) + len(sentence)]
-        credit = re.findall(r"\(källa: ([^)]*)\)", before)[-1]
+        credit = re.findall(r"\(källa: ([^)]*)\)", before)[-1].strip()
         assert credit == "Omställningsfonden", (page, sentence, credit)
     kompetenssamtal = text(site, "fragor/kompetenssamtal.md")
     assert "”det individuella samtalet” och ”utvecklingssamtal”" in kompetenssamtal

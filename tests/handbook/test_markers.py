@@ -132,3 +132,22 @@ def test_scan_finds_every_kind_of_external_asset(tmp_path: Path) -> None:
         ("a/index.html", "https://img.example.com/bg.png"),
         ("s.css", "https://x.example.com/a.css"),
     ]
+
+
+def test_print_header_names_the_organisation_and_the_build_date(
+    site_config: SiteConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")  # 2026-12-01 00:00 UTC
+    out = handbook.expand_markers("# Allt\n\n<!-- utskrift -->\n", "hela.md", site_config, str)
+    assert "<strong>Exempelkommunen</strong>" in out
+    assert 'skapad <time datetime="2026-12-01">2026-12-01</time>.' in out
+
+
+def test_source_notes_link_to_the_sources_list_only_on_a_page_that_has_it(
+    site_config: SiteConfig,
+) -> None:
+    text = "Så säger källan (källa: KTH).\n"
+    with_list = handbook.expand_markers(f"{text}\n<!-- kallor -->\n", "hela.md", site_config, str)
+    assert "Så säger källan (källa: [KTH](#kallor))." in with_list
+    without = handbook.expand_markers(text, "genomfor.md", site_config, str)
+    assert without == text
