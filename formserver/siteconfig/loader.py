@@ -21,6 +21,7 @@ from formserver.siteconfig.model import (
     Policies,
     Question,
     QuestionSet,
+    ReminderPolicy,
     Scale,
     Section,
     SiteConfig,
@@ -171,7 +172,20 @@ def _read_policies(r: Reader) -> Policies:
         other=e.boolean("other"),
     )
     e.finish()
-    policies = Policies(eligibility, r.integer("call_notice_days"), r.integer("retention_years", 1))
+    rem = r.child("reminders")
+    reminders = ReminderPolicy(
+        preparation_days_before=rem.integer("preparation_days_before", 1),
+        unsigned_days_after=rem.integer("unsigned_days_after", 1),
+        not_called_weeks=rem.integer("not_called_weeks", 1),
+    )
+    rem.finish()
+    policies = Policies(
+        eligibility,
+        r.integer("call_notice_days"),
+        r.integer("retention_years", 1),
+        reminders,
+        r.boolean("managers_may_add_short_employments"),
+    )
     r.finish()
     return policies
 

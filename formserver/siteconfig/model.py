@@ -161,12 +161,23 @@ class Eligibility:
 
 
 @dataclass(frozen=True)
+class ReminderPolicy:
+    """When `formserver send-reminders` reminds people (policies.yml, `reminders`)."""
+
+    preparation_days_before: int
+    unsigned_days_after: int
+    not_called_weeks: int
+
+
+@dataclass(frozen=True)
 class Policies:
     """Rules of the routine the form service applies."""
 
     eligibility: Eligibility
     call_notice_days: int
     retention_years: int
+    reminders: ReminderPolicy = ReminderPolicy(3, 7, 4)
+    managers_may_add_short_employments: bool = False
 
 
 @dataclass(frozen=True)
