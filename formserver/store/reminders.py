@@ -124,7 +124,8 @@ def held_unsigned(conn: sqlite3.Connection) -> list[HeldTalk]:
     )
     rows = conn.execute(
         _select_with(newest) + "WHERE t.status = 'genomford' AND t.signed_at IS NULL "
-        "AND t.held_at IS NOT NULL AND " + _STILL_EMPLOYED
+        "AND t.held_at IS NOT NULL AND EXISTS (SELECT 1 FROM plan_versions WHERE talk_id = t.id) "
+        "AND " + _STILL_EMPLOYED
     ).fetchall()
     return [
         HeldTalk(
