@@ -162,6 +162,15 @@ class Eligibility:
 
 
 @dataclass(frozen=True)
+class ReminderPolicy:
+    """When `formserver send-reminders` reminds people (policies.yml, `reminders`)."""
+
+    preparation_days_before: int
+    unsigned_days_after: int
+    not_called_weeks: int
+
+
+@dataclass(frozen=True)
 class Policies:
     """Rules of the routine the form service applies."""
 
@@ -171,6 +180,8 @@ class Policies:
     talk_period: str
     plans_handed_over_to: str
     violence_routine: str
+    reminders: ReminderPolicy = ReminderPolicy(3, 7, 4)
+    managers_may_add_short_employments: bool = False
 
 
 @dataclass(frozen=True)
