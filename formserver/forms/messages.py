@@ -9,6 +9,10 @@ CSRF_EXPIRED = (
     "Sidan har varit öppen för länge, så vi kunde inte ta emot formuläret. Det du skrev finns "
     "kvar nedan. Tryck på knappen en gång till."
 )
+CSRF_EXPIRED_FILE = (
+    "Sidan har varit öppen för länge, så vi kunde inte ta emot filen. Välj filen en gång till "
+    "och tryck på Läs in."
+)
 PUBLIC_NOTE = "Det du skriver kan bli en allmän handling."
 NEVER_DOCUMENTED_TITLE = "Ska inte dokumenteras."
 NEVER_DOCUMENTED = (
