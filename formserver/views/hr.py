@@ -87,7 +87,7 @@ def new_round() -> Response | str | tuple[str, int]:
         )
     except round_store.RoundExists:
         form.year.errors = [
-            "Det finns redan en samtalsomgång för det året med det frågeformuläret."
+            "Det finns redan en samtalsomgång för det året med det frågeunderlaget."
         ]
         return render_template("hr/new_round.html", form=form), 409
     return redirect(url_for("hr.round_status", round_id=opened.round_id, opened=1))

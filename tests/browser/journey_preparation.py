@@ -76,14 +76,14 @@ class PreparationSteps(JourneyBase):
         page.get_by_role("link", name="Öppna en samtalsomgång").click()
         self.open_round(page)
         expect(page.get_by_role("alert")).to_contain_text(
-            "Det finns redan en samtalsomgång för det året med det frågeformuläret."
+            "Det finns redan en samtalsomgång för det året med det frågeunderlaget."
         )
         self.check(page, "hr-samtalsomgang-finns-redan")
 
     def open_round(self, page: Page) -> None:
         """Fill in and send the form for a new round."""
         page.get_by_label("År", exact=True).fill(str(self.year))
-        page.get_by_label("Frågeformulär", exact=True).select_option(label=self.question_set.title)
+        page.get_by_label("Frågeunderlag", exact=True).select_option(label=self.question_set.title)
         page.get_by_label("Planmall", exact=True).select_option(label=self.template.title)
         page.get_by_role("button", name="Öppna samtalsomgången").click()
 
