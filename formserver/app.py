@@ -13,6 +13,7 @@ from werkzeug.routing import BaseConverter
 
 from formserver import access, siteconfig, views
 from formserver.cli import register_commands
+from formserver.common import clock
 from formserver.config import UnsafeConfiguration, config_problems, load_config
 from formserver.forms import fields, messages
 from formserver.forms.base import csrf_token
@@ -134,6 +135,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["token"] = TokenConverter
     app.jinja_env.autoescape = True
     app.jinja_env.globals["texts"] = messages
+    app.jinja_env.filters["local_time"] = clock.local_time
+    app.jinja_env.filters["local_date"] = clock.local_date
     app.jinja_env.globals["handbook_url"] = app.extensions[
         siteconfig.EXTENSION
     ].organisation.handbook_url

@@ -6,8 +6,10 @@ import io
 import logging
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -98,8 +100,10 @@ def test_the_pdf_holds_what_was_typed_the_names_the_signatures_and_the_code(
     assert "Tack för ett bra samtal – äntligen!" in text
     assert "Anna Exempelsson" in text and "Karin Chefsberg" in text
     for role in ("manager", "employee"):
-        stamp = version.signatures[role].signed_at[:16].replace("T", " ")
-        assert f"Underskriven {stamp} UTC" in text
+        signed = datetime.fromisoformat(version.signatures[role].signed_at)
+        stamp = signed.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%d kl. %H.%M")
+        assert f"Underskriven {stamp}" in text
+    assert "UTC" not in text
     assert f"Verifieringskod: {code}" in text
     assert f"kontrollkod {version.content_hash[:12]}" in text
     assert "Handlingsplan för individuella mål och kompetensutveckling" in text
