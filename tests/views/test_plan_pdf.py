@@ -35,6 +35,7 @@ from tests.views.plan_helpers import (
     write_plan,
 )
 from tests.views.prepare_helpers import audit_since, last_audit_id
+from tests.views.soup import one, parse, text_of
 
 # --- 8. the PDF -----------------------------------------------------------------------------------
 
@@ -230,3 +231,26 @@ def test_no_email_after_only_one_signature(mail_app: Flask, smtp_server: Loopbac
 
     assert smtp_server.messages == []
     assert not [r for r in audit_since(mail_app, 0) if r["action"] == "plan.mail_copy"]
+
+
+def test_the_document_uses_the_templates_words_and_titles_never_ids(app: Flask) -> None:
+    talk, manager, _ = signed_plan(app)
+
+    page = parse(manager.get(plan_url(talk, "/utskrift")).text)
+
+    header = {text_of(row.th): text_of(row.td) for row in one(page, "table", class_="header")("tr")}
+    # handlingsplan.yml: header_fields [Datum, Medarbetare, Ansvarig chef, "Verksamhet, enhet"]
+    assert list(header) == [
+        "Datum",
+        "Medarbetare",
+        "Ansvarig chef",
+        "Verksamhet, enhet",
+        "Samtalsomgång",
+    ]
+    assert header["Ansvarig chef"] == "Karin Chefsberg"
+    assert header["Samtalsomgång"] == (
+        "2026, frågeunderlag: Rutin för medarbetarsamtal – reflektionsområden (version 1)"
+    )
+    signatures = one(page, "table", class_="signatures")
+    roles = [text_of(row.td) for row in signatures.tbody("tr")]
+    assert roles == ["Ansvarig chef", "Medarbetare"]
