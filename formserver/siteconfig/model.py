@@ -150,6 +150,12 @@ class Organisation:
     contact_email: str
     default_question_set: str
 
+    @property
+    def routine_url(self) -> str:
+        """The handbook's page with the whole routine, made to be read and printed in one go
+        (docs/hela-rutinen.md): where "the routine" links, rather than the start page."""
+        return f"{self.handbook_url.rstrip('/')}/hela-rutinen/"
+
 
 @dataclass(frozen=True)
 class Eligibility:

@@ -191,3 +191,14 @@ def set_hr(
 def count_people(conn: sqlite3.Connection) -> int:
     """How many people are in the roster."""
     return int(conn.execute("SELECT count(*) FROM people WHERE in_roster = 1").fetchone()[0])
+
+
+def has_team(conn: sqlite3.Connection, person: Person) -> bool:
+    """Whether anyone in the roster has this person as manager, or they were the manager of a
+    talk in some round (whose plans they may still download)."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM people WHERE manager_number = ? AND in_roster = 1) "
+        "OR EXISTS (SELECT 1 FROM talks WHERE manager_id = ?)",
+        (person.employee_number, person.id),
+    ).fetchone()
+    return bool(row[0])
