@@ -20,6 +20,7 @@ NEVER_DOCUMENTED = (
     "sparas."
 )
 OPTIONAL_SECTION = "Det här avsnittet behöver inte fyllas i eller dokumenteras."
+SAVE_DRAFT = "Spara utkast"  # the preparation's save button, at the end and in every section
 RESULT_QUESTION = "Hur blev resultatet?"  # a plan row's follow-up
 NOT_A_CHOICE = "Välj ett av alternativen, eller inget."
 DATE_FORMAT = "Skriv datum som ÅÅÅÅ-MM-DD"

@@ -163,7 +163,7 @@ class PreparationSteps(JourneyBase):
         texts = [q for q in self.question_set.questions() if q.kind == "text"]
         draft = "Ett första utkast: jag vill prata om arbetsbelastningen."
         page.get_by_label(texts[0].text, exact=True).fill(draft)
-        page.get_by_role("button", name="Spara utkast").click()
+        page.get_by_role("button", name="Spara utkast").last.click()
         expect(page.get_by_role("status")).to_have_text("Utkastet är sparat.")
         self.check(page, "medarbetare-utkast-sparat")
 
@@ -171,15 +171,15 @@ class PreparationSteps(JourneyBase):
         other = context.new_page()
         other.goto(page.url)
         other.get_by_label(texts[1].text, exact=True).fill("Skrivet i den andra fliken.")
-        other.get_by_role("button", name="Spara utkast").click()
+        other.get_by_role("button", name="Spara utkast").last.click()
         expect(other.get_by_role("status")).to_have_text("Utkastet är sparat.")
-        page.get_by_role("button", name="Spara utkast").click()
+        page.get_by_role("button", name="Spara utkast").last.click()
         expect(
             page.get_by_role("heading", name="Förberedelsen har ändrats på annat håll")
         ).to_be_visible()
         expect(page.get_by_label(texts[0].text, exact=True)).to_have_value(draft)
         self.check(page, "medarbetare-forberedelse-konflikt")
-        page.get_by_role("button", name="Spara utkast").click()
+        page.get_by_role("button", name="Spara utkast").last.click()
         expect(page.get_by_role("status")).to_have_text("Utkastet är sparat.")
 
         # Leave (close the tabs), come back later to the service's address.
