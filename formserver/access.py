@@ -6,6 +6,7 @@ roles or statuses itself.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -14,7 +15,7 @@ from typing import Any, Literal, NoReturn, TypeVar
 from flask import abort, g, redirect, render_template, request, url_for
 
 from formserver.store import audit, plans
-from formserver.store.people import Person
+from formserver.store.people import Person, has_team
 from formserver.store.plans import PlanVersion
 from formserver.store.talks import Talk, get_talk, team_talks
 
@@ -165,6 +166,20 @@ def may_add_to_round(employee_manager_id: str | None, managers_may_add: bool) ->
     if user is None:
         return False
     return user.is_hr or (managers_may_add and employee_manager_id == user.id)
+
+
+def may_see_team() -> bool:
+    """Whether the signed-in person has employees, so "Mina medarbetare" is theirs to open."""
+    user = current_user()
+    if user is None:
+        return False
+    if "has_team" not in g:
+        try:
+            g.has_team = has_team(g.db, user)
+        except sqlite3.Error:
+            # Drawing the 503 page of a database that cannot be read: offer the menu item.
+            g.has_team = True
+    return bool(g.has_team)
 
 
 def rule_of(view: Callable[..., Any]) -> RouteRule | None:

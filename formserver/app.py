@@ -13,6 +13,7 @@ from werkzeug.routing import BaseConverter
 
 from formserver import access, siteconfig, views
 from formserver.cli import register_commands
+from formserver.common import clock
 from formserver.config import UnsafeConfiguration, config_problems, load_config
 from formserver.forms import fields, messages
 from formserver.forms.base import csrf_token
@@ -134,9 +135,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["token"] = TokenConverter
     app.jinja_env.autoescape = True
     app.jinja_env.globals["texts"] = messages
-    app.jinja_env.globals["handbook_url"] = app.extensions[
-        siteconfig.EXTENSION
-    ].organisation.handbook_url
+    app.jinja_env.filters["local_time"] = clock.local_time
+    app.jinja_env.filters["local_date"] = clock.local_date
+    organisation = app.extensions[siteconfig.EXTENSION].organisation
+    app.jinja_env.globals["handbook_url"] = organisation.handbook_url
+    app.jinja_env.globals["routine_url"] = organisation.routine_url
     proxies = int(app.config["PROXY_COUNT"])
     if proxies:
         # Behind that many reverse proxies, trust their X-Forwarded-For/-Proto/-Host: the
@@ -176,6 +179,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             "logout_token": csrf_token,
             "sign_in_options": sign_in_options,
             "may_use_hr": access.may_use_hr,
+            "may_see_team": access.may_see_team,
         }
 
     views.register(app)

@@ -137,7 +137,7 @@ def open_round(year: int, question_set: str | None, plan_template: str | None) -
     qs = config.question_sets.get(question_set or config.organisation.default_question_set)
     if qs is None:
         raise click.ClickException(
-            f"Frågeformuläret finns inte. Välj bland: {', '.join(config.question_sets)}"
+            f"Frågeunderlaget finns inte. Välj bland: {', '.join(config.question_sets)}"
         )
     template = plan_template or qs.plan_template
     if template not in config.plan_templates:

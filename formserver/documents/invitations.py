@@ -164,7 +164,7 @@ def _body(inv: Invitation, manager: str, employee: str) -> str:
         "Förbered dig i formuläret före samtalet. Här är din länk:",
         _one_line(inv.sign_in_url),
         "Länken är personlig och leder till dina egna svar. Skicka inte vidare länken eller "
-        "det här mejlet.",
+        "det här e-postmeddelandet.",
     ]
     if inv.public_sector:
         lines += [
@@ -177,7 +177,7 @@ def _body(inv: Invitation, manager: str, employee: str) -> str:
         f"Läs gärna hela rutinen för medarbetarsamtal: {_one_line(inv.routine_url)}",
         "",
         "Samtalet finns som kalenderinbjudan i den bifogade filen medarbetarsamtal.ics.",
-        f"Har du frågor? Svara på det här mejlet, så kommer svaret till {caller}.",
+        f"Har du frågor? Svara på det här e-postmeddelandet, så kommer svaret till {caller}.",
         "",
         "Hälsningar",
         caller,

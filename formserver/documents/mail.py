@@ -53,7 +53,8 @@ def sign_in_email(
         "Du har bett om en ny länk för att logga in i formulärtjänsten för medarbetarsamtal.\n\n"
         f"{url}\n\n"
         f"Länken fungerar en gång och gäller i {days} dagar. Den är personlig: skicka inte "
-        "vidare den.\n\nHar du inte bett om en länk kan du bortse från det här mejlet.\n",
+        "vidare den.\n\nHar du inte bett om en länk kan du bortse från det här "
+        "e-postmeddelandet.\n",
         cte="quoted-printable",
     )
     return msg

@@ -9,6 +9,7 @@ from formserver.paths import STATIC_DIR
 from formserver.recordkeeping.verification import verification_code
 from formserver.security.keys import current_keys
 from formserver.siteconfig import current as site_config
+from formserver.siteconfig.model import PlanTemplate
 from formserver.store.plans import PlanVersion
 from formserver.store.talks import Talk
 
@@ -16,6 +17,25 @@ from formserver.store.talks import Talk
 def signer_names(talk: Talk) -> dict[str, str]:
     """Who signs, by role."""
     return {"employee": talk.employee_name, "manager": talk.manager_name}
+
+
+# Which fact of the talk a header field of the plan template names, by the words in its label
+# ("Ansvarig chef", "Verksamhet, enhet"); the default labels where a template leaves one out.
+HEADER_FACTS = (
+    ("date", ("datum",), "Datum"),
+    ("employee", ("medarbetare",), "Medarbetare"),
+    ("manager", ("chef",), "Chef"),
+    ("unit", ("enhet", "verksamhet"), "Verksamhet, enhet"),
+)
+
+
+def header_labels(template: PlanTemplate) -> dict[str, str]:
+    """The plan template's own words for the date, the employee, the manager and the unit."""
+    labels = {}
+    for fact, words, default in HEADER_FACTS:
+        named = [f for f in template.header_fields if any(w in f.lower() for w in words)]
+        labels[fact] = named[0] if named else default
+    return labels
 
 
 def code(version: PlanVersion) -> str:
@@ -30,6 +50,7 @@ def document_html(talk: Talk, version: PlanVersion) -> str:
         "plan/document.html",
         version=version,
         names=signer_names(talk),
+        labels=header_labels(config.plan_templates[talk.plan_template_id]),
         code=code(version),
         talk=talk,
         question_set=config.question_sets[talk.question_set_id],

@@ -21,7 +21,14 @@ from wtforms.fields import (
     TimeField,
 )
 from wtforms.form import BaseForm as WTBaseForm
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Regexp,
+    StopValidation,
+)
 
 from formserver.common.clock import local_today
 from formserver.common.text import clean_line, clean_text
@@ -104,6 +111,52 @@ class RequestLinkForm(BaseForm):
     )
 
 
+def _say_once(field: Any, message: str) -> None:
+    """A value the field could not read: its own message, instead of WTForms' generic one
+    followed by the validators' (which would only repeat that the value is missing)."""
+    if field.process_errors and field.raw_data and field.raw_data[0]:
+        field.errors[:] = [message]
+        raise StopValidation()
+
+
+class SwedishIntegerField(IntegerField):
+    """A whole number; what cannot be read gets one message that says what to write."""
+
+    def __init__(self, *args: Any, unreadable: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unreadable = unreadable
+
+    def pre_validate(self, form: WTBaseForm) -> None:
+        _say_once(self, self.unreadable)
+
+
+class SwedishTimeField(TimeField):
+    """A time of day, as 10:00 or 10.00; anything else gets one message that says what to write."""
+
+    def __init__(self, *args: Any, unreadable: str, **kwargs: Any) -> None:
+        kwargs.setdefault("format", ["%H:%M", "%H.%M"])
+        super().__init__(*args, **kwargs)
+        self.unreadable = unreadable
+
+    def pre_validate(self, form: WTBaseForm) -> None:
+        _say_once(self, self.unreadable)
+
+
+class SwedishSelectField(SelectField):
+    """A choice from the list; a value not in it gets a message that says what to choose."""
+
+    def __init__(self, *args: Any, not_a_choice: str, **kwargs: Any) -> None:
+        kwargs.setdefault("validate_choice", True)
+        super().__init__(*args, **kwargs)
+        self.not_a_choice = not_a_choice
+
+    def pre_validate(self, form: WTBaseForm) -> None:
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(self.not_a_choice) from None
+
+
 class RosterForm(BaseForm):
     """Upload the roster CSV."""
 
@@ -113,15 +166,18 @@ class RosterForm(BaseForm):
 class OpenRoundForm(BaseForm):
     """Open a samtalsomgång."""
 
-    year = IntegerField(
+    year = SwedishIntegerField(
         "År",
+        unreadable="Skriv året med fyra siffror, till exempel 2027.",
         validators=[
             InputRequired("Skriv vilket år samtalsomgången gäller."),
             NumberRange(2000, 2100, "Skriv ett år mellan 2000 och 2100."),
         ],
     )
-    question_set = SelectField("Frågeformulär", validate_choice=True)
-    plan_template = SelectField("Planmall", validate_choice=True)
+    question_set = SwedishSelectField(
+        "Frågeunderlag", not_a_choice="Välj ett av frågeunderlagen i listan."
+    )
+    plan_template = SwedishSelectField("Planmall", not_a_choice="Välj en av planmallarna i listan.")
 
 
 CALL_MAX_DAYS_AHEAD = 730
@@ -152,9 +208,14 @@ class CallForm(BaseForm):
     short_notice_ok = BooleanField("Jag vill kalla ändå, trots kort tid att förbereda sig")
 
     day = SwedishDateField("Datum", validators=[InputRequired("Välj ett datum.")])
-    start = TimeField("Tid", validators=[InputRequired("Välj en tid.")])
-    duration = IntegerField(
+    start = SwedishTimeField(
+        "Tid",
+        unreadable="Skriv tiden som TT:MM, till exempel 09:30.",
+        validators=[InputRequired("Välj en tid.")],
+    )
+    duration = SwedishIntegerField(
         "Längd i minuter",
+        unreadable="Skriv längden i hela minuter med siffror, till exempel 45.",
         validators=[
             InputRequired("Skriv hur länge samtalet ska pågå."),
             NumberRange(15, 480, "Skriv en längd mellan 15 och 480 minuter."),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup, escape
 
 from formserver.forms import fields
-from formserver.forms.messages import comment_label
+from formserver.forms.messages import SAVE_DRAFT, comment_label
 from formserver.forms.preparation import choices, comment_field, value_field
 from formserver.siteconfig.model import Question, QuestionSet, Section
 
@@ -55,6 +55,12 @@ class SectionLayout:
 
 
 _cache: dict[tuple[str, int, bool, str], list[SectionLayout]] = {}
+# Saving is within reach of every section of a long form, without JavaScript: each section's
+# button submits the whole form (all sections are one <form>), as the one at the end does.
+SECTION_SAVE = Markup(
+    '<div class="section-save"><button type="submit" name="action" value="spara" '
+    f'class="button-secondary">{escape(SAVE_DRAFT)}</button></div>'
+)
 
 
 def render(
@@ -65,6 +71,8 @@ def render(
     for section in sections:
         parts.append(section.head)
         parts.extend(f.render(values.get(f.name, ""), errors.get(f.name)) for f in section.fields)
+        if section.fields:
+            parts.append(SECTION_SAVE)
         parts.append("</fieldset>")
     return Markup("".join(parts))
 

@@ -9,6 +9,10 @@ CSRF_EXPIRED = (
     "Sidan har varit öppen för länge, så vi kunde inte ta emot formuläret. Det du skrev finns "
     "kvar nedan. Tryck på knappen en gång till."
 )
+CSRF_EXPIRED_FILE = (
+    "Sidan har varit öppen för länge, så vi kunde inte ta emot filen. Välj filen en gång till "
+    "och tryck på Läs in."
+)
 PUBLIC_NOTE = "Det du skriver kan bli en allmän handling."
 NEVER_DOCUMENTED_TITLE = "Ska inte dokumenteras."
 NEVER_DOCUMENTED = (
@@ -16,6 +20,7 @@ NEVER_DOCUMENTED = (
     "sparas."
 )
 OPTIONAL_SECTION = "Det här avsnittet behöver inte fyllas i eller dokumenteras."
+SAVE_DRAFT = "Spara utkast"  # the preparation's save button, at the end and in every section
 RESULT_QUESTION = "Hur blev resultatet?"  # a plan row's follow-up
 NOT_A_CHOICE = "Välj ett av alternativen, eller inget."
 DATE_FORMAT = "Skriv datum som ÅÅÅÅ-MM-DD"

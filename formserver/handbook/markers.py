@@ -107,7 +107,7 @@ def expand_markers(
         if kind == "fragor":
             if ident not in config.question_sets:
                 known = ", ".join(sorted(config.question_sets))
-                raise HandbookError(f"{page}: frågeformuläret ”{ident}” finns inte ({known}).")
+                raise HandbookError(f"{page}: frågeunderlaget ”{ident}” finns inte ({known}).")
             return render_question_set(config, ident, heading_level)
         if kind == "planmall":
             if ident not in config.plan_templates:

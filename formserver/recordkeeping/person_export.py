@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from formserver.recordkeeping import Refused
+from formserver.recordkeeping.audit_texts import describe_action, describe_outcome
 from formserver.recordkeeping.verification import verification_code
 from formserver.security.keys import Keys, signers_for
 from formserver.store import audit, db, plans
@@ -70,7 +71,15 @@ def person_export(
         )
     talk_ids = [t["talk"]["id"] for t in talks]
     object_ids = [person.id, *talk_ids, *store.record_ids(conn, talk_ids)]
-    entries = audit.entries_about(conn, person.id, object_ids)
+    entries = [
+        # The codes as stored, and what they mean in Swedish for the person reading them.
+        {
+            **e,
+            "description": describe_action(e["action"]),
+            "outcome_description": describe_outcome(e["outcome"]),
+        }
+        for e in audit.entries_about(conn, person.id, object_ids)
+    ]
     return {
         "format": "formserver-registerutdrag/1",
         "exported_at": db.iso(now),

@@ -105,7 +105,7 @@ def call_talk(
         place=place,
         message=message,
         sign_in_url=sign_in_url,
-        routine_url=site_config.organisation.handbook_url,
+        routine_url=site_config.organisation.routine_url,
     )
     msg = invitation_email(
         invitation,

@@ -49,7 +49,7 @@ def why_outside(person: Person, manager: Person | None, rules: Eligibility, toda
     if eligible:
         return "Kom med i personallistan efter att samtalsomgången öppnades."
     if person.employment_type == "visstid":
-        return f"Visstidsanställd kortare tid än {rules.fixed_term_min_months} månader."
+        return f"Tidsbegränsat anställd kortare tid än {rules.fixed_term_min_months} månader."
     if person.employment_type == "annan":
         return "Anställningsformen ingår inte i rutinen."
     return "Anställningsformen ingår inte i rutinen enligt policies.yml."

@@ -22,8 +22,8 @@ ROLES = ("employee", "manager", "hr")
 METHODS = ("link", "sso")
 
 LINK_PROBLEMS = {
-    "invalid": "Länken fungerar inte. Den kan vara ofullständig eller ändrad, eller gjord med en "
-    "nyckel som inte längre gäller.",
+    "invalid": "Länken fungerar inte. Den kan ha kopierats ofullständigt, eller vara så gammal "
+    "att den inte gäller längre. Logga in på ett av sätten nedan.",
     "expired": "Länken har gått ut. En inloggningslänk gäller en begränsad tid.",
     "used": "Länken har redan använts. En inloggningslänk fungerar bara en gång.",
     "revoked": "Länken har spärrats.",

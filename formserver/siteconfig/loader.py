@@ -283,7 +283,7 @@ def _check_references(
     check(
         "organisation.yml",
         "default_question_set",
-        "Frågeformuläret",
+        "Frågeunderlaget",
         org.default_question_set,
         sets,
     )

@@ -151,6 +151,12 @@ class Organisation:
     default_question_set: str
     routine_owner: str
 
+    @property
+    def routine_url(self) -> str:
+        """The handbook's page with the whole routine, made to be read and printed in one go
+        (docs/hela-rutinen.md): where "the routine" links, rather than the start page."""
+        return f"{self.handbook_url.rstrip('/')}/hela-rutinen/"
+
 
 @dataclass(frozen=True)
 class Eligibility:

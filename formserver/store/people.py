@@ -213,3 +213,14 @@ def create_first_hr(conn: sqlite3.Connection, row: RosterRow, event: audit.Event
     found = get_person(conn, person_id)
     assert found is not None
     return found
+
+
+def has_team(conn: sqlite3.Connection, person: Person) -> bool:
+    """Whether anyone in the roster has this person as manager, or they were the manager of a
+    talk in some round (whose plans they may still download)."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM people WHERE manager_number = ? AND in_roster = 1) "
+        "OR EXISTS (SELECT 1 FROM talks WHERE manager_id = ?)",
+        (person.employee_number, person.id),
+    ).fetchone()
+    return bool(row[0])

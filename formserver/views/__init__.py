@@ -28,7 +28,11 @@ from formserver.views import (
 
 ERROR_TEXTS = {
     400: ("Något blev fel i förfrågan", "Gå tillbaka och försök igen."),
-    403: ("Du har inte behörighet", "Den här sidan är inte till för dig. Gå till startsidan."),
+    403: (
+        "Du har inte behörighet",
+        "Du är inloggad, men sidan hör till en annan roll (till exempel HR), så vi visar den "
+        "inte. Gå till startsidan. Behöver du sidan i ditt arbete, kontakta HR.",
+    ),
     404: (
         "Sidan finns inte",
         "Sidan finns inte, eller så har du inte behörighet att se den. Kontrollera adressen "
@@ -47,6 +51,7 @@ ERROR_TEXTS = {
     ),
     429: ("För många försök", "Vänta en stund och försök sedan igen."),
 }
+TAMPERED_TITLE = "Uppgifterna kunde inte visas"
 WRONG_HOST = (
     "Fel adress",
     "Formulärtjänsten nås inte på den här adressen. Använd länken i din kallelse eller på "
@@ -97,9 +102,9 @@ def register(app: Flask) -> None:
             "failed",
         )
         text = (
-            "Uppgifterna i den här posten stämmer inte med sin kontrollsumma. De kan ha ändrats "
-            "utanför tjänsten, så vi visar dem inte. Händelsen är loggad. Kontakta HR."
+            "De sparade uppgifterna har ändrats utanför formulärtjänsten eller är skadade, så vi "
+            "visar dem inte: du ska aldrig läsa något som kan vara fel. Du har inte gjort något "
+            "fel, och ingenting har ändrats nu. Vi har antecknat händelsen. Kontakta HR, som kan "
+            "ta fram uppgifterna ur en säkerhetskopia."
         )
-        return render_template(
-            "errors/error.html", title="Posten kunde inte verifieras", text=text, code=500
-        ), 500
+        return render_template("errors/error.html", title=TAMPERED_TITLE, text=text, code=500), 500

@@ -24,8 +24,13 @@ bp = Blueprint("hr", __name__, url_prefix="/hr")
 @rule("hr")
 def overview() -> str:
     """People and rounds at a glance."""
+    config = site_config()
     return render_template(
-        "hr/overview.html", people=count_people(g.db), rounds=round_store.list_rounds(g.db)
+        "hr/overview.html",
+        people=count_people(g.db),
+        rounds=round_store.list_rounds(g.db),
+        question_sets=config.question_sets,
+        plan_templates=config.plan_templates,
     )
 
 
@@ -87,7 +92,7 @@ def new_round() -> Response | str | tuple[str, int]:
         )
     except round_store.RoundExists:
         form.year.errors = [
-            "Det finns redan en samtalsomgång för det året med det frågeformuläret."
+            "Det finns redan en samtalsomgång för det året med det frågeunderlaget."
         ]
         return render_template("hr/new_round.html", form=form), 409
     return redirect(url_for("hr.round_status", round_id=opened.round_id, opened=1))
@@ -106,5 +111,6 @@ def round_status(round_id: str) -> str:
         round=found,
         rows=round_store.coverage(g.db, round_id),
         question_set=site_config().question_sets.get(found.question_set_id),
+        plan_template=site_config().plan_templates.get(found.plan_template_id),
         opened=request.args.get("opened") == "1",
     )

@@ -121,7 +121,7 @@ def invitation_file(talk_id: str) -> Response:
         place=talk.place,
         message="",
         sign_in_url=external_url("talks.overview", talk_id=talk.id),
-        routine_url=config.organisation.handbook_url,
+        routine_url=config.organisation.routine_url,
     )
     opened.audit("talk.ics", opened.role)
     body = calendar_invite(invitation, sequence=talk.version - 1)

@@ -76,14 +76,14 @@ class PreparationSteps(JourneyBase):
         page.get_by_role("link", name="Öppna en samtalsomgång").click()
         self.open_round(page)
         expect(page.get_by_role("alert")).to_contain_text(
-            "Det finns redan en samtalsomgång för det året med det frågeformuläret."
+            "Det finns redan en samtalsomgång för det året med det frågeunderlaget."
         )
         self.check(page, "hr-samtalsomgang-finns-redan")
 
     def open_round(self, page: Page) -> None:
         """Fill in and send the form for a new round."""
         page.get_by_label("År", exact=True).fill(str(self.year))
-        page.get_by_label("Frågeformulär", exact=True).select_option(label=self.question_set.title)
+        page.get_by_label("Frågeunderlag", exact=True).select_option(label=self.question_set.title)
         page.get_by_label("Planmall", exact=True).select_option(label=self.template.title)
         page.get_by_role("button", name="Öppna samtalsomgången").click()
 
@@ -163,7 +163,7 @@ class PreparationSteps(JourneyBase):
         texts = [q for q in self.question_set.questions() if q.kind == "text"]
         draft = "Ett första utkast: jag vill prata om arbetsbelastningen."
         page.get_by_label(texts[0].text, exact=True).fill(draft)
-        page.get_by_role("button", name="Spara utkast").click()
+        page.get_by_role("button", name="Spara utkast").last.click()
         expect(page.get_by_role("status")).to_have_text("Utkastet är sparat.")
         self.check(page, "medarbetare-utkast-sparat")
 
@@ -171,15 +171,15 @@ class PreparationSteps(JourneyBase):
         other = context.new_page()
         other.goto(page.url)
         other.get_by_label(texts[1].text, exact=True).fill("Skrivet i den andra fliken.")
-        other.get_by_role("button", name="Spara utkast").click()
+        other.get_by_role("button", name="Spara utkast").last.click()
         expect(other.get_by_role("status")).to_have_text("Utkastet är sparat.")
-        page.get_by_role("button", name="Spara utkast").click()
+        page.get_by_role("button", name="Spara utkast").last.click()
         expect(
             page.get_by_role("heading", name="Förberedelsen har ändrats på annat håll")
         ).to_be_visible()
         expect(page.get_by_label(texts[0].text, exact=True)).to_have_value(draft)
         self.check(page, "medarbetare-forberedelse-konflikt")
-        page.get_by_role("button", name="Spara utkast").click()
+        page.get_by_role("button", name="Spara utkast").last.click()
         expect(page.get_by_role("status")).to_have_text("Utkastet är sparat.")
 
         # Leave (close the tabs), come back later to the service's address.

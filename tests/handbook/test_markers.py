@@ -15,7 +15,7 @@ def test_unknown_question_set_names_page_and_choices(site_config: SiteConfig) ->
     with pytest.raises(handbook.HandbookError) as caught:
         handbook.expand_markers("<!-- fragor: okand -->\n", "fragor/x.md", site_config, str)
     assert str(caught.value) == (
-        "fragor/x.md: frågeformuläret ”okand” finns inte "
+        "fragor/x.md: frågeunderlaget ”okand” finns inte "
         "(goteborg, kompetenssamtal, rollsamtal, rutin)."
     )
 

@@ -122,6 +122,16 @@ def test_the_pdf_is_a_readable_swedish_summary(app: Flask, tmp_path: Path) -> No
         assert expected in text, expected
     assert "Granskningslogg" in text
     assert "Sida1av" in text  # the page footer comes from document.css: the stylesheet loaded
+    # The log in words and the times in Swedish time: no codes, no "UTC".
+    for words in (
+        "Underskriftavplanen",
+        "Inloggning",
+        "Genomfört",
+        "Samtaletmarkeradessomgenomfört",
+    ):
+        assert words in text, words
+    for code in ("plan.sign", "sign_in", "talk.held", "UTC"):
+        assert code not in text, code
 
 
 @WEASYPRINT_ICC_LEAK

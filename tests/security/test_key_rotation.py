@@ -157,4 +157,4 @@ def test_rekey_lets_the_old_key_go_without_losing_records(
     else:
         # Without rekey the records made with the removed key cannot be verified: refused.
         assert [p.status_code for p in pages] == [500, 500, 500]
-        assert all("Posten kunde inte verifieras" in p.text for p in pages)
+        assert all("Uppgifterna kunde inte visas" in p.text for p in pages)

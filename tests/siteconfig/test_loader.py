@@ -116,7 +116,7 @@ BROKEN = [
         "organisation.yml",
         "default_question_set: rutin",
         "default_question_set: okand",
-        "site_config/organisation.yml, fält default_question_set: Frågeformuläret ”okand” finns "
+        "site_config/organisation.yml, fält default_question_set: Frågeunderlaget ”okand” finns "
         "inte. Det finns: goteborg, kompetenssamtal, rollsamtal, rutin.",
         id="unknown-set",
     ),

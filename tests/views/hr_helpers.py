@@ -22,9 +22,10 @@ CURRENT = [line for role, line in PEOPLE.items() if role != "leaver"]
 NAME = {role: line.split(";")[1] for role, line in PEOPLE.items()}
 UNIT = {role: line.split(";")[3] for role, line in PEOPLE.items()}
 SECRET = "Hemligt-7f3a: jag funderar på att säga upp mig"
+# Each cell names its column (data-label) for the narrow layout.
 COVERAGE_ROW = re.compile(
-    r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>"
-    r"<td>(\d+)</td><td>(\d+)</td></tr>"
+    r"<tr><td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td><td[^>]*>(\d+)</td><td[^>]*>(\d+)</td>"
+    r"<td[^>]*>(\d+)</td><td[^>]*>(\d+)</td><td[^>]*>(\d+)</td></tr>"
 )
 
 

@@ -41,7 +41,7 @@ EARLY_DATE = (
     "Datumet för genomförande och uppföljning kan inte vara före samtalet. Välj samtalsdagen "
     "eller ett senare datum."
 )
-NOT_VERIFIED = "Posten kunde inte verifieras"
+NOT_VERIFIED = "Uppgifterna kunde inte visas"
 NOT_FOUND = "Sidan finns inte"
 PUBLIC_NOTE = "Det du skriver kan bli en allmän handling."
 NEVER_TITLE = "Våld i nära relation och/eller hedersrelaterat våld"

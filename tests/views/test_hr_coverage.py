@@ -16,6 +16,7 @@ from tests.factories import (
     talk_of,
 )
 from tests.views.hr_helpers import COVERAGE_ROW, NAME, SECRET, UNIT, audit_rows, round_id
+from tests.views.soup import one, parse, text_of
 
 # --- Coverage: counts, never content -------------------------------------------------------
 
@@ -60,7 +61,7 @@ def test_coverage_shows_counts_per_unit_and_manager_and_never_content(
 
     assert page.status_code == 200
     assert "Innehållet i samtalen visas aldrig här." in page.text
-    assert "Frågeformulär: Rutin för medarbetarsamtal – reflektionsområden (version 1)" in page.text
+    assert "Frågeunderlag: Rutin för medarbetarsamtal – reflektionsområden (version 1)" in page.text
     rows = coverage_rows(page.text)
     # (ska ha samtal, kallade, förberedda, genomförda, underskrivna); Karin's first count is
     # checked below.
@@ -109,3 +110,22 @@ def test_coverage_does_not_count_a_person_who_has_left_as_due(
 
 def test_an_unknown_round_is_not_found(signed_in: SignIn) -> None:
     assert signed_in("hr").get("/hr/samtalsomgangar/AAAAAAAAAAAAAAAA").status_code == 404
+
+
+def test_rounds_show_the_titles_of_their_question_set_and_plan_template(
+    app: Flask, signed_in: SignIn
+) -> None:
+    hr = signed_in("hr")
+    rid = round_id(app, 2026)
+
+    overview = parse(hr.get("/hr/").text)
+    status = parse(hr.get(f"/hr/samtalsomgangar/{rid}").text)
+
+    [row] = one(overview, "table").tbody("tr")
+    assert [text_of(cell) for cell in row("td")][1:3] == [
+        "Rutin för medarbetarsamtal – reflektionsområden (version 1)",
+        "Handlingsplan för individuella mål och kompetensutveckling",
+    ]
+    shown = text_of(status)
+    assert "Planmall: Handlingsplan för individuella mål och kompetensutveckling." in shown
+    assert "Planmall: handlingsplan" not in shown and "rutin (version" not in text_of(overview)

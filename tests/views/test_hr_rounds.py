@@ -82,7 +82,7 @@ def test_the_same_year_and_question_set_cannot_be_opened_twice(
     response = open_round(client, 2026)
 
     assert response.status_code == 409
-    assert "Det finns redan en samtalsomgång för det året med det frågeformuläret." in response.text
+    assert "Det finns redan en samtalsomgång för det året med det frågeunderlaget." in response.text
     assert data_dump(app) == before
 
     other_set = open_round(client, 2026, "kompetenssamtal")

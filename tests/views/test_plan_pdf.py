@@ -6,8 +6,10 @@ import io
 import logging
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -33,6 +35,7 @@ from tests.views.plan_helpers import (
     write_plan,
 )
 from tests.views.prepare_helpers import audit_since, last_audit_id
+from tests.views.soup import one, parse, text_of
 
 # --- 8. the PDF -----------------------------------------------------------------------------------
 
@@ -98,8 +101,10 @@ def test_the_pdf_holds_what_was_typed_the_names_the_signatures_and_the_code(
     assert "Tack för ett bra samtal – äntligen!" in text
     assert "Anna Exempelsson" in text and "Karin Chefsberg" in text
     for role in ("manager", "employee"):
-        stamp = version.signatures[role].signed_at[:16].replace("T", " ")
-        assert f"Underskriven {stamp} UTC" in text
+        signed = datetime.fromisoformat(version.signatures[role].signed_at)
+        stamp = signed.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%d kl. %H.%M")
+        assert f"Underskriven {stamp}" in text
+    assert "UTC" not in text
     assert f"Verifieringskod: {code}" in text
     assert f"kontrollkod {version.content_hash[:12]}" in text
     assert "Handlingsplan för individuella mål och kompetensutveckling" in text
@@ -226,3 +231,26 @@ def test_no_email_after_only_one_signature(mail_app: Flask, smtp_server: Loopbac
 
     assert smtp_server.messages == []
     assert not [r for r in audit_since(mail_app, 0) if r["action"] == "plan.mail_copy"]
+
+
+def test_the_document_uses_the_templates_words_and_titles_never_ids(app: Flask) -> None:
+    talk, manager, _ = signed_plan(app)
+
+    page = parse(manager.get(plan_url(talk, "/utskrift")).text)
+
+    header = {text_of(row.th): text_of(row.td) for row in one(page, "table", class_="header")("tr")}
+    # handlingsplan.yml: header_fields [Datum, Medarbetare, Ansvarig chef, "Verksamhet, enhet"]
+    assert list(header) == [
+        "Datum",
+        "Medarbetare",
+        "Ansvarig chef",
+        "Verksamhet, enhet",
+        "Samtalsomgång",
+    ]
+    assert header["Ansvarig chef"] == "Karin Chefsberg"
+    assert header["Samtalsomgång"] == (
+        "2026, frågeunderlag: Rutin för medarbetarsamtal – reflektionsområden (version 1)"
+    )
+    signatures = one(page, "table", class_="signatures")
+    roles = [text_of(row.td) for row in signatures.tbody("tr")]
+    assert roles == ["Ansvarig chef", "Medarbetare"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -37,6 +38,13 @@ from tests.views.plan_helpers import (
 )
 from tests.views.prepare_helpers import audit_since, last_audit_id
 from tests.views.soup import one, parse, text_of
+
+
+def swedish_time(stored: str) -> str:
+    """A stored UTC timestamp as the page should show it: Swedish time, no "UTC"."""
+    moment = datetime.fromisoformat(stored).astimezone(ZoneInfo("Europe/Stockholm"))
+    return moment.strftime("%Y-%m-%d kl. %H.%M")
+
 
 # --- 6. the talk is marked held; both sign the exact version ------------------------------------
 
@@ -141,11 +149,10 @@ def test_after_held_both_sign_and_each_signature_records_who_when_and_what(
     assert "Din underskrift är sparad." in page
     assert "Version 1, underskriven av båda." in text_of(parse(page))
     lines = signature_lines(page)
-    manager_time = rows[0]["signed_at"][:16].replace("T", " ")
-    employee_time = rows[1]["signed_at"][:16].replace("T", " ")
+    manager_time, employee_time = (swedish_time(r["signed_at"]) for r in rows)
     assert lines == [
-        f"Chef: underskriven {manager_time} UTC",
-        f"Medarbetare: underskriven {employee_time} UTC, med kommentar: {comment}",
+        f"Chef: underskriven {manager_time}",
+        f"Medarbetare: underskriven {employee_time}, med kommentar: {comment}",
     ]
     assert "Skriv under version" not in page
     signed = [

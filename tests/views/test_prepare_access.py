@@ -188,7 +188,9 @@ def test_a_record_changed_in_the_database_is_refused_and_audited(
     response = browser.get(form_url(talk) if page == "form" else overview_url(talk))
 
     assert response.status_code == 500
-    assert "Posten kunde inte verifieras" in response.text
+    assert "Uppgifterna kunde inte visas" in response.text
+    assert "Kontakta HR, som kan ta fram uppgifterna ur en säkerhetskopia." in response.text
+    assert "kontrollsumma" not in response.text and "Posten" not in response.text
     assert tampered not in response.text
     assert original not in response.text
     failures = [r for r in audit_since(app, before) if r["action"] == "record.verify"]

@@ -377,3 +377,26 @@ def test_a_posted_field_for_a_never_section_stores_nothing_about_it(
     audit_text = json.dumps([dict(r) for r in conn(app).execute("SELECT * FROM audit_log")])
     assert secret not in audit_text
     assert secret not in client.get(form_url(talk)).text
+
+
+@pytest.mark.parametrize("role", ["employee_a", "manager"])
+def test_every_section_with_fields_has_its_own_save_button_in_the_one_form(
+    app: Flask, signed_in: SignIn, role: str
+) -> None:
+    talk = talk_of(app, "employee_a")  # the routine's set, the longest form
+    html = signed_in(role).get(form_url(talk)).text
+    form = preparation_form(html)  # one form: a section's button sends every section
+
+    sections = form.find_all("fieldset", class_="section")
+    with_fields = [s for s in sections if s.find_all(["textarea", "input"])]
+    assert len(with_fields) >= 5
+    for section in with_fields:
+        [button] = section.find_all("button")
+        assert (button["type"], button["name"], button["value"]) == ("submit", "action", "spara")
+        assert text_of(button) == "Spara utkast"
+    for section in sections:
+        if section not in with_fields:
+            assert section.find_all("button") == []
+    # The buttons at the end stay: save, and submit.
+    actions = one(form, "div", class_="actions")
+    assert [text_of(b) for b in actions.find_all("button")] == ["Spara utkast", "Skicka in"]

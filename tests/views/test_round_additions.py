@@ -68,7 +68,7 @@ def test_hr_sees_who_is_outside_the_round_and_why(app: Flask) -> None:
     assert page.status_code == 200
     soup = BeautifulSoup(page.text, "html.parser")
     [section] = [s for s in soup.select("section.candidate") if "Dora Korttid" in s.text]
-    assert "Syd, Vikarie. Visstidsanställd kortare tid än 5 månader." in section.text
+    assert "Syd, Vikarie. Tidsbegränsat anställd kortare tid än 5 månader." in section.text
     assert section.select_one("button").text == "Lägg till i omgången"
     assert "Samtalet hålls med Karin Chefsberg." in section.text
 
