@@ -22,10 +22,8 @@ CURRENT = [line for role, line in PEOPLE.items() if role != "leaver"]
 NAME = {role: line.split(";")[1] for role, line in PEOPLE.items()}
 UNIT = {role: line.split(";")[3] for role, line in PEOPLE.items()}
 SECRET = "Hemligt-7f3a: jag funderar på att säga upp mig"
-COVERAGE_ROW = re.compile(
-    r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>"
-    r"<td>(\d+)</td><td>(\d+)</td></tr>"
-)
+# Unit, manager, then eight counts: due, and one per status (ej kallad … underskriven av båda).
+COVERAGE_ROW = re.compile(r"<tr><td>([^<]*)</td><td>([^<]*)</td>" + r"<td>(\d+)</td>" * 7 + "</tr>")
 
 
 def upload(client: FlaskClient, data: bytes, filename: str = "personal.csv") -> Any:
