@@ -129,6 +129,9 @@ ROUTES: list[tuple[str, Callable[[Flask], str], set[str], int]] = [
     ("GET", lambda app: f"/samtal/{_talk(app)}/kalla", {"manager"}, 200),
     ("POST", lambda app: f"/samtal/{_talk(app)}/kalla", {"manager"}, 400),
     ("GET", lambda app: f"/samtal/{_talk(app)}/kallelse.ics", {"employee_a", "manager"}, 404),
+    ("GET", lambda app: f"/samtal/{_talk(app)}/stall-in", {"manager"}, 200),
+    # Not called yet: nothing to cancel.
+    ("POST", lambda app: f"/samtal/{_talk(app)}/stall-in", {"manager"}, 409),
     ("GET", lambda app: f"/samtal/{_talk(app)}/plan", {"employee_a", "manager"}, 200),
     ("POST", lambda app: f"/samtal/{_talk(app)}/plan", {"manager"}, 302),
     ("POST", lambda app: f"/samtal/{_talk(app)}/plan/genomford", {"manager"}, 409),
