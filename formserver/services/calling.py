@@ -5,9 +5,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from formserver.common.clock import STOCKHOLM
 from formserver.documents import mail as mailer
 from formserver.documents.invitations import (
     Invitation,
@@ -21,6 +22,19 @@ from formserver.siteconfig import SiteConfig
 from formserver.store import audit, talks
 from formserver.store.db import Conflict
 from formserver.store.people import get_person
+
+# Marking a talk held this many days or more before its booked day asks the manager to
+# confirm: most often it is the wrong talk, or the plan was only drafted ahead.
+EARLY_HELD_DAYS = 7
+
+
+def days_early(talk: talks.Talk, today: date) -> int:
+    """How many days before its booked day the talk would be marked held, if that is so early
+    that the manager should confirm (EARLY_HELD_DAYS or more); else 0."""
+    if talk.starts_at is None:
+        return 0
+    days = (talk.starts_at.astimezone(STOCKHOLM).date() - today).days
+    return days if days >= EARLY_HELD_DAYS else 0
 
 
 @dataclass(frozen=True)

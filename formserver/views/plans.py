@@ -9,13 +9,15 @@ from werkzeug.wrappers import Response
 
 from formserver import access
 from formserver.access import TalkAccess, rule
+from formserver.common.clock import local_today
 from formserver.common.text import clean_text
 from formserver.documents import plan_document
 from formserver.forms.base import ConfirmForm
 from formserver.forms.messages import CSRF_EXPIRED, too_long
 from formserver.forms.plan import read_plan_post
+from formserver.forms.talk_changes import MarkHeldForm
 from formserver.security.keys import signers
-from formserver.services import planning
+from formserver.services import calling, planning
 from formserver.services.signing import COMMENT_MAX, sign_plan
 from formserver.siteconfig import current as site_config
 from formserver.store import plans as store
@@ -105,10 +107,16 @@ def save(talk_id: str) -> Response | tuple[str, int]:
 @bp.post("/<rid:talk_id>/plan/genomford")
 @rule("signed_in")
 def mark_held(talk_id: str) -> Response | tuple[str, int]:
-    """The manager marks the talk held; then both can sign."""
+    """The manager marks the talk held; then both can sign. Long before the booked day, the
+    manager confirms first."""
     opened = access.open_talk(talk_id, "talk.held")
-    if not ConfirmForm(request.form).validate():
+    form = MarkHeldForm(request.form)
+    if not form.validate():
         return _page(opened, 400, error=CSRF_EXPIRED)
+    early = calling.days_early(opened.talk, local_today())
+    if early and not form.early_ok.data:
+        opened.audit("talk.held", f"{early} dagar före bokat datum", outcome="unconfirmed")
+        return _page(opened, 409, held_early=early, held_form=form)
     latest = store.latest(g.db, opened.talk.id, signers().plan)
     if latest is None or planning.is_empty(latest.content):
         return _page(
