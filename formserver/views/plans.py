@@ -16,14 +16,15 @@ from formserver.forms.base import ConfirmForm
 from formserver.forms.messages import CSRF_EXPIRED, too_long
 from formserver.forms.plan import read_plan_post
 from formserver.forms.talk_changes import MarkHeldForm
-from formserver.security.keys import signers
+from formserver.security.keys import current_keys, signers
 from formserver.services import calling, planning
-from formserver.services.signing import COMMENT_MAX, sign_plan
+from formserver.services.signing import COMMENT_MAX, save_plan, sign_plan
+from formserver.services.waiting import Mailing
 from formserver.siteconfig import current as site_config
 from formserver.store import plans as store
-from formserver.store.db import Conflict
+from formserver.store.db import Conflict, utc_now
 from formserver.store.talks import Talk
-from formserver.views.common import download
+from formserver.views.common import download, external_url, sign_in_rules
 
 bp = Blueprint("plans", __name__, url_prefix="/samtal")
 
@@ -36,6 +37,19 @@ def _context(talk: Talk) -> dict[str, Any]:
         "template": config.plan_templates[talk.plan_template_id],
         "public_sector": config.organisation.public_sector,
     }
+
+
+def _mailing() -> Mailing:
+    """How this request tells people that a plan version waits for them."""
+    return Mailing(
+        config=current_app.config,
+        keys=current_keys(),
+        organisation=site_config().organisation.name,
+        rules=sign_in_rules(),
+        now=utc_now(),
+        link_url=lambda token: external_url("auth.confirm_page", token=token),
+        plan_url=lambda talk_id: external_url("plans.show", talk_id=talk_id),
+    )
 
 
 def _page(opened: TalkAccess, status: int = 200, **extra: Any) -> tuple[str, int]:
@@ -90,14 +104,15 @@ def save(talk_id: str) -> Response | tuple[str, int]:
             opened, 400, content=content, errors=posted.plan.errors, expected=posted.expected
         )
     try:
-        store.save(
+        save_plan(
             g.db,
-            talk.id,
+            talk,
             content,
             expected=posted.expected,
             author_id=opened.user.id,
             signer=signers().plan,
             event=opened.event("plan.save", request.form.get("action", "spara")),
+            mailing=_mailing(),
         )
     except Conflict:
         return _page(opened, 409, content=content, conflict=True)
@@ -159,6 +174,7 @@ def sign(talk_id: str) -> Response | tuple[str, int]:
             organisation=site_config().organisation.name,
             render_pdf=plan_document.pdf,
             pdf_name=plan_document.file_name(opened.talk),
+            mailing=_mailing(),
         )
     except store.NotHeld:
         opened.audit("plan.sign", "inte genomfört", outcome="refused")
