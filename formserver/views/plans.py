@@ -52,6 +52,30 @@ def _mailing() -> Mailing:
     )
 
 
+def _since_signed(
+    opened: TalkAccess, latest: store.PlanVersion | None, context: dict[str, Any]
+) -> dict[str, Any]:
+    """What changed since this person last signed, when that was an earlier version, and the
+    comment they wrote then (offered again when they sign the new one)."""
+    if latest is None or opened.role in latest.signatures:
+        return {"signed_before": None}
+    earlier = [
+        v
+        for v in store.versions(g.db, opened.talk.id, signers().plan)
+        if opened.role in v.signatures
+    ]
+    if not earlier:
+        return {"signed_before": None}
+    signed = earlier[-1]
+    return {
+        "signed_before": signed,
+        "since_signed": planning.changes(
+            signed.content, latest.content, context["question_set"], context["template"]
+        ),
+        "earlier_comment": signed.signatures[opened.role].comment,
+    }
+
+
 def _page(opened: TalkAccess, status: int = 200, **extra: Any) -> tuple[str, int]:
     context = _context(opened.talk)
     latest = store.latest(g.db, opened.talk.id, signers().plan)
@@ -62,6 +86,7 @@ def _page(opened: TalkAccess, status: int = 200, **extra: Any) -> tuple[str, int
     )
     return render_template(
         "plan/edit.html",
+        **_since_signed(opened, latest, context),
         access=opened,
         latest=latest,
         content=content,
