@@ -145,6 +145,9 @@ ROUTES: list[tuple[str, Callable[[Flask], str], set[str], int]] = [
     ("GET", lambda app: f"/chef/samtalsomgangar/{_round(app)}/oversikt.csv", MANAGERS, 200),
     ("GET", lambda app: f"/chef/samtalsomgangar/{_round(app)}/planer.json", MANAGERS, 200),
     ("GET", lambda app: f"/hr/samtalsomgangar/{_round(app)}/tackning.csv", {"hr"}, 200),
+    ("GET", lambda app: "/kontrollera-kod", set(ROLES) - {"anonymous", "left"}, 200),
+    # No code typed: the form says what to write.
+    ("POST", lambda app: "/kontrollera-kod", set(ROLES) - {"anonymous", "left"}, 400),
 ]
 
 
