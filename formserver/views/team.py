@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from formserver import access
 from formserver.access import rule
-from formserver.common.clock import local_start, local_today
+from formserver.common.clock import STOCKHOLM, local_start, local_today
 from formserver.documents.invitations import calendar_invite
 from formserver.forms.base import CallForm
 from formserver.forms.messages import CSRF_EXPIRED
@@ -70,10 +70,14 @@ def call(talk_id: str) -> str | tuple[str, int] | Response:
         ), 409
     if request.method == "GET":
         opened.audit("talk.call_form", opened.role)
+        booked = talk.starts_at.astimezone(STOCKHOLM) if talk.starts_at else None
         form = CallForm(
             version=str(talk.version),
             place=talk.place,
             duration=talk.duration_minutes or _minutes(),
+            # Moving a talk starts from the booked date and time.
+            day=booked.date() if booked else None,
+            start=booked.time() if booked else None,
         )
         return render_template("team/call.html", talk=talk, form=form, notice=notice)
     form = CallForm(request.form)

@@ -47,11 +47,11 @@ def test_each_person_is_listed_per_unit_with_status_and_no_content(
 
     html = round_page(signed_in("hr"), app)
 
-    syd = tables(html)["Syd"]
+    syd = tables(html)["Personer i Syd"]
     assert [NAME["employee_a"], NAME["manager"], "Underskriven av båda"] in syd
     assert [NAME["employee_b"], NAME["manager"], "Väntar på underskrift"] in syd
     assert [NAME["manager"], NAME["boss"], "Ej kallad"] in syd
-    assert tables(html)["Norr"] == [
+    assert tables(html)["Personer i Norr"] == [
         [NAME["employee_c"], NAME["other_manager"], "Ej kallad"],
         [NAME["other_manager"], NAME["boss"], "Ej kallad"],
     ]
@@ -74,7 +74,7 @@ def test_people_not_in_the_round_are_listed_with_the_reason(app: Flask, signed_i
         [NAME["boss"], "Ledning", "har ingen chef i personallistan"],
         ["Vera Vikariesson", "Syd", "visstidsanställd i 4 månader, under 5 månader"],
     ]
-    assert "Vera Vikariesson" not in str(tables(html)["Syd"])
+    assert "Vera Vikariesson" not in str(tables(html)["Personer i Syd"])
     assert "Alla i personallistan ingår" not in html
 
 

@@ -179,3 +179,18 @@ def test_the_employee_cannot_cancel(app: Flask, signed_in: SignIn) -> None:
     employee = signed_in("employee_a")
     assert employee.get(f"/samtal/{talk.id}/stall-in").status_code == 404
     assert datetime.fromisoformat(talk_row(app, talk.id)["starts_at"]).date() == in_days(20)
+
+
+def test_the_move_form_starts_from_the_booked_date_time_and_place(
+    app: Flask, signed_in: SignIn
+) -> None:
+    manager = signed_in("manager")
+    talk = talk_of(app, "employee_a")
+    assert post_call(manager, talk.id, in_days(20)).status_code == 200
+
+    page = manager.get(f"/samtal/{talk.id}/kalla").text
+
+    assert "<h1>Flytta samtalet med Anna Exempelsson</h1>" in page
+    assert f'value="{in_days(20).isoformat()}"' in page
+    assert 'value="10:00"' in page
+    assert 'value="Rum Ekern, plan 3"' in page
