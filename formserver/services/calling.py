@@ -45,6 +45,7 @@ class CallResult:
     sign_in_url: str
     sent: bool
     mail_error: str | None
+    moved: bool = False  # the talk was called before: this call gave it a new time or place
 
 
 def invitation_for(
@@ -125,7 +126,7 @@ def call_talk(
     )
     sign_in_url = link_url(token)
     if not by_mail:
-        return CallResult(version, sign_in_url, sent=False, mail_error=None)
+        return CallResult(version, sign_in_url, sent=False, mail_error=None, moved=moving)
     invitation = invitation_for(
         talk,
         site_config,
@@ -144,7 +145,7 @@ def call_talk(
     else:
         msg = invitation_email(invitation, sender=sender, ics=ics)
     error = _send(conn, app_config, msg, replace(event, action="talk.invitation_mail"))
-    return CallResult(version, sign_in_url, sent=error is None, mail_error=error)
+    return CallResult(version, sign_in_url, sent=error is None, mail_error=error, moved=moving)
 
 
 def _send(conn: sqlite3.Connection, app_config: Any, msg: Any, event: audit.Event) -> str | None:

@@ -50,6 +50,7 @@ def test_moving_a_talk_updates_the_same_calendar_entry(
     )
 
     assert moved.status_code == 200, moved.text
+    assert "<h1>Samtalet med Anna Exempelsson är flyttat</h1>" in moved.text
     first, second = smtp_server.messages
     _, first_calendar, _ = received(first)
     body, calendar, method = received(second)
