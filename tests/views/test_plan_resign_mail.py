@@ -5,11 +5,12 @@ the employee has signed and the manager has not. Read as a mail client reads it.
 from __future__ import annotations
 
 from email.message import EmailMessage
+from pathlib import Path
 
 from flask import Flask
 
-from tests.factories import EMAIL
-from tests.smtp import LoopbackSMTP
+from tests.factories import EMAIL, make_service
+from tests.smtp import HOST, LoopbackSMTP, free_port
 from tests.views.call_helpers import LINK, sign_in_with
 from tests.views.plan_helpers import (
     form_with_action,
@@ -98,3 +99,18 @@ def test_without_a_mail_server_nothing_is_sent_and_nothing_breaks(app: Flask) ->
     assert write_plan(manager, talk, notes={"arbetssituation": CHANGED_NOTE}).status_code == 302
     actions = [r["action"] for r in audit_since(app, 0)]
     assert "plan.sign_request_mail" not in actions
+
+
+def test_a_mail_server_that_is_down_leaves_the_change_saved_and_audits_the_failure(
+    tmp_path: Path,
+) -> None:
+    for app in make_service(tmp_path, SMTP_HOST=HOST, SMTP_PORT=free_port()):
+        talk, manager, _ = signed_plan(app)
+        before = last_audit_id(app)
+
+        changed = write_plan(manager, talk, notes={"arbetssituation": CHANGED_NOTE})
+
+        assert changed.status_code == 302
+        assert CHANGED_NOTE in open_plan(manager, talk)
+        entries = [(r["action"], r["outcome"]) for r in audit_since(app, before)]
+        assert ("plan.sign_request_mail", "failed") in entries
