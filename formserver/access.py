@@ -153,6 +153,22 @@ def may_use_hr() -> bool:
     return user is not None and user.is_hr
 
 
+def may_add_to_rounds(managers_may_add: bool) -> bool:
+    """Whether the signed-in person may add people outside a round's rule to it at all: HR, and
+    managers when policies.yml allows (`managers_may_add_short_employments`)."""
+    user = current_user()
+    return user is not None and (user.is_hr or managers_may_add)
+
+
+def may_add_to_round(employee_manager_id: str | None, managers_may_add: bool) -> bool:
+    """Whether the signed-in person may add this employee to a round: HR anyone; a manager,
+    when policies.yml allows, only their own employees."""
+    user = current_user()
+    if user is None:
+        return False
+    return user.is_hr or (managers_may_add and employee_manager_id == user.id)
+
+
 def rule_of(view: Callable[..., Any]) -> RouteRule | None:
     """What a view was declared with, if anything."""
     return RULES.get(view)

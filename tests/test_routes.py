@@ -148,7 +148,14 @@ ROUTES: list[tuple[str, Callable[[Flask], str], set[str], int]] = [
     ("GET", lambda app: "/kontrollera-kod", set(ROLES) - {"anonymous", "left"}, 200),
     # No code typed: the form says what to write.
     ("POST", lambda app: "/kontrollera-kod", set(ROLES) - {"anonymous", "left"}, 400),
+    ("GET", lambda app: f"/samtalsomgangar/{_round(app)}/lagg-till", {"hr"}, 200),
+    # Everyone here is in the round already: nobody, not even HR, may add employee A again.
+    ("POST", lambda app: f"/samtalsomgangar/{_round(app)}/lagg-till/{_person(app)}", set(), 0),
 ]
+
+
+def _person(app: Flask) -> str:
+    return talk_of(app, "employee_a").employee_id
 
 
 def _client_for(app: Flask, role: str) -> FlaskClient:

@@ -20,6 +20,7 @@ from formserver.cli.records import (
     restore_command,
     verify_plan,
 )
+from formserver.cli.reminders import send_reminders
 
 COMMANDS = (
     init_db,
@@ -34,6 +35,7 @@ COMMANDS = (
     restore_command,
     verify_plan,
     rekey_command,
+    send_reminders,
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import click
@@ -10,12 +11,20 @@ from flask.cli import with_appcontext
 
 from formserver.cli import demo
 from formserver.cli._shared import _keys, _link
+from formserver.common.clock import local_today
+from formserver.services import first_hr
 from formserver.services import rounds as round_logic
 from formserver.services import sign_in as signin
 from formserver.services.roster import parse_roster
 from formserver.siteconfig import current as site_config
 from formserver.store import audit, db
-from formserver.store.people import import_roster, person_by_email, set_hr
+from formserver.store.people import (
+    RosterNotEmpty,
+    count_people,
+    import_roster,
+    person_by_email,
+    set_hr,
+)
 from formserver.store.rounds import RoundExists
 
 
@@ -48,16 +57,73 @@ def import_roster_command(csv_file: Path) -> None:
 @click.command("grant-hr")
 @click.argument("email")
 @click.option("--revoke", is_flag=True, help="Take the HR role away instead.")
+@click.option("--name", help="First HR person, while the roster is empty: their full name.")
+@click.option("--employee-number", help="First HR person: their employee number in the HR system.")
+@click.option("--unit", default="HR", show_default=True, help="First HR person: their unit.")
 @with_appcontext
-def grant_hr(email: str, revoke: bool) -> None:
-    """Give a person in the roster the HR role (or take it away)."""
+def grant_hr(
+    email: str, revoke: bool, name: str | None, employee_number: str | None, unit: str
+) -> None:
+    """Give a person in the roster the HR role (or take it away).
+
+    In a new installation, before any roster is imported, `--name` and `--employee-number`
+    create the first HR person; a later import with the same number keeps them as HR.
+    """
     conn = db.connection_for(current_app.config["DATABASE"])
     person = person_by_email(conn, email)
+    if person is None and not revoke and count_people(conn) == 0:
+        _first_hr(conn, email, name, employee_number, unit)
+        return
     if person is None:
         raise click.ClickException(f"Ingen med e-postadressen {email} finns i personallistan.")
+    if name or employee_number:
+        raise click.ClickException(
+            "--name och --employee-number gäller bara den första HR-personen, när "
+            "personallistan är tom. Ändra namn och nummer i personallistan och läs in den igen."
+        )
     action = "person.revoke_hr" if revoke else "person.grant_hr"
     set_hr(conn, person.id, not revoke, audit.Event(None, action, "person", person.id))
     click.echo(f"{person.name} {'har inte längre' if revoke else 'har nu'} HR-behörighet.")
+
+
+def _first_hr(
+    conn: sqlite3.Connection,
+    email: str,
+    name: str | None,
+    employee_number: str | None,
+    unit: str,
+) -> None:
+    if not name or not employee_number:
+        raise click.ClickException(
+            "Personallistan är tom. Lägg till den första HR-personen med namn och "
+            f'anställningsnummer: formserver grant-hr {email} --name "Förnamn Efternamn" '
+            "--employee-number NUMMER. Eller läs in personallistan först med formserver "
+            "import-roster."
+        )
+    try:
+        person = first_hr.set_up_first_hr(
+            conn,
+            email=email,
+            name=name,
+            employee_number=employee_number,
+            unit=unit,
+            today=local_today(),
+        )
+    except first_hr.NotAPerson as error:
+        raise click.ClickException(
+            "Personen lades inte till: " + " ".join(e.message for e in error.errors)
+        ) from None
+    except RosterNotEmpty:
+        raise click.ClickException(
+            "Det finns redan personer i databasen, så den första HR-personen kan inte läggas "
+            f"till så här. Läs in personallistan och kör sedan formserver grant-hr {email}."
+        ) from None
+    click.echo(
+        f"{person.name} ({person.email}, anställningsnummer {person.employee_number}) är "
+        "tillagd och har nu HR-behörighet. Skapa en inloggningslänk med formserver issue-link "
+        f"{person.email}. Läs sedan in personallistan med samma anställningsnummer för "
+        f"{person.name}, annars räknas personen som slutad."
+    )
 
 
 @click.command("open-round")

@@ -20,6 +20,8 @@ def on_config(config: Any) -> Any:
         _state["site_config"] = load_site_config(site_config_dir())
     except ConfigError as error:
         raise PluginError(str(error)) from None
+    # The header partial (templates/handbook/theme/partials/header.html) shows whose routine it is.
+    config["extra"]["organisation"] = _state["site_config"].organisation.name
     if not config.get("site_url"):
         # One source: without it the 404 page's links break when the handbook is not at "/".
         config["site_url"] = _state["site_config"].organisation.handbook_url

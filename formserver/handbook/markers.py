@@ -10,15 +10,27 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from formserver.handbook.render import render_plan_template, render_question_set, render_sources
+from formserver.handbook.render import (
+    LOCAL_BOXES,
+    render_local_decisions,
+    render_plan_template,
+    render_print_header,
+    render_question_set,
+    render_sources,
+)
 from formserver.siteconfig import SiteConfig
 
-MARKER = re.compile(r"^<!--\s*(fragor|planmall|inkludera|kallor)\s*(?::\s*(\S+))?\s*-->\s*$", re.M)
+MARKER = re.compile(
+    r"^<!--\s*(fragor|planmall|inkludera|kallor|hos-oss|utskrift)\s*(?::\s*(\S+))?\s*-->\s*$", re.M
+)
 FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
 HEADING = re.compile(r"^(#{1,5}) ", re.M)
 MARKDOWN_LINK = re.compile(r"(\]\()([^)\s#]+\.md)(#[^)\s]*)?(\))")
 SERVICE_LINK = re.compile(r"\]\(formulartjanst:(/[^)\s]*)\)")
 REQUIRED_META = ("title", "owner", "reviewed")
+# "(källa: KTH)" in the text; on a page with the list of sources it links to that list.
+SOURCE_NOTE = re.compile(r"\(källa: ([^()\[\]\n]+)\)")
+SOURCES_ANCHOR = "kallor"
 
 
 class HandbookError(Exception):
@@ -66,12 +78,32 @@ def expand_markers(
     read_page: Callable[[str], str],
     heading_level: int = 2,
 ) -> str:
-    """Replace `<!-- fragor: id -->`, `planmall`, `kallor` and `inkludera` markers on a page."""
+    """Replace the `fragor`, `planmall`, `kallor`, `hos-oss`, `utskrift` and `inkludera` markers.
+
+    On a page that lists the sources, every "(källa: …)" note links to `#kallor` there.
+    """
+
+    def link(target: str) -> str | None:
+        """A relative link from this page to `target`, or None when there is no such page."""
+        if target == page:
+            return None
+        try:
+            read_page(target)
+        except FileNotFoundError:
+            return None
+        return posixpath.relpath(target, posixpath.dirname(page) or ".")
 
     def replace(match: re.Match[str]) -> str:
         kind, ident = match[1], match[2] or ""
         if kind == "kallor":
             return render_sources(config)
+        if kind == "hos-oss":
+            if ident and ident not in LOCAL_BOXES:
+                known = ", ".join(LOCAL_BOXES)
+                raise HandbookError(f"{page}: rutan ”hos-oss: {ident}” finns inte ({known}).")
+            return render_local_decisions(config, ident, link, heading_level)
+        if kind == "utskrift":
+            return render_print_header(config)
         if kind == "fragor":
             if ident not in config.question_sets:
                 known = ", ".join(sorted(config.question_sets))
@@ -91,7 +123,10 @@ def expand_markers(
         expanded = expand_markers(included, ident, config, read_page, heading_level)
         return _rebase_links(_shift_headings(expanded), ident, page)
 
-    return MARKER.sub(replace, markdown)
+    expanded = MARKER.sub(replace, markdown)
+    if any(m[1] == "kallor" for m in MARKER.finditer(markdown)):
+        expanded = SOURCE_NOTE.sub(rf"(källa: [\1](#{SOURCES_ANCHOR}))", expanded)
+    return expanded
 
 
 def link_to_service(markdown: str, service_url: str) -> str:

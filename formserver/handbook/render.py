@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
+from collections.abc import Callable
 from functools import cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -62,3 +65,58 @@ def render_sources(config: SiteConfig) -> str:
     for pt in config.plan_templates.values():
         used[pt.source].append(f"Mall: {pt.title}")
     return template.render(sources=config.sources.values(), used=used)
+
+
+LOCAL_PAGE = "sa-gor-vi-hos-oss.md"
+# The boxes a page can show with `<!-- hos-oss: name -->`; `<!-- hos-oss -->` shows them all.
+LOCAL_BOXES = ("underlag", "dokumentation", "kallelse", "bevarande", "vald", "kontakt")
+
+
+def render_local_decisions(
+    config: SiteConfig, box: str, link: Callable[[str], str | None], heading_level: int = 2
+) -> str:
+    """The organisation's own decisions: one box, or (box "") every one as sections.
+
+    `link(page)` gives a relative link from the page being built, or None where there is none.
+    """
+    question_set = config.default_question_set
+    plan = config.default_plan_template
+    sections = {
+        policy: [s.title for s in question_set.sections if s.policy == policy]
+        for policy in ("documented", "optional", "never")
+    }
+    # What still is written down in a section that need not be ("Skriv ner eventuella risker").
+    optional_notes = dict.fromkeys(
+        s.documentation_note
+        for s in question_set.sections
+        if s.policy == "optional" and s.documentation_note
+    )
+    template = _environment().get_template("handbook/fragments/hos_oss.md.j2")
+    return template.render(
+        box=box,
+        optional_notes=list(optional_notes),
+        boxes=LOCAL_BOXES if not box else (box,),
+        org=config.organisation,
+        policies=config.policies,
+        qs=question_set,
+        plan=plan,
+        sections=sections,
+        qs_link=link(f"fragor/{question_set.id}.md"),
+        plan_link=link(f"planmallar/{plan.id}.md"),
+        page_link=link(LOCAL_PAGE),
+        hashes="#" * heading_level,
+    )
+
+
+def build_date() -> dt.date:
+    """The day the handbook is built; SOURCE_DATE_EPOCH (reproducible builds) takes precedence."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.date.today()
+
+
+def render_print_header(config: SiteConfig) -> str:
+    """The print page's heading lines: which organisation's routine, and when it was printed out."""
+    template = _environment().get_template("handbook/fragments/print_header.md.j2")
+    return template.render(organisation=config.organisation.name, built=build_date())

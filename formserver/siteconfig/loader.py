@@ -21,6 +21,7 @@ from formserver.siteconfig.model import (
     Policies,
     Question,
     QuestionSet,
+    ReminderPolicy,
     Scale,
     Section,
     SiteConfig,
@@ -158,6 +159,7 @@ def _read_organisation(r: Reader) -> Organisation:
         handbook_url=r.text("handbook_url"),
         contact_email=r.text("contact_email"),
         default_question_set=r.identifier("default_question_set"),
+        routine_owner=r.text("routine_owner"),
     )
     r.finish()
     return org
@@ -171,7 +173,23 @@ def _read_policies(r: Reader) -> Policies:
         other=e.boolean("other"),
     )
     e.finish()
-    policies = Policies(eligibility, r.integer("call_notice_days"), r.integer("retention_years", 1))
+    rem = r.child("reminders")
+    reminders = ReminderPolicy(
+        preparation_days_before=rem.integer("preparation_days_before", 1),
+        unsigned_days_after=rem.integer("unsigned_days_after", 1),
+        not_called_weeks=rem.integer("not_called_weeks", 1),
+    )
+    rem.finish()
+    policies = Policies(
+        eligibility,
+        r.integer("call_notice_days"),
+        r.integer("retention_years", 1),
+        talk_period=r.text("talk_period"),
+        plans_handed_over_to=r.text("plans_handed_over_to", required=False),
+        violence_routine=r.text("violence_routine"),
+        reminders=reminders,
+        managers_may_add_short_employments=r.boolean("managers_may_add_short_employments"),
+    )
     r.finish()
     return policies
 

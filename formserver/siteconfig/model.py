@@ -149,6 +149,7 @@ class Organisation:
     handbook_url: str
     contact_email: str
     default_question_set: str
+    routine_owner: str
 
 
 @dataclass(frozen=True)
@@ -161,12 +162,26 @@ class Eligibility:
 
 
 @dataclass(frozen=True)
+class ReminderPolicy:
+    """When `formserver send-reminders` reminds people (policies.yml, `reminders`)."""
+
+    preparation_days_before: int
+    unsigned_days_after: int
+    not_called_weeks: int
+
+
+@dataclass(frozen=True)
 class Policies:
     """Rules of the routine the form service applies."""
 
     eligibility: Eligibility
     call_notice_days: int
     retention_years: int
+    talk_period: str
+    plans_handed_over_to: str
+    violence_routine: str
+    reminders: ReminderPolicy = ReminderPolicy(3, 7, 4)
+    managers_may_add_short_employments: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,3 +199,8 @@ class SiteConfig:
     def default_question_set(self) -> QuestionSet:
         """The set HR gets when opening a round without choosing one."""
         return self.question_sets[self.organisation.default_question_set]
+
+    @property
+    def default_plan_template(self) -> PlanTemplate:
+        """The plan template of the default question set: the one the organisation uses."""
+        return self.plan_templates[self.default_question_set.plan_template]

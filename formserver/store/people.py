@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from formserver.store import audit
@@ -204,3 +204,25 @@ def outside_round(conn: sqlite3.Connection, round_id: str) -> list[tuple[Person,
         (round_id,),
     )
     return [(_person(r), bool(r["has_manager"])) for r in rows]
+
+
+class RosterNotEmpty(Exception):
+    """Someone is in the roster already: the first HR person comes from the roster."""
+
+
+def create_first_hr(conn: sqlite3.Connection, row: RosterRow, event: audit.Event) -> Person:
+    """Create the installation's first person, with the HR role, while nobody is in the roster
+    (audited with `event`). A later roster import with the same employee number updates them."""
+    person_id = new_id()
+    with transaction(conn):
+        if conn.execute("SELECT 1 FROM people LIMIT 1").fetchone():
+            raise RosterNotEmpty()
+        conn.execute(
+            f"INSERT INTO people (id, employee_number, {', '.join(_FIELDS)}, updated_at, is_hr) "
+            f"VALUES ({', '.join('?' * (len(_FIELDS) + 3))}, 1)",
+            (person_id, row.employee_number, *_values(row), iso(utc_now())),
+        )
+        audit.append(conn, replace(event, object_type="person", object_id=person_id))
+    found = get_person(conn, person_id)
+    assert found is not None
+    return found

@@ -20,6 +20,7 @@ from formserver.views import (
     home,
     hr,
     plans,
+    round_additions,
     sso,
     talks,
     team,
@@ -62,6 +63,7 @@ def register(app: Flask) -> None:
     """Register every blueprint and error handler."""
     for module in (auth, downloads, followup, handbook, home, hr, plans, sso, talks, team, verify):
         app.register_blueprint(module.bp)
+    app.register_blueprint(round_additions.bp)
     common.register_sso(app)
 
     @app.errorhandler(HTTPException)

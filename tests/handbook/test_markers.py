@@ -50,6 +50,34 @@ def test_missing_include_is_reported(site_config: SiteConfig) -> None:
         handbook.expand_markers("<!-- inkludera: saknas.md -->\n", "hela.md", site_config, read)
 
 
+def test_unknown_decision_box_names_page_and_choices(site_config: SiteConfig) -> None:
+    with pytest.raises(handbook.HandbookError) as caught:
+        handbook.expand_markers("<!-- hos-oss: lon -->\n", "forbered.md", site_config, str)
+    assert str(caught.value) == (
+        "forbered.md: rutan ”hos-oss: lon” finns inte "
+        "(underlag, dokumentation, kallelse, bevarande, vald, kontakt)."
+    )
+
+
+def test_decision_box_links_relative_to_its_page_and_only_to_pages_that_exist(
+    site_config: SiteConfig,
+) -> None:
+    def read(uri: str) -> str:
+        if uri in {"sa-gor-vi-hos-oss.md", "fragor/rutin.md"}:
+            return ""
+        raise FileNotFoundError(uri)
+
+    out = handbook.expand_markers("<!-- hos-oss: underlag -->\n", "fragor/x.md", site_config, read)
+    assert out.startswith('!!! note hos-oss "Så gör vi hos Exempelkommunen"\n\n    Hos ')
+    assert "[”Rutin för medarbetarsamtal – reflektionsområden”](rutin.md)" in out
+    # No page for the plan template: its name without a link, so a strict build does not break.
+    assert "planmallen ”Handlingsplan för individuella mål och kompetensutveckling”." in out
+    assert "[Så gör vi hos oss](../sa-gor-vi-hos-oss.md)" in out
+    page = handbook.expand_markers("<!-- hos-oss -->\n", "sa-gor-vi-hos-oss.md", site_config, read)
+    assert "## Vem äger rutinen och vem frågar jag?" in page
+    assert "sa-gor-vi-hos-oss.md)" not in page
+
+
 def test_markdown_syntax_in_titles_is_escaped(site_config: SiteConfig) -> None:
     from formserver.handbook.render import markdown_text
 
@@ -104,3 +132,22 @@ def test_scan_finds_every_kind_of_external_asset(tmp_path: Path) -> None:
         ("a/index.html", "https://img.example.com/bg.png"),
         ("s.css", "https://x.example.com/a.css"),
     ]
+
+
+def test_print_header_names_the_organisation_and_the_build_date(
+    site_config: SiteConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")  # 2026-12-01 00:00 UTC
+    out = handbook.expand_markers("# Allt\n\n<!-- utskrift -->\n", "hela.md", site_config, str)
+    assert "<strong>Exempelkommunen</strong>" in out
+    assert 'skapad <time datetime="2026-12-01">2026-12-01</time>.' in out
+
+
+def test_source_notes_link_to_the_sources_list_only_on_a_page_that_has_it(
+    site_config: SiteConfig,
+) -> None:
+    text = "Så säger källan (källa: KTH).\n"
+    with_list = handbook.expand_markers(f"{text}\n<!-- kallor -->\n", "hela.md", site_config, str)
+    assert "Så säger källan (källa: [KTH](#kallor))." in with_list
+    without = handbook.expand_markers(text, "genomfor.md", site_config, str)
+    assert without == text

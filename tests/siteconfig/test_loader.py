@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from formserver.siteconfig import ConfigError, SiteConfig, load_site_config
@@ -98,8 +101,8 @@ BROKEN = [
         "question_sets/rollsamtal.yml",
         "{id: fungerar_bra,",
         "{id: trivs_i_rollen,",
-        "site_config/question_sets/rollsamtal.yml, rad 20, fält sections[1].questions[2].id: "
-        "Frågan ”trivs_i_rollen” finns redan (rad 19). Varje id måste vara unikt.",
+        "site_config/question_sets/rollsamtal.yml, rad 22, fält sections[1].questions[2].id: "
+        "Frågan ”trivs_i_rollen” finns redan (rad 21). Varje id måste vara unikt.",
         id="duplicated-question-id",
     ),
     pytest.param(
@@ -199,3 +202,81 @@ def test_every_problem_is_reported_not_just_the_first(broken_config: BreakConfig
 
 def test_shipped_config_loads_from_the_project_folder() -> None:
     assert load_site_config(SITE_CONFIG).organisation.public_sector is True
+
+
+def _line_of(root: Path, file: str, start: str) -> int:
+    """The 1-based line of `file` that starts with `start` (comments above it may move)."""
+    lines = (root / file).read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, 1) if line.startswith(start))
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "key", "message"),
+    [
+        pytest.param(
+            "organisation.yml",
+            "routine_owner: HR-avdelningen",
+            "routine_owner: [HR]",
+            "routine_owner",
+            "Ska vara text, men är en lista.",
+            id="routine-owner-list",
+        ),
+        pytest.param(
+            "policies.yml",
+            "talk_period: under oktober och november",
+            "talk_period: 10",
+            "talk_period",
+            "Ska vara text, men är ett tal.",
+            id="talk-period-number",
+        ),
+        pytest.param(
+            "policies.yml",
+            'plans_handed_over_to: ""',
+            "plans_handed_over_to: true",
+            "plans_handed_over_to",
+            "Ska vara text, men är true/false.",
+            id="handed-over-boolean",
+        ),
+        pytest.param(
+            "policies.yml",
+            "violence_routine: Exempelkommunens",
+            "violence_routine:\n  - Exempelkommunens",
+            "violence_routine",
+            "Ska vara text, men är en lista.",
+            id="violence-routine-list",
+        ),
+    ],
+)
+def test_decisions_for_the_handbook_are_checked_on_load(
+    broken_config: BreakConfig, file: str, old: str, new: str, key: str, message: str
+) -> None:
+    root = broken_config(file, old, new)
+    line = _line_of(root, file, f"{key}:")
+    with pytest.raises(ConfigError) as caught:
+        load_site_config(root)
+    assert f"site_config/{file}, rad {line}, fält {key}: {message}" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("file", "key"),
+    [
+        ("organisation.yml", "routine_owner"),
+        ("policies.yml", "talk_period"),
+        ("policies.yml", "violence_routine"),
+    ],
+)
+def test_missing_decision_is_named(broken_config: BreakConfig, file: str, key: str) -> None:
+    root = broken_config(file, f"\n{key}:", f"\n# {key}:")
+    with pytest.raises(ConfigError) as caught:
+        load_site_config(root)
+    # A missing key has no line of its own: the message names the file and the key.
+    assert re.search(
+        rf"site_config/{file}, rad \d+, fält {key}: Fältet saknas\. Lägg till det\.",
+        str(caught.value),
+    )
+
+
+def test_where_plans_go_may_be_left_empty(site_config: SiteConfig) -> None:
+    assert site_config.policies.plans_handed_over_to == ""
+    assert site_config.organisation.routine_owner == "HR-avdelningen"
+    assert site_config.default_plan_template.id == "handlingsplan"
