@@ -31,8 +31,8 @@ from formserver import create_app
 from formserver.documents import exports, plan_document
 from formserver.security.keys import key_list, signers_for
 from formserver.security.records import RecordSigner
+from formserver.services import round_people
 from formserver.store import db, plans
-from formserver.store import rounds as round_store
 from formserver.store.people import person_by_number
 from formserver.store.talks import Talk, employee_talks
 from formserver.views.downloads import OVERVIEW_HEADER
@@ -131,8 +131,8 @@ def measure(app: Flask, count: int, people: int) -> dict[str, float]:
     version = signed_plan(conn, talk, signers_for(key_list(app.config)).plan)
     m: dict[str, float] = {"plans": count, "talks": opened.talks}
     # Coverage over everyone: what HR's page and CSV run.
-    m["coverage_rows"] = len(round_store.coverage(conn, opened.round_id))
-    m["coverage_s"] = median(lambda: round_store.coverage(conn, opened.round_id), 5)
+    m["coverage_rows"] = len(round_people.round_coverage(conn, opened.round_id))
+    m["coverage_s"] = median(lambda: round_people.round_coverage(conn, opened.round_id), 5)
     pdf = plan_document.pdf(talk, version)  # import WeasyPrint, warm the fonts
     m["pdf_ms"] = median(lambda: plan_document.pdf(talk, version), 20) * 1000
     m["pdf_kb"], m["pdf_pages"] = len(pdf) / 1024, len(PdfReader(BytesIO(pdf)).pages)

@@ -32,6 +32,8 @@ BOTH: tuple[TalkRole, ...] = ("employee", "manager")
 TALK_ACTIONS: dict[str, tuple[TalkRole, ...]] = {
     "talk.view": BOTH,
     "talk.call": MANAGER,
+    "talk.move": MANAGER,
+    "talk.cancel": MANAGER,
     "talk.ics": BOTH,
     "talk.held": MANAGER,
     "preparation.read": BOTH,
@@ -229,6 +231,16 @@ class TalkAccess:
         return self.may("talk.call")
 
     @property
+    def may_move(self) -> bool:
+        """Give a called talk a new date, time or place: until it is held."""
+        return self.may("talk.move") and self.talk.called_at is not None and not self.talk.held
+
+    @property
+    def may_cancel(self) -> bool:
+        """Cancel a called talk: until it is held."""
+        return self.may("talk.cancel") and self.talk.called_at is not None and not self.talk.held
+
+    @property
     def may_edit_plan(self) -> bool:
         """Write notes and plan rows (there are no private notes: the employee reads them)."""
         return self.may("plan.edit")
@@ -293,6 +305,14 @@ def last_year(opened: TalkAccess) -> Talk | None:
 def may_see_other_preparation(own_submitted: bool, other_submitted: bool) -> bool:
     """Each sees the other's preparation only once both have submitted theirs."""
     return own_submitted and other_submitted
+
+
+def team_access(talks: list[Talk]) -> dict[str, TalkAccess]:
+    """What the signed-in manager may do with each of their team's talks, by talk id."""
+    user = signed_in_user()
+    return {
+        t.id: TalkAccess(t, role, user) for t in talks if (role := talk_role(user, t)) is not None
+    }
 
 
 def open_team(round_id: str, action: str) -> list[Talk]:

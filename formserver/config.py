@@ -28,6 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "SIGN_IN_LINK_DAYS": 21,
     "CSRF_MAX_AGE_HOURS": 12,
     "NEW_LINK_LIMIT_PER_HOUR": 5,
+    "VERIFY_LIMIT_PER_HOUR": 30,
     # Whole requests; the roster upload raises its own limit.
     "MAX_CONTENT_LENGTH": 512 * 1024,
     "ROSTER_MAX_BYTES": 32 * 1024 * 1024,

@@ -129,6 +129,9 @@ ROUTES: list[tuple[str, Callable[[Flask], str], set[str], int]] = [
     ("GET", lambda app: f"/samtal/{_talk(app)}/kalla", {"manager"}, 200),
     ("POST", lambda app: f"/samtal/{_talk(app)}/kalla", {"manager"}, 400),
     ("GET", lambda app: f"/samtal/{_talk(app)}/kallelse.ics", {"employee_a", "manager"}, 404),
+    ("GET", lambda app: f"/samtal/{_talk(app)}/stall-in", {"manager"}, 200),
+    # Not called yet: nothing to cancel.
+    ("POST", lambda app: f"/samtal/{_talk(app)}/stall-in", {"manager"}, 409),
     ("GET", lambda app: f"/samtal/{_talk(app)}/plan", {"employee_a", "manager"}, 200),
     ("POST", lambda app: f"/samtal/{_talk(app)}/plan", {"manager"}, 302),
     ("POST", lambda app: f"/samtal/{_talk(app)}/plan/genomford", {"manager"}, 409),
@@ -142,6 +145,9 @@ ROUTES: list[tuple[str, Callable[[Flask], str], set[str], int]] = [
     ("GET", lambda app: f"/chef/samtalsomgangar/{_round(app)}/oversikt.csv", MANAGERS, 200),
     ("GET", lambda app: f"/chef/samtalsomgangar/{_round(app)}/planer.json", MANAGERS, 200),
     ("GET", lambda app: f"/hr/samtalsomgangar/{_round(app)}/tackning.csv", {"hr"}, 200),
+    ("GET", lambda app: "/kontrollera-kod", set(ROLES) - {"anonymous", "left"}, 200),
+    # No code typed: the form says what to write.
+    ("POST", lambda app: "/kontrollera-kod", set(ROLES) - {"anonymous", "left"}, 400),
     ("GET", lambda app: f"/samtalsomgangar/{_round(app)}/lagg-till", {"hr"}, 200),
     # Everyone here is in the round already: nobody, not even HR, may add employee A again.
     ("POST", lambda app: f"/samtalsomgangar/{_round(app)}/lagg-till/{_person(app)}", set(), 0),

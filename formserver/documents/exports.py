@@ -39,6 +39,17 @@ def json_bytes(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
 
 
+def in_progress_note(names: Iterable[str]) -> bytes:
+    """The note in a team's zip naming the plans where a newer version waits for signatures."""
+    lines = [
+        "För de här medarbetarna finns en nyare version av planen som inte är underskriven av "
+        "båda ännu. Zip-filen innehåller den senaste versionen som båda har skrivit under.",
+        "",
+        *(f"- {name}" for name in names),
+    ]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
 @cache
 def _font_config() -> Any:
     # One shared FontConfiguration: without it memory grows with every document.

@@ -41,6 +41,10 @@ class Invitation:
     sign_in_url: str
     routine_url: str
     public_sector: bool
+    # The talk's page in the service. The calendar entry links here, never to the single-use
+    # sign-in link, which stops working after the first sign-in; the page asks for a sign-in
+    # or offers a new link as usual.
+    talk_url: str = ""
 
 
 def _one_line(text: str) -> str:
@@ -91,8 +95,12 @@ def swedish_datetime(value: datetime) -> str:
     return f"{weekday} {value.day} {month} {value.year} kl. {value:%H.%M}"
 
 
-def calendar_invite(inv: Invitation, *, sequence: int = 0, now: datetime | None = None) -> bytes:
-    """An iCalendar (.ics, METHOD:REQUEST) event for the talk, made with icalendar."""
+def calendar_invite(
+    inv: Invitation, *, sequence: int = 0, now: datetime | None = None, cancelled: bool = False
+) -> bytes:
+    """An iCalendar (.ics) event for the talk, made with icalendar: METHOD:REQUEST, or with
+    `cancelled` METHOD:CANCEL and STATUS:CANCELLED. The UID is the talk's, so a calendar
+    replaces its entry when `sequence` is higher than the one it has."""
     start = _local_start(inv)
     stamp = (now or datetime.now(UTC)).astimezone(UTC)
     manager = _address(inv.manager_name, inv.manager_email)
@@ -109,8 +117,10 @@ def calendar_invite(inv: Invitation, *, sequence: int = 0, now: datetime | None 
         part
         for part in (
             _multi_line(inv.message),
-            f"Förbered dig i formuläret (din personliga länk, skicka inte vidare):\n"
-            f"{_one_line(inv.sign_in_url)}",
+            f"Samtalets sida i formulärtjänsten, där du förbereder dig (logga in där):\n"
+            f"{_one_line(inv.talk_url)}"
+            if inv.talk_url
+            else "",
             f"Rutinen för medarbetarsamtal:\n{_one_line(inv.routine_url)}",
         )
         if part
@@ -121,7 +131,8 @@ def calendar_invite(inv: Invitation, *, sequence: int = 0, now: datetime | None 
         sequence=sequence,
         start=start,
         end=start + timedelta(minutes=inv.duration_minutes),
-        summary=f"Medarbetarsamtal med {manager.display_name or 'din chef'}",
+        summary=("Inställt: " if cancelled else "")
+        + f"Medarbetarsamtal med {manager.display_name or 'din chef'}",
         location=_one_line(inv.place),
         description=description,
         organizer=organizer,
@@ -132,13 +143,18 @@ def calendar_invite(inv: Invitation, *, sequence: int = 0, now: datetime | None 
     # the same invitation differ byte for byte on every call.
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "REQUEST")
+    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
+    if cancelled:
+        event.add("status", "CANCELLED")
     calendar.add_component(event)
     # A year either side is plenty for one event and keeps the VTIMEZONE to a few lines.
     calendar.add_missing_timezones(
         first_date=start.date() - timedelta(days=366),
         last_date=start.date() + timedelta(days=366),
     )
+    for timezone in calendar.walk("VTIMEZONE"):
+        # icalendar notes the covered dates in English; the file stays in Swedish.
+        timezone.pop("COMMENT", None)
     return bytes(calendar.to_ical())  # to_ical() is unannotated in icalendar
 
 
@@ -190,6 +206,100 @@ def invitation_email(inv: Invitation, *, sender: str, ics: bytes) -> EmailMessag
     """The call to the talk: a plain-text Swedish e-mail with the .ics attached."""
     manager = _address(inv.manager_name, inv.manager_email)
     employee = _address(inv.employee_name, inv.employee_email)
+    return _talk_email(
+        inv,
+        sender=sender,
+        subject=f"Kallelse till medarbetarsamtal {swedish_datetime(_local_start(inv))}",
+        body=_body(inv, manager.display_name, employee.display_name),
+        ics=ics,
+    )
+
+
+def _closing(inv: Invitation, caller: str) -> list[str]:
+    return [
+        "",
+        f"Har du frågor? Svara på det här e-postmeddelandet, så kommer svaret till {caller}.",
+        "",
+        "Hälsningar",
+        caller,
+        _one_line(inv.organisation),
+    ]
+
+
+def moved_email(inv: Invitation, *, sender: str, ics: bytes, sign_in_url: str) -> EmailMessage:
+    """The talk has a new date, time or place: the e-mail with the updated calendar entry."""
+    manager = _address(inv.manager_name, inv.manager_email).display_name
+    employee = _address(inv.employee_name, inv.employee_email).display_name
+    caller = manager or "Din chef"
+    start = _local_start(inv)
+    end = start + timedelta(minutes=inv.duration_minutes)
+    lines = [
+        f"Hej {employee}!" if employee else "Hej!",
+        "",
+        f"{caller} har ändrat tid eller plats för ditt medarbetarsamtal. Det här gäller nu:",
+        "",
+        f"När: {swedish_datetime(start)}–{end:%H.%M}",
+        f"Var: {_one_line(inv.place)}",
+    ]
+    message = _multi_line(inv.message)
+    if message:
+        lines += ["", f"Meddelande från {caller}:", message]
+    lines += [
+        "",
+        "Kalenderinbjudan i den bifogade filen medarbetarsamtal.ics ersätter den du fick "
+        "tidigare. Öppna den, så flyttas samtalet i din kalender.",
+        "",
+        "Din förberedelse finns kvar. Här är en ny personlig länk till formulärtjänsten "
+        "(skicka inte vidare den):",
+        _one_line(sign_in_url),
+        *_closing(inv, caller),
+    ]
+    return _talk_email(
+        inv,
+        sender=sender,
+        subject=f"Medarbetarsamtalet är flyttat till {swedish_datetime(start)}",
+        body="\n".join(lines) + "\n",
+        ics=ics,
+    )
+
+
+def cancelled_email(inv: Invitation, *, sender: str, ics: bytes) -> EmailMessage:
+    """The talk is cancelled: the e-mail with the calendar cancellation."""
+    manager = _address(inv.manager_name, inv.manager_email).display_name
+    employee = _address(inv.employee_name, inv.employee_email).display_name
+    caller = manager or "Din chef"
+    start = _local_start(inv)
+    lines = [
+        f"Hej {employee}!" if employee else "Hej!",
+        "",
+        f"{caller} har ställt in ditt medarbetarsamtal {swedish_datetime(start)}.",
+    ]
+    message = _multi_line(inv.message)
+    if message:
+        lines += ["", f"Meddelande från {caller}:", message]
+    lines += [
+        "",
+        f"Du får en ny kallelse när {caller} har bokat en ny tid. Din förberedelse finns kvar.",
+        "",
+        "Öppna den bifogade filen medarbetarsamtal.ics, så tas samtalet bort ur din kalender.",
+        *_closing(inv, caller),
+    ]
+    return _talk_email(
+        inv,
+        sender=sender,
+        subject=f"Medarbetarsamtalet {swedish_datetime(start)} är inställt",
+        body="\n".join(lines) + "\n",
+        ics=ics,
+        method="CANCEL",
+    )
+
+
+def _talk_email(
+    inv: Invitation, *, sender: str, subject: str, body: str, ics: bytes, method: str = "REQUEST"
+) -> EmailMessage:
+    """A plain-text Swedish e-mail from the manager (via the service) with the .ics attached."""
+    manager = _address(inv.manager_name, inv.manager_email)
+    employee = _address(inv.employee_name, inv.employee_email)
     organisation = _one_line(inv.organisation)
     via = f"{manager.display_name} via {organisation}" if manager.display_name else organisation
     from_address = _address(via, sender)
@@ -200,18 +310,18 @@ def invitation_email(inv: Invitation, *, sender: str, ics: bytes) -> EmailMessag
     msg["From"] = from_address
     msg["Reply-To"] = manager
     msg["To"] = employee
-    msg["Subject"] = f"Kallelse till medarbetarsamtal {swedish_datetime(_local_start(inv))}"
+    msg["Subject"] = subject
     msg["Date"] = localtime()
     msg["Message-ID"] = make_msgid(domain=from_address.domain)
     # Quoted-printable keeps åäö intact even through relays that do not accept 8-bit mail.
-    msg.set_content(_body(inv, manager.display_name, employee.display_name), cte="quoted-printable")
+    msg.set_content(body, cte="quoted-printable")
     # Set after set_content, which clears Content-* headers; add_attachment moves it to the text.
     msg["Content-Language"] = "sv"
     msg.add_attachment(
         ics,
         maintype="text",
         subtype="calendar",
-        params={"method": "REQUEST", "charset": "utf-8"},
+        params={"method": method, "charset": "utf-8"},
         filename="medarbetarsamtal.ics",
     )
     return msg

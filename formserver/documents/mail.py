@@ -87,6 +87,47 @@ def signed_plan_email(
     return msg
 
 
+def signature_waiting_email(
+    *,
+    sender: str,
+    organisation: str,
+    name: str,
+    email: str,
+    year: int,
+    number: int,
+    url: str,
+    link_days: int | None,
+    why: str,
+) -> EmailMessage:
+    """A plan version waits for this person's signature: `why` says what happened, `url` is a
+    fresh single-use sign-in link (`link_days` valid) or, for those who sign in otherwise, the
+    plan page's address."""
+    msg = EmailMessage()
+    msg["From"] = _address(f"Medarbetarsamtal, {organisation}", sender)
+    msg["To"] = _address(name, email)
+    msg["Subject"] = f"Planen från medarbetarsamtalet {year} väntar på din underskrift"
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain=sender.partition("@")[2] or None)
+    if link_days is not None:
+        how = (
+            "Läs igenom planen och skriv under med den här länken:\n\n"
+            f"{url}\n\nLänken fungerar en gång och gäller i {link_days} dagar. Den är "
+            "personlig: skicka inte vidare den."
+        )
+    else:
+        how = (
+            "Läs igenom planen och skriv under i formulärtjänsten. Logga in som du brukar:"
+            f"\n\n{url}"
+        )
+    msg.set_content(
+        f"Hej {clean_line(name)}!\n\n{clean_line(why)} Version {number} av planen väntar nu "
+        f"på din underskrift.\n\nPå sidan ser du vad som har ändrats sedan du skrev under "
+        f"senast.\n\n{how}\n",
+        cte="quoted-printable",
+    )
+    return msg
+
+
 def send_email(
     msg: EmailMessage,
     *,

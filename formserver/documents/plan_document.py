@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, has_request_context, render_template, request
 
 from formserver.documents import exports
 from formserver.paths import STATIC_DIR
-from formserver.recordkeeping.verification import verification_code
+from formserver.recordkeeping.verification import VERIFY_PATH, verification_code
 from formserver.security.keys import current_keys
 from formserver.siteconfig import current as site_config
 from formserver.siteconfig.model import PlanTemplate
@@ -39,8 +39,17 @@ def header_labels(template: PlanTemplate) -> dict[str, str]:
 
 
 def code(version: PlanVersion) -> str:
-    """The verification code printed on the document (`formserver verify-plan` checks it)."""
+    """The verification code printed on the document (the page at VERIFY_PATH checks it)."""
     return verification_code(current_keys(), version.id, version.content_hash)
+
+
+def verify_address() -> str:
+    """The address of the service's page that checks a code: PUBLIC_URL, or this request's
+    host, and VERIFY_PATH."""
+    base = current_app.config.get("PUBLIC_URL") or (
+        request.host_url if has_request_context() else ""
+    )
+    return base.rstrip("/") + VERIFY_PATH
 
 
 def document_html(talk: Talk, version: PlanVersion) -> str:
@@ -52,6 +61,7 @@ def document_html(talk: Talk, version: PlanVersion) -> str:
         names=signer_names(talk),
         labels=header_labels(config.plan_templates[talk.plan_template_id]),
         code=code(version),
+        verify_address=verify_address(),
         talk=talk,
         question_set=config.question_sets[talk.question_set_id],
         template=config.plan_templates[talk.plan_template_id],

@@ -15,6 +15,9 @@ from formserver.store import plans
 
 VERIFICATION_SALT = "plan-verification"
 VERIFICATION_CHARS = 12
+# Where in the form service a signed-in person checks a code: the page's route and the address
+# printed on the plan document.
+VERIFY_PATH = "/kontrollera-kod"
 
 
 def verification_code(keys: Keys, version_id: str, content_hash: str) -> str:

@@ -5,15 +5,36 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from formserver.common.clock import STOCKHOLM
 from formserver.documents import mail as mailer
-from formserver.documents.invitations import Invitation, calendar_invite, invitation_email
+from formserver.documents.invitations import (
+    Invitation,
+    calendar_invite,
+    cancelled_email,
+    invitation_email,
+    moved_email,
+)
 from formserver.services import sign_in as signin
 from formserver.siteconfig import SiteConfig
 from formserver.store import audit, talks
+from formserver.store.db import Conflict
 from formserver.store.people import get_person
+
+# Marking a talk held this many days or more before its booked day asks the manager to
+# confirm: most often it is the wrong talk, or the plan was only drafted ahead.
+EARLY_HELD_DAYS = 7
+
+
+def days_early(talk: talks.Talk, today: date) -> int:
+    """How many days before its booked day the talk would be marked held, if that is so early
+    that the manager should confirm (EARLY_HELD_DAYS or more); else 0."""
+    if talk.starts_at is None:
+        return 0
+    days = (talk.starts_at.astimezone(STOCKHOLM).date() - today).days
+    return days if days >= EARLY_HELD_DAYS else 0
 
 
 @dataclass(frozen=True)
@@ -24,6 +45,7 @@ class CallResult:
     sign_in_url: str
     sent: bool
     mail_error: str | None
+    moved: bool = False  # the talk was called before: this call gave it a new time or place
 
 
 def invitation_for(
@@ -36,6 +58,7 @@ def invitation_for(
     message: str,
     sign_in_url: str,
     routine_url: str,
+    talk_url: str = "",
 ) -> Invitation:
     """The invitation's data for a talk."""
     return Invitation(
@@ -52,6 +75,7 @@ def invitation_for(
         sign_in_url=sign_in_url,
         routine_url=routine_url,
         public_sector=config.organisation.public_sector,
+        talk_url=talk_url,
     )
 
 
@@ -69,12 +93,16 @@ def call_talk(
     expected_version: int,
     now: datetime,
     link_url: Callable[[str], str],
+    talk_url: str,
     event: audit.Event,
 ) -> CallResult:
     """Record the call (audited with it), issue the employee's personal link and e-mail the
     invitation if we can; the e-mail's fate is audited once it is known. `event` says who
-    called (action talk.call); its detail is filled in here."""
+    called (action talk.call); its detail is filled in here. A talk already called is moved:
+    audited as talk.move, and the e-mail says so, with the calendar entry's next SEQUENCE."""
     by_mail = mailer.smtp_configured(app_config)
+    moving = talk.called_at is not None
+    action = "talk.move" if moving else event.action
     version = talks.call_talk(
         conn,
         talk.id,
@@ -82,8 +110,10 @@ def call_talk(
         starts_at=starts_at,
         duration_minutes=duration,
         place=place,
-        event=replace(event, detail="e-post" if by_mail else "lämnas över"),
+        event=replace(event, action=action, detail="e-post" if by_mail else "lämnas över"),
     )
+    called = talks.get_talk(conn, talk.id)
+    assert called is not None
     employee = get_person(conn, talk.employee_id)
     assert employee is not None
     token = signin.issue_link(
@@ -96,7 +126,7 @@ def call_talk(
     )
     sign_in_url = link_url(token)
     if not by_mail:
-        return CallResult(version, sign_in_url, sent=False, mail_error=None)
+        return CallResult(version, sign_in_url, sent=False, mail_error=None, moved=moving)
     invitation = invitation_for(
         talk,
         site_config,
@@ -106,12 +136,21 @@ def call_talk(
         message=message,
         sign_in_url=sign_in_url,
         routine_url=site_config.organisation.routine_url,
+        talk_url=talk_url,
     )
-    msg = invitation_email(
-        invitation,
-        sender=app_config["MAIL_SENDER"],
-        ics=calendar_invite(invitation, sequence=version - 1, now=now),
-    )
+    ics = calendar_invite(invitation, sequence=called.calendar_sequence, now=now)
+    sender = app_config["MAIL_SENDER"]
+    if moving:
+        msg = moved_email(invitation, sender=sender, ics=ics, sign_in_url=sign_in_url)
+    else:
+        msg = invitation_email(invitation, sender=sender, ics=ics)
+    error = _send(conn, app_config, msg, replace(event, action="talk.invitation_mail"))
+    return CallResult(version, sign_in_url, sent=error is None, mail_error=error, moved=moving)
+
+
+def _send(conn: sqlite3.Connection, app_config: Any, msg: Any, event: audit.Event) -> str | None:
+    """Send `msg` and audit whether it went (`event` names the mail); the error for the
+    manager, or None."""
     try:
         mailer.send(app_config, msg)
         error = None
@@ -119,9 +158,63 @@ def call_talk(
         error = str(failure)
     mailed = replace(
         event,
-        action="talk.invitation_mail",
         detail="e-post skickad" if error is None else "e-post misslyckades",
         outcome="ok" if error is None else "failed",
     )
     audit.record(conn, mailed)
-    return CallResult(version, sign_in_url, sent=error is None, mail_error=error)
+    return error
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    """What happened when the manager cancelled the talk: the cancellation to hand over
+    (without a mail server) and whether the e-mail went."""
+
+    ics: bytes
+    sent: bool
+    mail_error: str | None
+
+
+def cancel_talk(
+    conn: sqlite3.Connection,
+    talk: talks.Talk,
+    *,
+    app_config: Any,
+    site_config: SiteConfig,
+    message: str,
+    expected_version: int,
+    now: datetime,
+    talk_url: str,
+    event: audit.Event,
+) -> CancelResult:
+    """Cancel a called talk (audited with the change) and send the employee the calendar
+    cancellation: the same UID, the next SEQUENCE, METHOD:CANCEL. Raises Conflict when the
+    talk changed in between, or is not called or already held."""
+    if talk.starts_at is None:
+        raise Conflict(talk.id)
+    by_mail = mailer.smtp_configured(app_config)
+    talks.cancel_talk(
+        conn,
+        talk.id,
+        expected_version=expected_version,
+        event=replace(event, detail="e-post" if by_mail else "lämnas över"),
+    )
+    cancelled = talks.get_talk(conn, talk.id)
+    assert cancelled is not None
+    invitation = invitation_for(
+        talk,
+        site_config,
+        starts_at=talk.starts_at,
+        duration=talk.duration_minutes or 60,
+        place=talk.place,
+        message=message,
+        sign_in_url="",
+        routine_url=site_config.organisation.handbook_url,
+        talk_url=talk_url,
+    )
+    ics = calendar_invite(invitation, sequence=cancelled.calendar_sequence, now=now, cancelled=True)
+    if not by_mail:
+        return CancelResult(ics, sent=False, mail_error=None)
+    msg = cancelled_email(invitation, sender=app_config["MAIL_SENDER"], ics=ics)
+    error = _send(conn, app_config, msg, replace(event, action="talk.cancel_mail"))
+    return CancelResult(ics, sent=error is None, mail_error=error)

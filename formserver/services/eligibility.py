@@ -44,3 +44,37 @@ def is_eligible(
     # Calendar months: 2026-01-15 reaches 5 months on 2026-06-15.
     reached = _add_months(person.start_date, fixed_term_min_months)
     return reached is not None and reached <= person.end_date
+
+
+def _full_months(start: date, end: date) -> int:
+    """Whole calendar months from `start` to `end` (2026-01-15 to 2026-06-14: 4)."""
+    months = 0
+    while (reached := _add_months(start, months + 1)) is not None and reached <= end:
+        months += 1
+    return months
+
+
+def _months(count: int) -> str:
+    return f"{count} månad" if count == 1 else f"{count} månader"
+
+
+def why_not_eligible(
+    person: Employment, *, permanent: bool, fixed_term_min_months: int, other: bool, on: date
+) -> str | None:
+    """Why the routine does not cover this person on `on`, in words for HR; None if it does."""
+    if is_eligible(
+        person, permanent=permanent, fixed_term_min_months=fixed_term_min_months, other=other, on=on
+    ):
+        return None
+    if person.start_date > on:
+        return f"anställningen börjar {person.start_date.isoformat()}, efter omgångens start"
+    if person.end_date is not None and person.end_date < on:
+        return f"anställningen slutade {person.end_date.isoformat()}"
+    if person.employment_type == "tillsvidare":
+        return "tillsvidareanställda ingår inte enligt policies.yml"
+    if person.employment_type == "visstid" and person.end_date is not None:
+        months = _full_months(person.start_date, person.end_date)
+        return f"tidsbegränsat anställd i {_months(months)}, under {_months(fixed_term_min_months)}"
+    if person.employment_type == "annan":
+        return "anställningsformen ”annan” ingår inte enligt policies.yml"
+    return f"okänd anställningsform ({person.employment_type})"

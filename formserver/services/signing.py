@@ -9,8 +9,9 @@ from typing import Any
 
 from formserver.documents import mail
 from formserver.security.records import RecordSigner
+from formserver.services import waiting
 from formserver.store import audit, plans
-from formserver.store.plans import PlanVersion
+from formserver.store.plans import Content, PlanVersion
 from formserver.store.talks import Talk
 
 COMMENT_MAX = 2000
@@ -40,9 +41,11 @@ def sign_plan(
     organisation: str,
     render_pdf: Callable[[Talk, PlanVersion], bytes],
     pdf_name: str,
+    mailing: waiting.Mailing | None = None,
 ) -> Signed:
     """Sign exactly the version seen (`event` is audited with the signature); once both have
     signed, e-mail the employee their copy where a mail server is configured, and audit that.
+    When the employee signs first, the manager is told (with `mailing`) that it waits for them.
 
     Raises plans.NotHeld before the talk is held, and Conflict or ValueError when the version
     changed or this person already signed it.
@@ -60,6 +63,16 @@ def sign_plan(
     )
     version = plans.latest(conn, talk.id, signer)
     assert version is not None
+    if mailing is not None and role == "employee" and "manager" not in version.signatures:
+        waiting.ask_to_sign(
+            conn,
+            talk,
+            role="manager",
+            number=version.number,
+            why=waiting.why_signed(talk),
+            mailing=mailing,
+            event=event,
+        )
     if not version.signed_by_both or not mail.smtp_configured(mail_config):
         return Signed(version, None)
     msg = mail.signed_plan_email(
@@ -80,3 +93,39 @@ def sign_plan(
     detail = f"version {version.number}"
     audit.record(conn, replace(event, action="plan.mail_copy", detail=detail, outcome=outcome))
     return Signed(version, sent)
+
+
+def save_plan(
+    conn: sqlite3.Connection,
+    talk: Talk,
+    content: Content,
+    *,
+    expected: tuple[int, int],
+    author_id: str,
+    signer: RecordSigner,
+    event: audit.Event,
+    mailing: waiting.Mailing | None = None,
+) -> tuple[int, int]:
+    """Save the plan (plans.save, audited with `event`); when that makes a new version after
+    the employee had signed the one before, tell her a new version waits for her signature.
+    Raises Conflict when someone saved in between."""
+    before = plans.latest(conn, talk.id, signer)
+    saved = plans.save(
+        conn, talk.id, content, expected=expected, author_id=author_id, signer=signer, event=event
+    )
+    if (
+        mailing is not None
+        and before is not None
+        and "employee" in before.signatures
+        and saved[0] > before.number
+    ):
+        waiting.ask_to_sign(
+            conn,
+            talk,
+            role="employee",
+            number=saved[0],
+            why=waiting.why_changed(talk),
+            mailing=mailing,
+            event=event,
+        )
+    return saved

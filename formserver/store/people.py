@@ -193,6 +193,19 @@ def count_people(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT count(*) FROM people WHERE in_roster = 1").fetchone()[0])
 
 
+def outside_round(conn: sqlite3.Connection, round_id: str) -> list[tuple[Person, bool]]:
+    """People in the roster without a talk in the round, by unit and name, each with whether
+    they have a manager in the roster."""
+    rows = conn.execute(
+        "SELECT p.*, EXISTS (SELECT 1 FROM people m WHERE m.employee_number = p.manager_number "
+        "AND m.in_roster = 1) AS has_manager FROM people p WHERE p.in_roster = 1 "
+        "AND NOT EXISTS (SELECT 1 FROM talks t WHERE t.round_id = ? AND t.employee_id = p.id) "
+        "ORDER BY p.unit, p.name",
+        (round_id,),
+    )
+    return [(_person(r), bool(r["has_manager"])) for r in rows]
+
+
 class RosterNotEmpty(Exception):
     """Someone is in the roster already: the first HR person comes from the roster."""
 

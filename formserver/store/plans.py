@@ -131,6 +131,22 @@ def latest(conn: sqlite3.Connection, talk_id: str, signer: RecordSigner) -> Plan
     return found[0] if found else None
 
 
+def latest_signed_by_both(
+    conn: sqlite3.Connection, talk_id: str, signer: RecordSigner
+) -> tuple[PlanVersion, bool] | None:
+    """The newest version both signed, verified, and whether a newer version exists."""
+    row = conn.execute(
+        "SELECT v.*, v.number < (SELECT max(number) FROM plan_versions WHERE talk_id = ?) "
+        "AS newer FROM plan_versions v WHERE v.talk_id = ? "
+        "AND (SELECT count(*) FROM signatures s WHERE s.plan_version_id = v.id) = 2 "
+        "ORDER BY v.number DESC LIMIT 1",
+        (talk_id, talk_id),
+    ).fetchone()
+    if row is None:
+        return None
+    return _load(conn, [row], signer)[0], bool(row["newer"])
+
+
 def save(
     conn: sqlite3.Connection,
     talk_id: str,

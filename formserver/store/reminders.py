@@ -101,9 +101,10 @@ def called_talks(conn: sqlite3.Connection) -> list[CalledTalk]:
 
 
 def _select_with(extra: str) -> str:
-    # _SELECT ends with the joins; the extra columns go before FROM.
-    head, _, tail = _SELECT.partition(" FROM ")
-    return f"{head}, {extra} FROM {tail}"
+    # _SELECT ends with the joins; the extra columns go before its own FROM (its columns hold
+    # subqueries with a FROM of their own).
+    head, _, tail = _SELECT.partition(" FROM talks t ")
+    return f"{head}, {extra} FROM talks t {tail}"
 
 
 @dataclass(frozen=True)

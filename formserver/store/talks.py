@@ -9,11 +9,16 @@ from datetime import datetime
 from formserver.store import audit
 from formserver.store.db import Conflict, iso, transaction, utc_now
 
+# The one status vocabulary (team page, HR's pages, CSV, the talk's own page), in the order
+# a talk goes through it. The first four are stored in talks.status; the last two are read off
+# the signatures (see Talk.progress).
 STATUS_LABELS = {
     "ej_kallad": "Ej kallad",
     "kallad": "Kallad",
     "forberedd": "Förberedd",
     "genomford": "Genomförd",
+    "vantar_underskrift": "Väntar på underskrift",
+    "underskriven": "Underskriven av båda",
 }
 
 
@@ -40,11 +45,26 @@ class Talk:
     place: str
     called_at: str | None
     version: int
+    signed_at: str | None = None
+    has_signature: bool = False
+    calendar_sequence: int = 0
+    cancelled_at: str | None = None
+
+    @property
+    def progress(self) -> str:
+        """How far the talk has come, a key of STATUS_LABELS: held talks are "genomford" until
+        someone signs, "vantar_underskrift" while a version lacks a signature (also a new
+        version after both had signed) and "underskriven" once both signed the newest."""
+        if not self.held:
+            return self.status
+        if self.signed_at:
+            return "underskriven"
+        return "vantar_underskrift" if self.has_signature else "genomford"
 
     @property
     def status_label(self) -> str:
         """The status in Swedish."""
-        return STATUS_LABELS[self.status]
+        return STATUS_LABELS[self.progress]
 
     @property
     def held(self) -> bool:
@@ -55,7 +75,9 @@ class Talk:
 _SELECT = (
     "SELECT t.*, r.year, r.question_set_id, r.question_set_version, r.plan_template_id, "
     "e.name AS employee_name, e.email AS employee_email, "
-    "m.name AS manager_name, m.email AS manager_email "
+    "m.name AS manager_name, m.email AS manager_email, "
+    "EXISTS (SELECT 1 FROM signatures s JOIN plan_versions v ON v.id = s.plan_version_id "
+    "WHERE v.talk_id = t.id) AS has_signature "
     "FROM talks t JOIN rounds r ON r.id = t.round_id "
     "JOIN people e ON e.id = t.employee_id JOIN people m ON m.id = t.manager_id "
 )
@@ -82,6 +104,10 @@ def _talk(row: sqlite3.Row) -> Talk:
         place=row["place"] or "",
         called_at=row["called_at"],
         version=row["version"],
+        signed_at=row["signed_at"],
+        has_signature=bool(row["has_signature"]),
+        calendar_sequence=row["calendar_sequence"],
+        cancelled_at=row["cancelled_at"],
     )
 
 
@@ -103,6 +129,15 @@ def team_talks(conn: sqlite3.Connection, manager_id: str) -> list[Talk]:
         + _STILL_EMPLOYED
         + "ORDER BY r.year DESC, r.opened_at DESC, e.name",
         (manager_id,),
+    )
+    return [_talk(r) for r in rows]
+
+
+def round_talks(conn: sqlite3.Connection, round_id: str) -> list[Talk]:
+    """Every talk of a round with people still employed, by unit, then name."""
+    rows = conn.execute(
+        _SELECT + "WHERE t.round_id = ? AND " + _STILL_EMPLOYED + "ORDER BY t.unit, e.name",
+        (round_id,),
     )
     return [_talk(r) for r in rows]
 
@@ -141,6 +176,10 @@ def call_talk(
         changed = conn.execute(
             "UPDATE talks SET starts_at = ?, duration_minutes = ?, place = ?, called_at = ?, "
             "status = CASE status WHEN 'ej_kallad' THEN 'kallad' ELSE status END, "
+            # The first invitation is SEQUENCE 0; a move, or a new call after a
+            # cancellation, replaces the entry in the calendar, so it counts up.
+            "calendar_sequence = CASE WHEN called_at IS NULL AND cancelled_at IS NULL "
+            "THEN calendar_sequence ELSE calendar_sequence + 1 END, cancelled_at = NULL, "
             "version = version + 1 WHERE id = ? AND version = ?",
             (
                 starts_at.isoformat(),
@@ -150,6 +189,31 @@ def call_talk(
                 talk_id,
                 expected_version,
             ),
+        ).rowcount
+        if changed != 1:
+            raise Conflict(talk_id)
+        if event is not None:
+            audit.append(conn, event)
+    return expected_version + 1
+
+
+def cancel_talk(
+    conn: sqlite3.Connection,
+    talk_id: str,
+    *,
+    expected_version: int,
+    event: audit.Event | None = None,
+) -> int:
+    """Cancel a called talk that is not held, audited: the date and place go, the calendar
+    sequence counts up. Conflict if the talk changed since `expected_version` or is not called.
+    Returns the new version."""
+    with transaction(conn):
+        changed = conn.execute(
+            "UPDATE talks SET starts_at = NULL, called_at = NULL, cancelled_at = ?, "
+            "status = CASE status WHEN 'kallad' THEN 'ej_kallad' ELSE status END, "
+            "calendar_sequence = calendar_sequence + 1, version = version + 1 "
+            "WHERE id = ? AND version = ? AND called_at IS NOT NULL AND status != 'genomford'",
+            (iso(utc_now()), talk_id, expected_version),
         ).rowcount
         if changed != 1:
             raise Conflict(talk_id)

@@ -24,6 +24,7 @@ from formserver.views import (
     sso,
     talks,
     team,
+    verify,
 )
 
 ERROR_TEXTS = {
@@ -65,7 +66,7 @@ INVALID_TEXT = (
 
 def register(app: Flask) -> None:
     """Register every blueprint and error handler."""
-    for module in (auth, downloads, followup, handbook, home, hr, plans, sso, talks, team):
+    for module in (auth, downloads, followup, handbook, home, hr, plans, sso, talks, team, verify):
         app.register_blueprint(module.bp)
     app.register_blueprint(round_additions.bp)
     common.register_sso(app)

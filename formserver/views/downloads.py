@@ -12,36 +12,47 @@ from formserver import access
 from formserver.access import rule
 from formserver.documents import exports, plan_document
 from formserver.security.keys import signers
+from formserver.services import round_people
 from formserver.siteconfig import current as site_config
 from formserver.store import plans as store
 from formserver.store import rounds as round_store
-from formserver.store.talks import Talk
+from formserver.store.talks import STATUS_LABELS, Talk
 from formserver.views.common import download
 
 bp = Blueprint("downloads", __name__)
 
 
-def _signed(talks: list[Talk]) -> Iterator[tuple[Talk, store.PlanVersion]]:
+def _signed(talks: list[Talk]) -> Iterator[tuple[Talk, store.PlanVersion, bool]]:
+    """Each talk's newest version signed by both, and whether a newer one is in progress."""
     for talk in talks:
-        version = store.latest(g.db, talk.id, signers().plan)
-        if version is not None and version.signed_by_both:
-            yield talk, version
+        found = store.latest_signed_by_both(g.db, talk.id, signers().plan)
+        if found is not None:
+            yield talk, *found
 
 
 def _audit(action: str, round_id: str, detail: str) -> None:
     access.audit_read(action, "round", round_id, detail)
 
 
+IN_PROGRESS_FILE = "nyare-versioner-pagar.txt"
+
+
 @bp.get("/chef/samtalsomgangar/<rid:round_id>/planer.zip")
 @rule("signed_in")
 def team_zip(round_id: str) -> Response:
-    """Every plan of the team signed by both, as PDFs in one zip (streamed)."""
+    """Every plan of the team signed by both, as PDFs in one zip (streamed): the newest version
+    both signed, and a note naming the plans where a newer version waits for signatures."""
     talks = access.open_team(round_id, "team.download")
     _audit("team.download", round_id, "zip")
 
     def files() -> Iterator[tuple[str, bytes]]:
-        for talk, version in _signed(talks):
+        in_progress = []
+        for talk, version, newer in _signed(talks):
             yield plan_document.file_name(talk), plan_document.pdf(talk, version)
+            if newer:
+                in_progress.append(talk.employee_name)
+        if in_progress:
+            yield IN_PROGRESS_FILE, exports.in_progress_note(in_progress)
 
     year = talks[0].year
     return Response(
@@ -116,20 +127,18 @@ def team_json(round_id: str) -> Response:
     """The team's signed plans as JSON for handover to the HR system."""
     talks = access.open_team(round_id, "team.download")
     config = site_config()
-    data = {"round_id": round_id, "plans": [handover(t, v, config) for t, v in _signed(talks)]}
+    data = {
+        "round_id": round_id,
+        "plans": [
+            {**handover(t, v, config), "newer_version_in_progress": newer}
+            for t, v, newer in _signed(talks)
+        ],
+    }
     _audit("team.download", round_id, "json")
     return download(exports.json_bytes(data), "application/json", f"planer-{talks[0].year}.json")
 
 
-COVERAGE_HEADER = (
-    "Enhet",
-    "Chef",
-    "Ska ha samtal",
-    "Kallade",
-    "Förberedda",
-    "Genomförda",
-    "Underskrivna",
-)
+COVERAGE_HEADER = ("Enhet", "Chef", "Ska ha samtal", *STATUS_LABELS.values())
 
 
 @bp.get("/hr/samtalsomgangar/<rid:round_id>/tackning.csv")
@@ -140,8 +149,8 @@ def coverage_csv(round_id: str) -> Response:
     if found is None:
         abort(404)
     rows = [
-        (r.unit, r.manager_name, r.eligible, r.called, r.prepared, r.held, r.signed)
-        for r in round_store.coverage(g.db, round_id)
+        (r.unit, r.manager_name, r.total, *(r.counts[key] for key in STATUS_LABELS))
+        for r in round_people.round_coverage(g.db, round_id)
     ]
     _audit("round.coverage", round_id, "csv")
     return download(

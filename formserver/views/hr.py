@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.wrappers import Response
@@ -9,13 +11,15 @@ from wtforms import SelectChoice  # type: ignore[attr-defined]  # stubs predate 
 
 from formserver import access
 from formserver.access import rule
+from formserver.common.clock import STOCKHOLM
 from formserver.forms.base import OpenRoundForm, RosterForm
-from formserver.services import rounds
+from formserver.services import round_people, rounds
 from formserver.services.roster import COLUMNS, parse_roster
 from formserver.siteconfig import current as site_config
 from formserver.store import rounds as round_store
 from formserver.store.db import utc_now
 from formserver.store.people import count_people, import_roster
+from formserver.store.talks import STATUS_LABELS, round_talks
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
 
@@ -101,15 +105,21 @@ def new_round() -> Response | str | tuple[str, int]:
 @bp.get("/samtalsomgangar/<rid:round_id>")
 @rule("hr")
 def round_status(round_id: str) -> str:
-    """Coverage per unit and manager: counts only, never answers."""
+    """Coverage per unit and manager, each person's status, and who is not in the round and
+    why: statuses only, never answers."""
     found = round_store.get_round(g.db, round_id)
     if found is None:
         abort(404)
     access.audit_read("round.coverage", "round", round_id)
+    talks = round_talks(g.db, round_id)
+    opened_on = datetime.fromisoformat(found.opened_at).astimezone(STOCKHOLM).date()
     return render_template(
         "hr/round.html",
         round=found,
-        rows=round_store.coverage(g.db, round_id),
+        rows=round_people.coverage(talks),
+        talks=talks,
+        outside=round_people.outside(g.db, round_id, site_config().policies.eligibility, opened_on),
+        statuses=STATUS_LABELS,
         question_set=site_config().question_sets.get(found.question_set_id),
         plan_template=site_config().plan_templates.get(found.plan_template_id),
         opened=request.args.get("opened") == "1",

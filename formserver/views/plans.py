@@ -9,19 +9,22 @@ from werkzeug.wrappers import Response
 
 from formserver import access
 from formserver.access import TalkAccess, rule
+from formserver.common.clock import local_today
 from formserver.common.text import clean_text
 from formserver.documents import plan_document
 from formserver.forms.base import ConfirmForm
 from formserver.forms.messages import CSRF_EXPIRED, too_long
 from formserver.forms.plan import read_plan_post
-from formserver.security.keys import signers
-from formserver.services import planning
-from formserver.services.signing import COMMENT_MAX, sign_plan
+from formserver.forms.talk_changes import MarkHeldForm
+from formserver.security.keys import current_keys, signers
+from formserver.services import calling, planning
+from formserver.services.signing import COMMENT_MAX, save_plan, sign_plan
+from formserver.services.waiting import Mailing
 from formserver.siteconfig import current as site_config
 from formserver.store import plans as store
-from formserver.store.db import Conflict
+from formserver.store.db import Conflict, utc_now
 from formserver.store.talks import Talk
-from formserver.views.common import download
+from formserver.views.common import download, external_url, sign_in_rules
 
 bp = Blueprint("plans", __name__, url_prefix="/samtal")
 
@@ -36,6 +39,43 @@ def _context(talk: Talk) -> dict[str, Any]:
     }
 
 
+def _mailing() -> Mailing:
+    """How this request tells people that a plan version waits for them."""
+    return Mailing(
+        config=current_app.config,
+        keys=current_keys(),
+        organisation=site_config().organisation.name,
+        rules=sign_in_rules(),
+        now=utc_now(),
+        link_url=lambda token: external_url("auth.confirm_page", token=token),
+        plan_url=lambda talk_id: external_url("plans.show", talk_id=talk_id),
+    )
+
+
+def _since_signed(
+    opened: TalkAccess, latest: store.PlanVersion | None, context: dict[str, Any]
+) -> dict[str, Any]:
+    """What changed since this person last signed, when that was an earlier version, and the
+    comment they wrote then (offered again when they sign the new one)."""
+    if latest is None or opened.role in latest.signatures:
+        return {"signed_before": None}
+    earlier = [
+        v
+        for v in store.versions(g.db, opened.talk.id, signers().plan)
+        if opened.role in v.signatures
+    ]
+    if not earlier:
+        return {"signed_before": None}
+    signed = earlier[-1]
+    return {
+        "signed_before": signed,
+        "since_signed": planning.changes(
+            signed.content, latest.content, context["question_set"], context["template"]
+        ),
+        "earlier_comment": signed.signatures[opened.role].comment,
+    }
+
+
 def _page(opened: TalkAccess, status: int = 200, **extra: Any) -> tuple[str, int]:
     context = _context(opened.talk)
     latest = store.latest(g.db, opened.talk.id, signers().plan)
@@ -46,6 +86,7 @@ def _page(opened: TalkAccess, status: int = 200, **extra: Any) -> tuple[str, int
     )
     return render_template(
         "plan/edit.html",
+        **_since_signed(opened, latest, context),
         access=opened,
         latest=latest,
         content=content,
@@ -88,14 +129,15 @@ def save(talk_id: str) -> Response | tuple[str, int]:
             opened, 400, content=content, errors=posted.plan.errors, expected=posted.expected
         )
     try:
-        store.save(
+        save_plan(
             g.db,
-            talk.id,
+            talk,
             content,
             expected=posted.expected,
             author_id=opened.user.id,
             signer=signers().plan,
             event=opened.event("plan.save", request.form.get("action", "spara")),
+            mailing=_mailing(),
         )
     except Conflict:
         return _page(opened, 409, content=content, conflict=True)
@@ -105,10 +147,16 @@ def save(talk_id: str) -> Response | tuple[str, int]:
 @bp.post("/<rid:talk_id>/plan/genomford")
 @rule("signed_in")
 def mark_held(talk_id: str) -> Response | tuple[str, int]:
-    """The manager marks the talk held; then both can sign."""
+    """The manager marks the talk held; then both can sign. Long before the booked day, the
+    manager confirms first."""
     opened = access.open_talk(talk_id, "talk.held")
-    if not ConfirmForm(request.form).validate():
+    form = MarkHeldForm(request.form)
+    if not form.validate():
         return _page(opened, 400, error=CSRF_EXPIRED)
+    early = calling.days_early(opened.talk, local_today())
+    if early and not form.early_ok.data:
+        opened.audit("talk.held", f"{early} dagar före bokat datum", outcome="unconfirmed")
+        return _page(opened, 409, held_early=early, held_form=form)
     latest = store.latest(g.db, opened.talk.id, signers().plan)
     if latest is None or planning.is_empty(latest.content):
         return _page(
@@ -151,6 +199,7 @@ def sign(talk_id: str) -> Response | tuple[str, int]:
             organisation=site_config().organisation.name,
             render_pdf=plan_document.pdf,
             pdf_name=plan_document.file_name(opened.talk),
+            mailing=_mailing(),
         )
     except store.NotHeld:
         opened.audit("plan.sign", "inte genomfört", outcome="refused")

@@ -7,9 +7,11 @@ from werkzeug.wrappers import Response
 
 from formserver import access
 from formserver.access import rule
-from formserver.common.clock import local_start, local_today
+from formserver.common.clock import STOCKHOLM, local_start, local_today
 from formserver.documents.invitations import calendar_invite
 from formserver.forms.base import CallForm
+from formserver.forms.messages import CSRF_EXPIRED
+from formserver.forms.talk_changes import CancelForm
 from formserver.security.keys import current_keys, signers
 from formserver.services import calling
 from formserver.services.team_summary import summarise
@@ -41,7 +43,9 @@ def team() -> str:
             preparation_signer=signers().preparation,
             plan_signer=signers().plan,
         )
-    return render_template("team/team.html", talks=talks, summary=summary)
+    return render_template(
+        "team/team.html", talks=talks, summary=summary, team_access=access.team_access(talks)
+    )
 
 
 def _minutes() -> int:
@@ -66,10 +70,14 @@ def call(talk_id: str) -> str | tuple[str, int] | Response:
         ), 409
     if request.method == "GET":
         opened.audit("talk.call_form", opened.role)
+        booked = talk.starts_at.astimezone(STOCKHOLM) if talk.starts_at else None
         form = CallForm(
             version=str(talk.version),
             place=talk.place,
             duration=talk.duration_minutes or _minutes(),
+            # Moving a talk starts from the booked date and time.
+            day=booked.date() if booked else None,
+            start=booked.time() if booked else None,
         )
         return render_template("team/call.html", talk=talk, form=form, notice=notice)
     form = CallForm(request.form)
@@ -94,6 +102,7 @@ def call(talk_id: str) -> str | tuple[str, int] | Response:
             expected_version=int(form.version.data or 0),
             now=utc_now(),
             link_url=lambda token: external_url("auth.confirm_page", token=token),
+            talk_url=external_url("talks.overview", talk_id=talk.id),
             event=opened.event("talk.call"),
         )
     except (Conflict, ValueError):
@@ -120,13 +129,59 @@ def invitation_file(talk_id: str) -> Response:
         duration=talk.duration_minutes or _minutes(),
         place=talk.place,
         message="",
-        sign_in_url=external_url("talks.overview", talk_id=talk.id),
+        sign_in_url="",
         routine_url=config.organisation.routine_url,
+        talk_url=external_url("talks.overview", talk_id=talk.id),
     )
     opened.audit("talk.ics", opened.role)
-    body = calendar_invite(invitation, sequence=talk.version - 1)
+    body = calendar_invite(invitation, sequence=talk.calendar_sequence)
     return Response(
         body,
         mimetype="text/calendar",
         headers={"Content-Disposition": 'attachment; filename="medarbetarsamtal.ics"'},
     )
+
+
+@bp.route("/samtal/<rid:talk_id>/stall-in", methods=["GET", "POST"])
+@rule("signed_in")
+def cancel(talk_id: str) -> str | tuple[str, int]:
+    """Cancel a called talk: the employee gets an e-mail and the calendar's cancellation."""
+    opened = access.open_talk(talk_id, "talk.cancel", audit_read=False)
+    talk = opened.talk
+    if request.method == "GET":
+        opened.audit("talk.cancel_form", opened.role)
+        form = CancelForm(version=str(talk.version))
+        return render_template("team/cancel.html", talk=talk, form=form, access=opened)
+    form = CancelForm(request.form)
+    if not form.validate():
+        error = CSRF_EXPIRED if "csrf_token" in form.errors else None
+        return render_template(
+            "team/cancel.html", talk=talk, form=form, access=opened, error=error
+        ), 400
+    if not opened.may_cancel:
+        opened.audit("talk.cancel", "inte kallad eller redan genomförd", outcome="refused")
+        return render_template(
+            "team/cancel.html", talk=talk, form=form, access=opened, conflict=True
+        ), 409
+    try:
+        result = calling.cancel_talk(
+            g.db,
+            talk,
+            app_config=current_app.config,
+            site_config=site_config(),
+            message=form.message.data or "",
+            expected_version=int(form.version.data or 0),
+            now=utc_now(),
+            talk_url=external_url("talks.overview", talk_id=talk.id),
+            event=opened.event("talk.cancel"),
+        )
+    except (Conflict, ValueError):
+        fresh = get_talk(g.db, talk_id) or talk
+        return render_template(
+            "team/cancel.html",
+            talk=fresh,
+            form=form,
+            access=access.TalkAccess(fresh, opened.role, opened.user),
+            conflict=True,
+        ), 409
+    return render_template("team/cancelled.html", talk=talk, result=result)

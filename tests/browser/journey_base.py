@@ -57,7 +57,8 @@ def main_text(page: Page) -> str:
 
 def coverage_row(page: Page, manager: str) -> list[str]:
     """The cells of the coverage table's row for a manager."""
-    row = page.get_by_role("row").filter(has=page.get_by_role("cell", name=manager, exact=True))
+    table = page.get_by_role("table", name="Antal personer per status, per enhet och chef")
+    row = table.get_by_role("row").filter(has=page.get_by_role("cell", name=manager, exact=True))
     return [cell.strip() for cell in row.get_by_role("cell").all_inner_texts()]
 
 

@@ -66,8 +66,9 @@ class PreparationSteps(JourneyBase):
         self.open_round(page)
         expect(heading(page)).to_have_text(f"Samtalsomgång {self.year}")
         expect(page.get_by_role("status")).to_contain_text("Samtalsomgången är öppnad")
+        # Due, then each at their status: both "Ej kallad".
         assert coverage_row(page, MANAGER.name) == [
-            *(MANAGER.unit, MANAGER.name, "2", "0", "0", "0", "0")
+            *(MANAGER.unit, MANAGER.name, "2", "2", "0", "0", "0", "0", "0")
         ]
         self.check(page, "hr-samtalsomgang-oppnad")
 
@@ -201,6 +202,9 @@ class PreparationSteps(JourneyBase):
             page.get_by_role("link", name="Lägg in samtalet i din kalender (.ics)").click()
         ics = self.save(download.value, "medarbetare").read_text(encoding="utf-8")
         assert "BEGIN:VEVENT" in ics and self.talk_day.strftime("%Y%m%d") in ics
+        # The calendar entry outlives the single-use link: it links to the talk's page.
+        unfolded = ics.replace("\r\n ", "").replace("\n ", "")
+        assert "/logga-in/" not in unfolded and self.talk_url in unfolded
 
         page.get_by_role("link", name="Fortsätt med din förberedelse").click()
         expect(page.get_by_label(texts[0].text, exact=True)).to_have_value(draft)

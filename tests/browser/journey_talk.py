@@ -20,7 +20,7 @@ from tests.browser.journey_base import (
     main_text,
     menu,
 )
-from tests.browser.support import COLLEAGUE, EMPLOYEE, MANAGER
+from tests.browser.support import COLLEAGUE, EMPLOYEE, MANAGER, sign_in_by_link
 
 
 class TalkSteps(JourneyBase):
@@ -56,6 +56,13 @@ class TalkSteps(JourneyBase):
         expect(page.get_by_role("status")).to_have_text("Sparat.")
         self.check(page, "chef-plan-sparad")
 
+        # The talk is booked three weeks ahead: marking it held now asks to confirm.
+        page.get_by_role("button", name="Markera samtalet som genomfört").click()
+        expect(page.get_by_role("heading", name="Samtalet är bokat om 21 dagar")).to_be_visible()
+        self.check(page, "chef-genomfort-fore-bokat-datum")
+        page.get_by_label(
+            "Ja, samtalet är genomfört, fast det var bokat till ett senare datum"
+        ).check()
         page.get_by_role("button", name="Markera samtalet som genomfört").click()
         expect(main(page)).to_contain_text("Status: Genomförd.")
         self.check(page, "chef-samtalet-genomfort")
@@ -121,10 +128,26 @@ class TalkSteps(JourneyBase):
         self.check(manager, "chef-plan-andrad-efter-underskrift")
         assert self.sign(manager, "") == first + 1
 
-        employee.reload()
+        # She is told by e-mail, with a fresh link (her earlier ones are used up), and sees
+        # what changed since she signed.
+        told = self.service.wait_for_mail(EMPLOYEE.email, "väntar på din underskrift")
+        told_body = told.get_body(preferencelist=("plain",))
+        assert told_body is not None
+        told_text = " ".join(told_body.get_content().split())
+        assert f"Version {first + 1} av planen väntar nu på din underskrift." in told_text
+        from_mail = sign_in_by_link(self.context(), self.service.link_in(told))
+        expect(heading(from_mail)).to_have_text(
+            f"Anteckningar och plan: {EMPLOYEE.name}, {self.year}"
+        )
+        changed = from_mail.get_by_role("table", name="Det här har ändrats sedan du skrev under")
+        expect(changed).to_contain_text(self.old_note)
+        expect(changed).to_contain_text(self.notes[section.id])
+        self.check(from_mail, "medarbetare-ny-version-fran-e-post")
         self.employee_comment = "Medarbetarens kommentar: bra att kursen flyttas."
         self.typed += [self.employee_comment]
-        assert self.sign(employee, self.employee_comment) == first + 1
+        assert self.sign(from_mail, self.employee_comment) == first + 1
+        from_mail.context.close()
+        employee.reload()
         expect(main(employee)).to_contain_text(f"Version {first + 1}, underskriven av båda.")
         self.check(employee, "medarbetare-skriver-under-igen")
         self.signed_version = first + 1
@@ -192,7 +215,7 @@ class TalkSteps(JourneyBase):
         ]
         assert sorted(rows[1:]) == [
             [
-                *(EMPLOYEE.name, EMPLOYEE.unit, "Genomförd"),
+                *(EMPLOYEE.name, EMPLOYEE.unit, "Underskriven av båda"),
                 *(f"{self.talk_day.isoformat()} 10.00", PLACE, str(self.signed_version), "Ja"),
             ],
             [COLLEAGUE.name, COLLEAGUE.unit, "Ej kallad", "", "", "", "Nej"],
@@ -211,9 +234,16 @@ class TalkSteps(JourneyBase):
         menu(page, "HR").click()
         page.get_by_role("link", name=f"Samtalsomgång {self.year}").first.click()
         expect(heading(page)).to_have_text(f"Samtalsomgång {self.year}")
-        assert coverage_row(page, MANAGER.name) == [
-            *(MANAGER.unit, MANAGER.name, "2", "1", "1", "1", "1")
-        ]
+        # Due 2: Olle not called, Anna signed by both (one status vocabulary, each once).
+        counts = ["2", "1", "0", "0", "0", "0", "1"]
+        assert coverage_row(page, MANAGER.name) == [MANAGER.unit, MANAGER.name, *counts]
+        people = page.get_by_role("table", name=f"Personer i {MANAGER.unit}", exact=True)
+        expect(people.get_by_role("row").filter(has_text=EMPLOYEE.name)).to_contain_text(
+            "Underskriven av båda"
+        )
+        expect(people.get_by_role("row").filter(has_text=COLLEAGUE.name)).to_contain_text(
+            "Ej kallad"
+        )
         html = page.content()
         shown = [t for t in [*self.typed, *self.notes.values(), PLACE, MESSAGE] if t in html]
         assert not shown, f"HR ser innehåll: {shown}"
@@ -221,7 +251,7 @@ class TalkSteps(JourneyBase):
         with page.expect_download() as download:
             page.get_by_role("link", name="Ladda ner tabellen som CSV").click()
         rows = read_csv(self.save(download.value, "hr"))
-        assert [MANAGER.unit, MANAGER.name, "2", "1", "1", "1", "1"] in rows
+        assert [MANAGER.unit, MANAGER.name, *counts] in rows
 
         response = page.goto(self.talk_url)
         assert response is not None and response.status == 404

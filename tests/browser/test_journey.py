@@ -5,8 +5,10 @@ HR imports the roster and opens a round; the manager signs in with a link from e
 the employee; the employee follows the link in the invitation, saves a draft, leaves, comes back,
 fills every field and submits; the manager prepares; both see both preparations; at the talk the
 manager writes notes and a plan with several rows and marks the talk held; both sign; a change
-makes a new version that both sign again; the downloads hold what was typed; HR's coverage shows
-the talk as signed and none of its content. On the way: a validation error, a conflict, a 403, a
+makes a new version: the employee is told by e-mail, follows its fresh link, sees what changed
+and signs again; the downloads hold what was typed; HR's coverage shows the talk as signed and
+none of its content; the manager calls, moves and cancels a colleague's talk, and each e-mail's
+calendar file updates the same entry. On the way: a validation error, a conflict, a 403, a
 404, a used and an expired link. Every page and state is checked with axe (WCAG 2.0/2.1 A, AA)
 and saved as a screenshot in test-artifacts/browser/.
 
@@ -23,13 +25,15 @@ from playwright.sync_api import BrowserContext
 from formserver.siteconfig.model import ANSWER_KINDS
 from tests.browser.checks import Accessibility
 from tests.browser.journey_base import JOURNEYS, SITE
+from tests.browser.journey_calendar import CalendarSteps
 from tests.browser.journey_preparation import PreparationSteps
 from tests.browser.journey_talk import TalkSteps
 from tests.browser.support import Service
 
 
-class Journey(PreparationSteps, TalkSteps):
-    """One run of the whole journey (its steps are in journey_preparation and journey_talk)."""
+class Journey(PreparationSteps, TalkSteps, CalendarSteps):
+    """One run of the whole journey (its steps are in journey_preparation, journey_talk and
+    journey_calendar)."""
 
 
 @pytest.mark.parametrize("journey_id", list(JOURNEYS))
@@ -60,6 +64,7 @@ def test_the_whole_journey(
         journey.both_sign_and_sign_again_after_a_change()
         journey.downloads_hold_what_was_typed()
         journey.hr_sees_coverage_but_no_content()
+        journey.manager_moves_and_cancels_a_talk()
         journey.old_links_and_signing_out()
         journey.a_date_before_the_talk_is_refused()
     except Exception as error:

@@ -27,6 +27,7 @@ SENDER = "medarbetarsamtal@example.se"
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 SIGN_IN = "https://samtal.example.se/in/hemlig-token-123"
 ROUTINE = "https://handbok.example.se/rutin/medarbetarsamtal/"
+TALK_PAGE = "https://samtal.example.se/samtal/t-4f9a2c"
 
 INVITATION = Invitation(
     talk_id="t-4f9a2c",
@@ -42,6 +43,7 @@ INVITATION = Invitation(
     sign_in_url=SIGN_IN,
     routine_url=ROUTINE,
     public_sector=True,
+    talk_url=TALK_PAGE,
 )
 
 
@@ -114,19 +116,26 @@ def test_the_employee_gets_a_complete_invitation(smtp_server: LoopbackSMTP) -> N
     assert attendee.params["RSVP"] == "TRUE"
     description = str(event["DESCRIPTION"])
     assert "Ta gärna med dina tankar" in description
-    assert SIGN_IN in description
+    # The calendar links to the talk's page: a single-use sign-in link would stop working
+    # after the first sign-in, and the entry lives on for weeks.
+    assert TALK_PAGE in description
     assert ROUTINE in description
 
 
-def test_sign_in_link_is_only_in_the_description() -> None:
+def test_the_sign_in_link_is_nowhere_in_the_calendar_file() -> None:
+    ics = calendar_invite(INVITATION, now=NOW)
+    assert SIGN_IN.encode() not in ics
+    assert b"hemlig-token" not in ics.replace(b"\r\n ", b"")
+
+
+def test_the_calendar_file_has_no_english_text() -> None:
+    # icalendar's generated VTIMEZONE said "This timezone only works from … to …".
     calendar = Calendar.from_ical(calendar_invite(INVITATION, now=NOW))
-    holders = [
-        name
-        for component in calendar.walk()
-        for name, value in component.property_items(recursive=False)
-        if SIGN_IN in str(value)
-    ]
-    assert holders == ["DESCRIPTION"]
+    [timezone] = calendar.walk("VTIMEZONE")
+    assert "COMMENT" not in timezone
+    unfolded = calendar_invite(INVITATION, now=NOW).replace(b"\r\n ", b"").decode()
+    for english in ("This", "timezone", "only works", "from"):
+        assert english not in unfolded
 
 
 def test_a_new_call_updates_the_same_event() -> None:
@@ -207,7 +216,7 @@ def test_empty_message_leaves_no_empty_heading() -> None:
         invitation_email(inv, sender=SENDER, ics=calendar_invite(inv, now=NOW))
     )
     assert "Meddelande från" not in body
-    assert str(calendar.events[0]["DESCRIPTION"]).startswith("Förbered dig")
+    assert str(calendar.events[0]["DESCRIPTION"]).startswith("Samtalets sida")
 
 
 def test_mail_error_when_nothing_listens() -> None:

@@ -37,10 +37,12 @@ COVERAGE_HEADER = [
     "Enhet",
     "Chef",
     "Ska ha samtal",
-    "Kallade",
-    "Förberedda",
-    "Genomförda",
-    "Underskrivna",
+    "Ej kallad",
+    "Kallad",
+    "Förberedd",
+    "Genomförd",
+    "Väntar på underskrift",
+    "Underskriven av båda",
 ]
 
 

@@ -23,9 +23,9 @@ NAME = {role: line.split(";")[1] for role, line in PEOPLE.items()}
 UNIT = {role: line.split(";")[3] for role, line in PEOPLE.items()}
 SECRET = "Hemligt-7f3a: jag funderar på att säga upp mig"
 # Each cell names its column (data-label) for the narrow layout.
+# Unit, manager, then the counts: due, and one per status (ej kallad … underskriven av båda).
 COVERAGE_ROW = re.compile(
-    r"<tr><td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td><td[^>]*>(\d+)</td><td[^>]*>(\d+)</td>"
-    r"<td[^>]*>(\d+)</td><td[^>]*>(\d+)</td><td[^>]*>(\d+)</td></tr>"
+    r"<tr><td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td>" + r"<td[^>]*>(\d+)</td>" * 7 + "</tr>"
 )
 
 

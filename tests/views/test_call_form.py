@@ -124,7 +124,8 @@ def test_team_page_shows_the_date_once_called(app: Flask, signed_in: SignIn) -> 
         rf"{talk.employee_name}</a></td>\s*<td>Kallad</td>\s*<td>{day.isoformat()} 10\.00</td>",
         page.text,
     )
-    assert f"Ändra kallelsen till {talk.employee_name}" in page.text
+    assert f"Flytta samtalet med {talk.employee_name}" in page.text
+    assert f"Ställ in samtalet med {talk.employee_name}" in page.text
 
 
 # --- The call form -------------------------------------------------------------------------

@@ -105,8 +105,9 @@ def test_the_overview_csv_is_excel_ready_and_lists_the_team(app: Flask) -> None:
     assert body.decode("utf-8").startswith('\ufeff"Medarbetare";"Enhet";"Status";')
     assert csv_rows(body) == [
         OVERVIEW_HEADER,
-        ["Anna Exempelsson", "Syd", "Genomförd", "", "", "1", "Ja"],
-        ["Bo Provsson", "Syd", "Genomförd", "", "", "1", "Nej"],
+        # One vocabulary: held talks read by their signatures, not all "Genomförd".
+        ["Anna Exempelsson", "Syd", "Underskriven av båda", "", "", "1", "Ja"],
+        ["Bo Provsson", "Syd", "Väntar på underskrift", "", "", "1", "Nej"],
     ]
     assert NOTE not in body.decode("utf-8-sig") and B_NOTE not in body.decode("utf-8-sig")
     assert audited(app, before, "team.download") == [

@@ -63,18 +63,20 @@ def test_coverage_shows_counts_per_unit_and_manager_and_never_content(
     assert "Innehållet i samtalen visas aldrig här." in page.text
     assert "Frågeunderlag: Rutin för medarbetarsamtal – reflektionsområden (version 1)" in page.text
     rows = coverage_rows(page.text)
-    # (ska ha samtal, kallade, förberedda, genomförda, underskrivna); Karin's first count is
-    # checked below.
+    # (ska ha samtal, then each counted once at their status: ej kallad, kallad, förberedd,
+    # genomförd, väntar på underskrift, underskriven av båda); Karin's first count is checked
+    # below.
     karin = (UNIT["employee_a"], NAME["manager"])
     expected = {
-        (UNIT["employee_c"], NAME["other_manager"]): (1, 0, 0, 0, 0),
-        (UNIT["other_manager"], NAME["boss"]): (1, 0, 0, 0, 0),
-        (UNIT["manager"], NAME["boss"]): (1, 0, 0, 0, 0),
-        (UNIT["hr"], NAME["boss"]): (1, 0, 0, 0, 0),
+        (UNIT["employee_c"], NAME["other_manager"]): (1, 1, 0, 0, 0, 0, 0),
+        (UNIT["other_manager"], NAME["boss"]): (1, 1, 0, 0, 0, 0, 0),
+        (UNIT["manager"], NAME["boss"]): (1, 1, 0, 0, 0, 0, 0),
+        (UNIT["hr"], NAME["boss"]): (1, 1, 0, 0, 0, 0, 0),
     }
     assert len(expected) == 4, "the test people's units have changed: update this test"
     assert {key: counts for key, counts in rows.items() if key != karin} == expected
-    assert rows[karin][1:] == (1, 1, 0, 0)
+    # B not called, A prepared.
+    assert rows[karin][1:] == (1, 0, 1, 0, 0, 0)
     assert list(rows) == sorted(rows)
     entry = [r for r in audit_rows(app) if r["action"] == "round.coverage"][-1]
     assert (entry["actor_id"], entry["object_id"]) == (person(app, "hr").id, rid)
