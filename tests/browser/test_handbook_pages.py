@@ -1,4 +1,4 @@
-"""Every handbook page, as the form service serves it at /handbok/, passes axe (WCAG 2.0/2.1 A, AA).
+"""Every handbook page, as the form service serves it at /handbok/, passes axe (WCAG 2.0–2.2 A, AA).
 
 The pages are listed from docs/ at collection time, so each page is a test of its own; a last test
 checks that the built site has no page this list misses.

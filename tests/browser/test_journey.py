@@ -7,7 +7,7 @@ fills every field and submits; the manager prepares; both see both preparations;
 manager writes notes and a plan with several rows and marks the talk held; both sign; a change
 makes a new version that both sign again; the downloads hold what was typed; HR's coverage shows
 the talk as signed and none of its content. On the way: a validation error, a conflict, a 403, a
-404, a used and an expired link. Every page and state is checked with axe (WCAG 2.0/2.1 A, AA)
+404, a used and an expired link. Every page and state is checked with axe (WCAG 2.0–2.2 A, AA)
 and saved as a screenshot in test-artifacts/browser/.
 
 Elements are found by their visible Swedish labels and roles, as a person finds them.
