@@ -157,6 +157,9 @@ def search_assets(site: Path, page: str, config: dict[str, Any]) -> list[Path]:
     index = site / "search" / "search_index.json"
     worker = local(site, page, str(config.get("search", ""))) if config.get("search") else None
     workers = [worker] if worker and worker.is_file() else []
+    # Our worker (search-sv.js) loads Material's, named in its query string.
+    inner = urlsplit(str(config.get("search", ""))).query
+    workers += [worker.parent / inner] if worker and inner else []
     workers = workers or sorted((site / "assets/javascripts/workers").glob("*.js"))
     langs: list[str] = json.loads(index.read_text(encoding="utf-8"))["config"]["lang"]
     lunr = site / "assets/javascripts/lunr"

@@ -1,4 +1,5 @@
-"""The benchmarks' one harness: targets and JSON, rosters, /proc figures, gunicorn, a browser.
+"""The benchmarks' one harness: targets and JSON, rosters, /proc figures, gunicorn, a static
+host, a browser.
 
 Not a benchmark itself: the scripts run as `python bench/<name>.py`, so they `import harness`.
 """
@@ -6,6 +7,8 @@ Not a benchmark itself: the scripts run as `python bench/<name>.py`, so they `im
 from __future__ import annotations
 
 import csv
+import functools
+import gzip
 import http.client
 import io
 import json
@@ -19,11 +22,13 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -361,6 +366,40 @@ def gunicorn(tmp: Path, workers: int = 2, app: str = "formserver:create_app()") 
         yield server
     finally:
         server.stop()
+
+
+class _StaticHandler(SimpleHTTPRequestHandler):
+    """Files as nginx with `gzip on` sends them: text gzip-compressed (level 6), others as is."""
+
+    def send_head(self) -> Any:
+        path = Path(self.translate_path(self.path))
+        path = path / "index.html" if path.is_dir() else path
+        kind = self.guess_type(str(path))
+        if not path.is_file() or not kind.startswith(("text/", "application/j", "image/svg")):
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+        self.send_response(200)
+        for name, value in (("Content-Type", kind), ("Content-Encoding", "gzip")):
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """No access log."""
+
+
+@contextmanager
+def static_host(site: Path) -> Iterator[str]:
+    """A built site on a compressing static file server on loopback; yields its base URL."""
+    handler = functools.partial(_StaticHandler, directory=str(site))
+    server = ThreadingHTTPServer((HOST, 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://{HOST}:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 Fields = Sequence[tuple[str, str]] | bytes

@@ -21,16 +21,11 @@ from formserver.paths import TEMPLATES_DIR
 from formserver.services import sign_in as signin
 from formserver.store import db
 from formserver.views.common import provider_origin, sign_in_options
+from formserver.views.handbook import handbook_csp
 
 SIGN_IN_PREFIX = "/logga-in/"
 CSP = (
     "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
-    "object-src 'none'"
-)
-# The handbook is Material's static site: a few inline scripts and data: icons, no user data.
-HANDBOOK_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
     "object-src 'none'"
 )
 
@@ -60,7 +55,7 @@ def security_headers(response: Any) -> Any:
     public = request.path.startswith(("/static/", "/handbok/"))
     headers = response.headers
     headers["Content-Security-Policy"] = (
-        HANDBOOK_CSP if request.path.startswith("/handbok/") else service_csp()
+        handbook_csp() if request.path.startswith("/handbok/") else service_csp()
     )
     headers["X-Content-Type-Options"] = "nosniff"
     # A sign-in link carries its token in the path: its page must not send it on as a

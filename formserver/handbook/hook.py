@@ -7,6 +7,7 @@ from typing import Any
 
 from mkdocs.exceptions import PluginError
 
+from formserver.handbook import csp
 from formserver.handbook import markers as handbook
 from formserver.paths import site_config_dir
 from formserver.siteconfig import ConfigError, SiteConfig, load_site_config
@@ -46,11 +47,14 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
 
 
 def on_post_build(config: Any) -> None:
-    """Fail the build if any page or stylesheet would load an asset from another host."""
-    found = list(handbook.external_assets(Path(config["site_dir"])))
+    """Fail the build if any page or stylesheet would load an asset from another host; write
+    the CSP hashes of the pages' inline scripts for the service that may serve them."""
+    site_dir = Path(config["site_dir"])
+    found = list(handbook.external_assets(site_dir))
     if found:
         lines = "\n".join(f"  - {file}: {url}" for file, url in found[:20])
         raise PluginError(
             "Handboken får inte hämta något från andra webbplatser (integritet, GDPR). "
             f"Externa resurser hittades:\n{lines}"
         )
+    csp.write_hashes(site_dir)

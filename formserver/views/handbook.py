@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import mimetypes
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +21,35 @@ from formserver.access import rule
 bp = Blueprint("handbook", __name__, url_prefix="/handbok")
 
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
+# Material's static site: its inline scripts run by hash only (the build lists them in
+# HASHES_FILE, see formserver.handbook.csp); data: icons; inline styles, which run no code.
+CSP = (
+    "default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
+    "object-src 'none'"
+)
+HASHES_FILE = "csp-script-hashes.txt"
+SCRIPT_HASH = re.compile(r"'sha256-[A-Za-z0-9+/]{43}='")
+
+
+def handbook_csp() -> str:
+    """The CSP of the served handbook: its own inline scripts by hash, no other inline script.
+
+    Without a hashes file (or with a line that is not a hash) no inline script may run.
+    """
+    setting = current_app.config["HANDBOOK_DIR"]
+    file = Path(setting, HASHES_FILE) if setting else None
+    if file is None or not file.is_file():
+        return CSP.format(hashes="")
+    return _csp_with_hashes(str(file), file.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _csp_with_hashes(path: str, mtime_ns: int) -> str:
+    # Keyed by modification time, so a rebuilt handbook's hashes are read afresh.
+    lines = Path(path).read_text(encoding="utf-8").split()
+    hashes = [line for line in lines if SCRIPT_HASH.fullmatch(line)]
+    return CSP.format(hashes="".join(f" {h}" for h in hashes))
 
 
 @lru_cache(maxsize=256)

@@ -53,7 +53,7 @@ def axe_source() -> str:
 
 
 def run_axe(page: Page) -> list[dict[str, Any]]:
-    """axe-core's WCAG 2.0/2.1 A and AA violations on the page as it is now.
+    """axe-core's WCAG 2.0/2.1/2.2 A and AA violations on the page as it is now.
 
     axe is evaluated from its source: the service's CSP (script-src 'self') would block
     add_script_tag, but page.evaluate is not subject to the page's CSP.
@@ -100,7 +100,7 @@ class Accessibility:
     def check(
         self, page: Page, name: str, *, labels: bool = True, full_page: bool = True
     ) -> list[str]:
-        """axe (WCAG 2.0/2.1 A, AA) and, for the service, a visible label on every field."""
+        """axe (WCAG 2.0/2.1/2.2 A, AA) and, for the service, a visible label on every field."""
         self.screenshot(page, name, full_page=full_page)
         target = self.checker if self.checker is not None else page
         if target is not page:

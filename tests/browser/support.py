@@ -41,7 +41,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 NO_CHROMIUM = "Browsertesterna kräver Debians chromium: kör make test som root (installerar den)"
 NO_AXE = "Browsertesterna kräver axe-core: kör make test (installerar node_modules/axe-core)"
 

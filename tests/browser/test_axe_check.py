@@ -16,6 +16,13 @@ PLACEHOLDER_ONLY = (
     '<input type="text" placeholder="Ditt namn">'
     "</main></body></html>"
 )
+# WCAG 2.2 (2.5.8, AA): two 12-pixel buttons side by side are too small to hit reliably.
+SMALL_TARGETS = (
+    '<html lang="sv"><head><title>Prov</title></head><body><main><h1>Prov</h1>'
+    '<button style="width:12px;height:12px;padding:0">a</button>'
+    '<button style="width:12px;height:12px;padding:0">b</button>'
+    "</main></body></html>"
+)
 GOOD_PAGE = (
     '<html lang="sv"><head><title>Prov</title></head><body><main><h1>Prov</h1>'
     '<label for="namn">Ditt namn</label><input type="text" id="namn">'
@@ -42,6 +49,14 @@ def test_a_placeholder_passes_axe_so_the_check_also_wants_a_visible_label(
     assert page.evaluate(UNLABELLED_CONTROLS) == ['<input type="text" placeholder="Ditt namn">']
     problems = a11y.check(page, "bara-placeholder")
     assert len(problems) == 1 and "synlig <label>" in problems[0], problems
+
+
+def test_the_check_applies_wcag_2_2_and_reports_too_small_targets(
+    page: Page, a11y: Accessibility
+) -> None:
+    page.set_content(SMALL_TARGETS)
+    problems = a11y.check(page, "for-sma-mal")
+    assert any(" target-size [" in p for p in problems), problems
 
 
 def test_a_labelled_page_passes(page: Page, a11y: Accessibility) -> None:

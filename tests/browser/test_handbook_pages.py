@@ -1,4 +1,4 @@
-"""Every handbook page, as the form service serves it at /handbok/, passes axe (WCAG 2.0/2.1 A, AA).
+"""Every handbook page, as the form service serves it at /handbok/, passes axe (WCAG 2.0–2.2 A, AA).
 
 The pages are listed from docs/ at collection time, so each page is a test of its own; a last test
 checks that the built site has no page this list misses.
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.checks import Accessibility
 from tests.browser.support import CONTEXT, DOCS, Service
@@ -49,6 +49,21 @@ def test_handbook_page_has_no_axe_violations(
     name = "handbok-" + (path.strip("/").replace("/", "-") or "start")
     problems = a11y.check(handbook_page, name, labels=False, full_page=False)
     assert not problems, a11y.report()
+
+
+def test_the_handbook_speaks_swedish_to_screen_readers_and_on_a_missing_page(
+    seeded_service: Service, handbook_page: Page
+) -> None:
+    handbook_page.goto(f"{seeded_service.url}/handbok/404.html")
+    expect(handbook_page).to_have_title("Sidan finns inte – Medarbetarsamtal – handbok")
+    expect(handbook_page.get_by_role("heading", level=1)).to_have_text("Sidan finns inte")
+    expect(handbook_page.get_by_role("link", name="handbokens startsida")).to_have_attribute(
+        "href", "/handbok/"
+    )
+    handbook_page.goto(f"{seeded_service.url}/handbok/")
+    expect(handbook_page.get_by_role("navigation", name="Huvudmeny")).to_have_count(1)
+    handbook_page.get_by_role("textbox", name="Sök").click()
+    expect(handbook_page.get_by_role("dialog", name="Sök i handboken")).to_be_visible()
 
 
 def test_every_built_page_is_checked(handbook_site: Path) -> None:

@@ -9,7 +9,7 @@ makes a new version: the employee is told by e-mail, follows its fresh link, see
 and signs again; the downloads hold what was typed; HR's coverage shows the talk as signed and
 none of its content; the manager calls, moves and cancels a colleague's talk, and each e-mail's
 calendar file updates the same entry. On the way: a validation error, a conflict, a 403, a
-404, a used and an expired link. Every page and state is checked with axe (WCAG 2.0/2.1 A, AA)
+404, a used and an expired link. Every page and state is checked with axe (WCAG 2.0–2.2 A, AA)
 and saved as a screenshot in test-artifacts/browser/.
 
 Elements are found by their visible Swedish labels and roles, as a person finds them.

@@ -129,12 +129,6 @@ def test_every_source_is_credited(site: Path, site_config: SiteConfig) -> None:
     assert "Källa: ”Mall för medarbetarsamtal”, Göteborgs Stad." in goteborg
 
 
-def test_search_is_swedish_with_stemming(site: Path) -> None:
-    config = json.loads((site / "search" / "search_index.json").read_text("utf-8"))["config"]
-    assert config["lang"] == ["sv"]
-    assert "stemmer" in config["pipeline"]
-
-
 def test_built_site_loads_nothing_from_other_hosts(site: Path) -> None:
     assert list(handbook.external_assets(site)) == []
 
