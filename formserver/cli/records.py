@@ -10,6 +10,7 @@ from flask import current_app, render_template
 from flask.cli import with_appcontext
 
 from formserver.cli._shared import _conn, _keys
+from formserver.common.clock import local_time
 from formserver.common.text import clean_line
 from formserver.documents import exports
 from formserver.paths import STATIC_DIR
@@ -38,8 +39,10 @@ def _audit(action: str, outcome: str, object_type: str, object_id: str, detail: 
 def _tampered(error: RecordTampered, command: str) -> Stop:
     _audit("record.verify", "failed", error.kind, error.record_id, command)
     return Stop(
-        f"Posten {error.kind} {error.record_id} stämmer inte med sin kontrollsumma och kan ha "
-        "ändrats utanför tjänsten. Ingenting visades eller skrevs. Händelsen är loggad."
+        f"Uppgifterna i {error.kind} {error.record_id} har ändrats utanför tjänsten, eller sparats "
+        "med en nyckel som inte längre finns i SECRET_KEY_FALLBACKS. Ingenting visades eller "
+        "skrevs. Händelsen är loggad. Lägg tillbaka den gamla nyckeln, eller återställ "
+        "databasen från en säkerhetskopia."
     )
 
 
@@ -249,8 +252,8 @@ def verify_plan(code: str) -> None:
     _audit("plan.verify", "ok", "talk", found.talk_id, f"version {found.number}")
     click.echo(f"Koden stämmer: planversion {found.number} från medarbetarsamtalet {found.year}.")
     for signed in found.signed_by:
-        when = signed.signed_at[:16].replace("T", " ")
-        click.echo(f"  Underskriven av {signed.name} ({ROLE_NAMES[signed.role]}) {when} UTC.")
+        when = local_time(signed.signed_at)
+        click.echo(f"  Underskriven av {signed.name} ({ROLE_NAMES[signed.role]}) {when}.")
     if not found.signed_by:
         click.echo("  Versionen är inte underskriven.")
     elif not found.signed_by_both:
@@ -281,6 +284,6 @@ def rekey_command() -> None:
         raise _tampered(error, "rekey") from None
     _audit("records.rekey", "ok", "", "", f"{count} poster")
     click.echo(
-        f"{count} poster har fått ny kontrollsumma med den nya nyckeln. Nu kan den gamla "
+        f"{count} sparade uppgifter är nu skyddade med den nya nyckeln. Nu kan den gamla "
         "nyckeln tas bort ur SECRET_KEY_FALLBACKS."
     )

@@ -197,10 +197,21 @@ class Service:
         env.update(extra)
         return env
 
-    def cli(self, *args: str, **env: str) -> str:
-        """Run `flask --app formserver ARGS` against this service's database; its stdout."""
+    def cli(self, *args: str, at: datetime | None = None, **env: str) -> str:
+        """Run `flask --app formserver ARGS` against this service's database; its stdout.
+
+        With `at`, the command runs as a timer would at that moment: time-machine moves the
+        clock of that one process, never the service's."""
+        command = [sys.executable, "-m", "flask"]
+        if at is not None:
+            command = [
+                sys.executable,
+                "-c",
+                "import sys, time_machine; from flask.cli import main; "
+                f"time_machine.travel({at.isoformat()!r}, tick=True).start(); main()",
+            ]
         result = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "formserver", *args],
+            [*command, "--app", "formserver", *args],
             cwd=ROOT,
             env=self.env(**env),
             capture_output=True,

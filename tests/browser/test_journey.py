@@ -2,7 +2,7 @@
 and, again from scratch, with JavaScript off.
 
 HR imports the roster and opens a round; the manager signs in with a link from e-mail and calls
-the employee; the employee follows the link in the invitation, saves a draft, leaves, comes back,
+the employee; days before the talk the timer's `send-reminders` reminds her once; she follows the link in the invitation, saves a draft, leaves, comes back,
 fills every field and submits; the manager prepares; both see both preparations; at the talk the
 manager writes notes and a plan with several rows and marks the talk held; both sign; a change
 makes a new version: the employee is told by e-mail, follows its fresh link, sees what changed
@@ -27,13 +27,14 @@ from tests.browser.checks import Accessibility
 from tests.browser.journey_base import JOURNEYS, SITE
 from tests.browser.journey_calendar import CalendarSteps
 from tests.browser.journey_preparation import PreparationSteps
+from tests.browser.journey_reminders import ReminderSteps
 from tests.browser.journey_talk import TalkSteps
 from tests.browser.support import Service
 
 
-class Journey(PreparationSteps, TalkSteps, CalendarSteps):
-    """One run of the whole journey (its steps are in journey_preparation, journey_talk and
-    journey_calendar)."""
+class Journey(PreparationSteps, ReminderSteps, TalkSteps, CalendarSteps):
+    """One run of the whole journey (its steps are in journey_preparation, journey_reminders,
+    journey_talk and journey_calendar)."""
 
 
 @pytest.mark.parametrize("journey_id", list(JOURNEYS))
@@ -58,6 +59,7 @@ def test_the_whole_journey(
     try:
         journey.hr_imports_roster_and_opens_round()
         journey.manager_signs_in_by_mail_and_calls()
+        journey.the_timer_reminds_the_employee_once()
         journey.employee_follows_the_mail_and_prepares()
         journey.manager_prepares_and_both_see_both()
         journey.manager_records_the_talk()

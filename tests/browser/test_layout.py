@@ -116,7 +116,7 @@ def test_coverage_and_the_plan_grid_show_every_column_at_1280_and_reflow_at_320(
     hr = sign_in(layout_service, HR, **wide)
     hr.get_by_role("link", name="HR", exact=True).first.click()
     hr.get_by_role("link", name=f"Samtalsomgång {YEAR}").click()
-    coverage_table = "table:has(caption:text-is('Status per enhet och chef'))"
+    coverage_table = "table:has(caption:text-is('Antal personer per status, per enhet och chef'))"
 
     problems = []
     for width in (1280, 320):

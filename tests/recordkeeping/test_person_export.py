@@ -193,7 +193,7 @@ def test_an_export_with_a_tampered_record_is_refused_and_audited(
     )
 
     assert result.exit_code == 1
-    assert "stämmer inte med sin kontrollsumma" in result.output
+    assert "har ändrats utanför tjänsten" in result.output
     assert not out.exists() or not list(out.iterdir())
     failures = [r for r in audit_rows(app) if r["action"] == "record.verify"]
     assert [(r["object_type"], r["outcome"]) for r in failures] == [("preparation", "failed")]

@@ -141,7 +141,7 @@ def test_rekey_lets_the_old_key_go_without_losing_records(
         rotated = _app(tmp_path, NEW, [OLD])
         result = rotated.test_cli_runner().invoke(args=["rekey"])
         assert result.exit_code == 0, result.output
-        assert "poster har fått ny kontrollsumma" in result.output
+        assert "sparade uppgifter är nu skyddade med den nya nyckeln" in result.output
 
     retired = _app(tmp_path, NEW, [])
     reader = signed_in_browser(retired, "employee_a")
