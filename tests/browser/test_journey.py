@@ -1,16 +1,16 @@
 """The whole journey in Debian's Chromium against the real service (issue 5), with JavaScript on
 and, again from scratch, with JavaScript off.
 
-HR imports the roster and opens a round; the manager signs in with a link from e-mail and calls
-the employee; days before the talk the timer's `send-reminders` reminds her once; she follows the link in the invitation, saves a draft, leaves, comes back,
-fills every field and submits; the manager prepares; both see both preparations; at the talk the
-manager writes notes and a plan with several rows and marks the talk held; both sign; a change
-makes a new version: the employee is told by e-mail, follows its fresh link, sees what changed
-and signs again; the downloads hold what was typed; HR's coverage shows the talk as signed and
-none of its content; the manager calls, moves and cancels a colleague's talk, and each e-mail's
-calendar file updates the same entry. On the way: a validation error, a conflict, a 403, a
-404, a used and an expired link. Every page and state is checked with axe (WCAG 2.0–2.2 A, AA)
-and saved as a screenshot in test-artifacts/browser/.
+HR imports the roster and opens a round; the manager signs in with a link from e-mail and calls the
+employee; days before the talk the timer's `send-reminders` reminds her once; she follows the link
+in the invitation, saves a draft, leaves, comes back, fills every field and submits; the manager
+prepares; both see both preparations; at the talk the manager writes notes and a plan with several
+rows and marks the talk held; both sign; a change makes a new version: the employee is told by
+e-mail, follows its fresh link, sees what changed and signs again; the downloads hold what was
+typed; HR's coverage shows the talk as signed and none of its content; the manager calls, moves and
+cancels a colleague's talk, and each e-mail's calendar file updates the same entry. On the way: a
+validation error, a conflict, a 403, a 404, a used and an expired link. Every page and state is
+checked with axe (WCAG 2.0–2.2 A, AA) and saved as a screenshot in test-artifacts/browser/.
 
 Elements are found by their visible Swedish labels and roles, as a person finds them.
 """
