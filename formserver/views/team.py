@@ -18,6 +18,7 @@ from formserver.services.team_summary import summarise
 from formserver.siteconfig import current as site_config
 from formserver.store.db import Conflict, utc_now
 from formserver.store.people import get_person
+from formserver.store.rounds import list_rounds
 from formserver.store.talks import get_talk, team_talks
 from formserver.views.common import external_url
 
@@ -43,8 +44,17 @@ def team() -> str:
             preparation_signer=signers().preparation,
             plan_signer=signers().plan,
         )
+    # Where policies.yml lets managers add a not eligible employee (000: "När det är relevant
+    # …"), the newest round's page for it.
+    add_round = None
+    if site_config().policies.managers_may_add_short_employments:
+        add_round = next(iter(list_rounds(g.db)), None)
     return render_template(
-        "team/team.html", talks=talks, summary=summary, team_access=access.team_access(talks)
+        "team/team.html",
+        talks=talks,
+        summary=summary,
+        team_access=access.team_access(talks),
+        add_round=add_round,
     )
 
 
