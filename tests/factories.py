@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from formserver import siteconfig
+from formserver.common.clock import local_today
 from formserver.paths import PROJECT_ROOT
 from formserver.security.keys import key_list
 from formserver.security.records import RecordSigner
@@ -337,4 +338,4 @@ def call_directly(app: Flask, talk: Talk, starts: datetime, place: str = "Rum Ek
 
 def in_days(days: int) -> date:
     """The day `days` from today."""
-    return date.today() + timedelta(days=days)
+    return local_today() + timedelta(days=days)

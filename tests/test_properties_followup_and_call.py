@@ -9,6 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from formserver.common.clock import local_today
 from formserver.common.text import clean_line, clean_text
 from formserver.store import plans as plan_store
 from formserver.store.talks import get_talk
@@ -82,7 +83,7 @@ def test_any_follow_up_is_saved_normalised_or_refused(
 @example(day="9999-12-31", start="10:00", duration="60", place="Rum", message="")
 @given(
     day=st.one_of(
-        st.dates(min_value=date.today(), max_value=date(9999, 12, 31)).map(date.isoformat),
+        st.dates(min_value=local_today(), max_value=date(9999, 12, 31)).map(date.isoformat),
         st.sampled_from(["2026-02-30", "9999-12-31", "", "i morgon"]),
         SHORT,
     ),

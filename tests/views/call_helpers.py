@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from flask.testing import FlaskClient
 
+from formserver.common.clock import local_today
 from tests.factories import conn, csrf_token
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -24,7 +25,7 @@ MESSAGE_SHOWN = "Hej Anna!\nTa gärna med &lt;dina&gt; tankar &amp; idéer."
 
 
 def in_days(days: int) -> date:
-    return date.today() + timedelta(days=days)
+    return local_today() + timedelta(days=days)
 
 
 def call_page(client: FlaskClient, talk_id: str) -> str:

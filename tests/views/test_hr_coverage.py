@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Flask
 
+from formserver.common.clock import local_today
 from tests.factories import (
     SignIn,
     csrf_token,
@@ -31,7 +32,7 @@ def prepare_as_employee_a(app: Flask) -> str:
         data={
             "csrf_token": csrf_token(form),
             "version": "1",
-            "day": (date.today() + timedelta(days=21)).isoformat(),
+            "day": (local_today() + timedelta(days=21)).isoformat(),
             "start": "09:00",
             "duration": "60",
             "place": "Rum 1",

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 
+from formserver.common.clock import local_today
 from formserver.services.eligibility import why_not_eligible
 from formserver.services.roster import parse_roster
 from formserver.store.people import import_roster
@@ -60,12 +61,12 @@ def test_each_person_is_listed_per_unit_with_status_and_no_content(
 
 def test_people_not_in_the_round_are_listed_with_the_reason(app: Flask, signed_in: SignIn) -> None:
     # Vera has a fixed-term job of four months: the routine needs five (policies.yml).
-    start = date.today() - timedelta(days=20)
+    start = local_today() - timedelta(days=20)
     end = start + timedelta(days=130)
     current = [line for role, line in PEOPLE.items() if role != "leaver"]
     rows = parse_roster(roster_csv(*current, f"{SHORT_TERM};{start};{end}")).rows
     import_roster(conn(app), rows)
-    open_round(app, 2027, today=date.today())
+    open_round(app, 2027, today=local_today())
 
     html = round_page(signed_in("hr"), app, 2027)
 

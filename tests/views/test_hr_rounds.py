@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 
+from formserver.common.clock import local_today
 from tests.factories import SignIn, csrf_token, data_dump, roster_csv
 from tests.views.hr_helpers import (
     CURRENT,
@@ -26,14 +27,14 @@ def test_new_round_form(signed_in: SignIn) -> None:
 
     assert page.status_code == 200
     assert "<h1>Öppna en samtalsomgång</h1>" in page.text
-    assert f'name="year" value="{date.today().year}"' in page.text
+    assert f'name="year" value="{local_today().year}"' in page.text
     assert '<option value="rutin" selected>' in page.text
     assert '<option value="handlingsplan" selected>' in page.text
 
 
 def test_a_round_covers_whom_the_routine_says(app: Flask, signed_in: SignIn) -> None:
     client = signed_in("hr")
-    today = date.today()
+    today = local_today()
     month = today.replace(day=1)
     lines = [
         *CURRENT,

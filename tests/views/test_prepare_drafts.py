@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
+from formserver.common.clock import local_date
 from tests.factories import SignIn, conn, csrf_token, data_dump, talk_of
 from tests.views.prepare_helpers import (
     audit_since,
@@ -76,7 +77,7 @@ def test_draft_is_kept_versions_count_up_and_submit_marks_the_talk_prepared(
     values = [text_of(e) for e in facts.find_all("dd")]
     assert values[terms.index("Status")] == "Förberedd"
     assert "Din förberedelse är inskickad." in text_of(page)
-    assert f"Du skickade in din förberedelse {final.submitted_at[:10]}." in text_of(page)
+    assert f"Du skickade in din förberedelse {local_date(final.submitted_at)}." in text_of(page)
     actions = [
         (r["action"], r["outcome"], r["detail"])
         for r in audit_since(app, 0)
