@@ -214,6 +214,29 @@ def sessions_of(conn: sqlite3.Connection, person_id: str) -> list[dict[str, Any]
     return [dict(r) for r in rows]
 
 
+def round_additions_of(conn: sqlite3.Connection, person_id: str) -> list[dict[str, Any]]:
+    """Additions to a round by hand where the person was added or added someone, oldest first."""
+    rows = conn.execute(
+        "SELECT r.year, a.round_id, a.talk_id, a.employee_id, e.name AS employee_name, a.reason, "
+        "a.added_by, b.name AS added_by_name, a.added_at "
+        "FROM round_additions a JOIN rounds r ON r.id = a.round_id "
+        "JOIN people e ON e.id = a.employee_id JOIN people b ON b.id = a.added_by "
+        "WHERE a.employee_id = ? OR a.added_by = ? ORDER BY a.added_at, a.employee_id",
+        (person_id, person_id),
+    )
+    return [dict(r) for r in rows]
+
+
+def reminders_to(conn: sqlite3.Connection, person_id: str) -> list[dict[str, Any]]:
+    """The reminders sent to the person: kind and when (not the claims of unsent ones)."""
+    rows = conn.execute(
+        "SELECT kind, sent_at FROM reminders WHERE recipient_id = ? AND sent_at IS NOT NULL "
+        "ORDER BY sent_at, kind",
+        (person_id,),
+    )
+    return [dict(r) for r in rows]
+
+
 def names_of(conn: sqlite3.Connection, person_ids: Sequence[str]) -> dict[str, str]:
     """People's names by id."""
     rows = conn.execute(

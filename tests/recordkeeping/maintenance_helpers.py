@@ -21,14 +21,18 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from formserver.services.roster import parse_roster
 from formserver.store import db, plans
+from formserver.store.people import import_roster, person_by_email
 from formserver.store.talks import Talk
 from tests.factories import (
+    PEOPLE,
     conn,
     csrf_token,
     data_dump,
     fill_in_preparation,
     person,
+    roster_csv,
     signed_in_browser,
     signer,
     talk_of,
@@ -109,6 +113,20 @@ def signed_plan(app: Flask, employee: str, text: str, *, sign_it: bool = True) -
     return talk
 
 
+def add_by_hand(app: Flask, line: str, reason: str) -> str:
+    """Hire the person of the roster `line` and let HR add them to the round with `reason` on
+    the add page; their id."""
+    lines = [line for role, line in PEOPLE.items() if role != "leaver"]
+    import_roster(conn(app), parse_roster(roster_csv(*lines, line)).rows)
+    added = person_by_email(conn(app), line.split(";")[2])
+    assert added is not None
+    hr = signed_in_browser(app, "hr")
+    url = f"/samtalsomgangar/{talk_of(app, 'employee_a').round_id}/lagg-till"
+    data = {"csrf_token": csrf_token(hr.get(url).text), "reason": reason}
+    assert hr.post(f"{url}/{added.id}", data=data).status_code == 302
+    return added.id
+
+
 def follow_up(app: Flask, talk: Talk, text: str) -> None:
     plans.save_followups(
         conn(app),
@@ -173,4 +191,6 @@ ANNA = "Annas-förberedelse-314"
 ABOUT_ANNA = "Chefen-om-Anna-271"
 ANNA_PLAN = "Annas-plan-161"
 BO = "Bos-hemlighet-577"
+DORA = "D1;Dora Korttid;dora.korttid@example.se;Syd;Vikarie;M1;visstid;2026-10-01;2027-01-31"
+WHY_DORA = "Skäl-för-Dora-828"
 ABOUT_BO = "Chefen-om-Bo-662"
