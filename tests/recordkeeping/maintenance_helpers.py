@@ -24,7 +24,7 @@ from flask.testing import FlaskClient
 from formserver.services.roster import parse_roster
 from formserver.store import db, plans
 from formserver.store.people import import_roster, person_by_email
-from formserver.store.talks import Talk
+from formserver.store.talks import Talk, employee_talks
 from tests.factories import (
     PEOPLE,
     conn,
@@ -113,18 +113,23 @@ def signed_plan(app: Flask, employee: str, text: str, *, sign_it: bool = True) -
     return talk
 
 
-def add_by_hand(app: Flask, line: str, reason: str) -> str:
-    """Hire the person of the roster `line` and let HR add them to the round with `reason` on
-    the add page; their id."""
-    lines = [line for role, line in PEOPLE.items() if role != "leaver"]
-    import_roster(conn(app), parse_roster(roster_csv(*lines, line)).rows)
-    added = person_by_email(conn(app), line.split(";")[2])
-    assert added is not None
+def hire(app: Flask, *lines: str) -> list[str]:
+    """Import PEOPLE (but the leaver) with the extra roster `lines`; the new people's ids."""
+    kept = [line for role, line in PEOPLE.items() if role != "leaver"]
+    import_roster(conn(app), parse_roster(roster_csv(*kept, *lines)).rows)
+    found = [person_by_email(conn(app), line.split(";")[2]) for line in lines]
+    assert None not in found
+    return [p.id for p in found if p is not None]
+
+
+def add_by_hand(app: Flask, person_id: str, reason: str) -> Talk:
+    """HR adds the person to the round on the add page, with `reason`; their new talk."""
     hr = signed_in_browser(app, "hr")
     url = f"/samtalsomgangar/{talk_of(app, 'employee_a').round_id}/lagg-till"
     data = {"csrf_token": csrf_token(hr.get(url).text), "reason": reason}
-    assert hr.post(f"{url}/{added.id}", data=data).status_code == 302
-    return added.id
+    assert hr.post(f"{url}/{person_id}", data=data).status_code == 302
+    [talk] = employee_talks(conn(app), person_id)
+    return talk
 
 
 def follow_up(app: Flask, talk: Talk, text: str) -> None:
@@ -192,5 +197,7 @@ ABOUT_ANNA = "Chefen-om-Anna-271"
 ANNA_PLAN = "Annas-plan-161"
 BO = "Bos-hemlighet-577"
 DORA = "D1;Dora Korttid;dora.korttid@example.se;Syd;Vikarie;M1;visstid;2026-10-01;2027-01-31"
+OLA = "O1;Ola Korttid;ola.korttid@example.se;Norr;Vikarie;N1;visstid;2026-10-01;2027-01-31"
 WHY_DORA = "Skäl-för-Dora-828"
+WHY_OLA = "Skäl-för-Ola-919"
 ABOUT_BO = "Chefen-om-Bo-662"

@@ -29,6 +29,7 @@ from tests.recordkeeping.maintenance_helpers import (
     add_by_hand,
     audit_rows,
     follow_up,
+    hire,
     prepare,
     signed_plan,
 )
@@ -246,7 +247,8 @@ def test_an_export_has_the_reminders_sent_to_the_person_in_swedish_and_no_links(
 def test_an_export_has_the_additions_by_hand_of_the_added_and_of_the_one_who_added(
     app: Flask, tmp_path: Path
 ) -> None:
-    dora_id = add_by_hand(app, DORA, WHY_DORA)
+    [dora_id] = hire(app, DORA)
+    add_by_hand(app, dora_id, WHY_DORA)
     hr_id = person(app, "hr").id
 
     data, _, pdf = _export_of(app, tmp_path / "dora", "dora.korttid@example.se")
