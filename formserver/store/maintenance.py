@@ -49,6 +49,7 @@ class PurgedTalk:
     signatures: int
     preparations: int
     followups: int
+    addition_reasons: int = 0  # the reason typed when the person was added to the round by hand
 
 
 @contextmanager
@@ -83,7 +84,9 @@ def purge_talks(
     """Delete each due talk's plan, signatures, follow-ups and preparations, audited, all or none.
 
     The talk row stays (status and dates feed statistics); only its free-text place is cleared.
-    Call inside `secure_delete` so that the freed pages are zeroed.
+    A person added to the round by hand stays added (who, by whom, when), but the free-text
+    reason about them is cleared with the rest of the content. Call inside `secure_delete` so
+    that the freed pages are zeroed.
     """
     purged = []
     with transaction(conn):
@@ -107,11 +110,15 @@ def purge_talks(
                 "DELETE FROM preparations WHERE talk_id = ?", (talk_id,)
             ).rowcount
             followups = conn.execute("DELETE FROM followups WHERE talk_id = ?", (talk_id,)).rowcount
+            reasons = conn.execute(
+                "UPDATE round_additions SET reason = '' WHERE talk_id = ? AND reason != ''",
+                (talk_id,),
+            ).rowcount
             conn.execute(
                 "UPDATE talks SET place = NULL, version = version + 1 WHERE id = ?", (talk_id,)
             )
             done = PurgedTalk(
-                talk_id, row["held_at"], versions, signatures, preparations, followups
+                talk_id, row["held_at"], versions, signatures, preparations, followups, reasons
             )
             # In the same transaction as the deletion: there is never a purge without its entry.
             audit.append(
@@ -127,6 +134,7 @@ def _counts(done: PurgedTalk) -> str:
         f"genomfört {done.held_at[:10]}; raderat {done.plan_versions} planversioner, "
         f"{done.signatures} underskrifter, {done.preparations} förberedelser, "
         f"{done.followups} uppföljningar"
+        + (", skälet till att personen lades till för hand" if done.addition_reasons else "")
     )
 
 
