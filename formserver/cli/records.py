@@ -84,9 +84,10 @@ def purge_command(dry_run: bool, yes: bool, gallringsbeslut: str | None) -> None
         except Refused as error:
             raise Stop(str(error)) from None
         click.echo(
-            f"Gallrat: {len(result.purged)} samtal. Planer, underskrifter, uppföljningar och "
-            "förberedelser är raderade ur databasfilerna; samtalens status och datum finns kvar "
-            "för statistiken. Varje samtal har fått en rad i granskningsloggen."
+            f"Gallrat: {len(result.purged)} samtal. Planer, underskrifter, uppföljningar, "
+            "förberedelser och skäl till tillägg för hand är raderade ur databasfilerna; "
+            "samtalens status och datum finns kvar för statistiken. Varje samtal har fått en rad "
+            "i granskningsloggen."
         )
         if not result.compacted:
             raise Stop(

@@ -15,6 +15,7 @@ from formserver.store import audit, db, plans
 from formserver.store import maintenance as store
 from formserver.store.people import person_by_email
 from formserver.store.preparations import get_preparation
+from formserver.store.reminders import KIND_LABELS
 
 
 def person_export(
@@ -88,6 +89,16 @@ def person_export(
         "audit_log": entries,
         # Who the actors in the log are: a person has the right to know who read their data.
         "names": store.names_of(conn, [e["actor_id"] for e in entries if e["actor_id"]]),
+        # Added to a round by hand (as the employee), or adding someone (as the one who added).
+        "round_additions": [
+            {**a, "role": "employee" if a["employee_id"] == person.id else "added_by"}
+            for a in store.round_additions_of(conn, person.id)
+        ],
+        # Kind and when only: the sign-in links in the e-mails are never stored.
+        "reminders": [
+            {**r, "description": KIND_LABELS.get(r["kind"], r["kind"])}
+            for r in store.reminders_to(conn, person.id)
+        ],
         "sign_in_links": store.sign_in_links_of(conn, person.id),
         "sessions": store.sessions_of(conn, person.id),
     }

@@ -40,14 +40,7 @@ LOOKBACK = timedelta(days=365)
 STALE_CLAIM = timedelta(hours=1)
 DONE_FOLLOWUPS = {"klar", "utgar"}
 
-KIND_LABELS = {
-    "preparation_employee": "Förberedelse inte inskickad (medarbetare)",
-    "preparation_manager": "Förberedelse inte inskickad (chef)",
-    "plan_unsigned": "Plan inte underskriven",
-    "followup_due": "Dags för uppföljning",
-    "not_called": "Medarbetare inte kallade (chef)",
-    "hr_digest": "Inte kallade, sammanställning (HR)",
-}
+KIND_LABELS = store.KIND_LABELS
 
 
 @dataclass(frozen=True)

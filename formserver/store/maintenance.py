@@ -49,6 +49,7 @@ class PurgedTalk:
     signatures: int
     preparations: int
     followups: int
+    addition_reasons: int = 0  # the reason typed when the person was added to the round by hand
 
 
 @contextmanager
@@ -83,7 +84,9 @@ def purge_talks(
     """Delete each due talk's plan, signatures, follow-ups and preparations, audited, all or none.
 
     The talk row stays (status and dates feed statistics); only its free-text place is cleared.
-    Call inside `secure_delete` so that the freed pages are zeroed.
+    A person added to the round by hand stays added (who, by whom, when), but the free-text
+    reason about them is cleared with the rest of the content. Call inside `secure_delete` so
+    that the freed pages are zeroed.
     """
     purged = []
     with transaction(conn):
@@ -107,11 +110,15 @@ def purge_talks(
                 "DELETE FROM preparations WHERE talk_id = ?", (talk_id,)
             ).rowcount
             followups = conn.execute("DELETE FROM followups WHERE talk_id = ?", (talk_id,)).rowcount
+            reasons = conn.execute(
+                "UPDATE round_additions SET reason = '' WHERE talk_id = ? AND reason != ''",
+                (talk_id,),
+            ).rowcount
             conn.execute(
                 "UPDATE talks SET place = NULL, version = version + 1 WHERE id = ?", (talk_id,)
             )
             done = PurgedTalk(
-                talk_id, row["held_at"], versions, signatures, preparations, followups
+                talk_id, row["held_at"], versions, signatures, preparations, followups, reasons
             )
             # In the same transaction as the deletion: there is never a purge without its entry.
             audit.append(
@@ -127,6 +134,7 @@ def _counts(done: PurgedTalk) -> str:
         f"genomfört {done.held_at[:10]}; raderat {done.plan_versions} planversioner, "
         f"{done.signatures} underskrifter, {done.preparations} förberedelser, "
         f"{done.followups} uppföljningar"
+        + (", skälet till att personen lades till för hand" if done.addition_reasons else "")
     )
 
 
@@ -209,6 +217,29 @@ def sessions_of(conn: sqlite3.Connection, person_id: str) -> list[dict[str, Any]
     rows = conn.execute(
         "SELECT created_at, last_seen_at, ended_at FROM sessions WHERE person_id = ? "
         "ORDER BY created_at",
+        (person_id,),
+    )
+    return [dict(r) for r in rows]
+
+
+def round_additions_of(conn: sqlite3.Connection, person_id: str) -> list[dict[str, Any]]:
+    """Additions to a round by hand where the person was added or added someone, oldest first."""
+    rows = conn.execute(
+        "SELECT r.year, a.round_id, a.talk_id, a.employee_id, e.name AS employee_name, a.reason, "
+        "a.added_by, b.name AS added_by_name, a.added_at "
+        "FROM round_additions a JOIN rounds r ON r.id = a.round_id "
+        "JOIN people e ON e.id = a.employee_id JOIN people b ON b.id = a.added_by "
+        "WHERE a.employee_id = ? OR a.added_by = ? ORDER BY a.added_at, a.employee_id",
+        (person_id, person_id),
+    )
+    return [dict(r) for r in rows]
+
+
+def reminders_to(conn: sqlite3.Connection, person_id: str) -> list[dict[str, Any]]:
+    """The reminders sent to the person: kind and when (not the claims of unsent ones)."""
+    rows = conn.execute(
+        "SELECT kind, sent_at FROM reminders WHERE recipient_id = ? AND sent_at IS NOT NULL "
+        "ORDER BY sent_at, kind",
         (person_id,),
     )
     return [dict(r) for r in rows]

@@ -19,6 +19,16 @@ from formserver.store.db import iso, transaction
 from formserver.store.people import Person, _person
 from formserver.store.talks import _SELECT, _STILL_EMPLOYED, Talk, _talk
 
+# What each kind of reminder is about, in Swedish (send-reminders' report and a person's export).
+KIND_LABELS = {
+    "preparation_employee": "Förberedelse inte inskickad (medarbetare)",
+    "preparation_manager": "Förberedelse inte inskickad (chef)",
+    "plan_unsigned": "Plan inte underskriven",
+    "followup_due": "Dags för uppföljning",
+    "not_called": "Medarbetare inte kallade (chef)",
+    "hr_digest": "Inte kallade, sammanställning (HR)",
+}
+
 
 @dataclass(frozen=True)
 class Key:

@@ -16,10 +16,10 @@ from formserver.security.keys import current_keys, signers
 from formserver.services import calling
 from formserver.services.team_summary import summarise
 from formserver.siteconfig import current as site_config
+from formserver.store import rounds as round_store
 from formserver.store.db import Conflict, utc_now
 from formserver.store.people import get_person
-from formserver.store.rounds import list_rounds
-from formserver.store.talks import get_talk, team_talks
+from formserver.store.talks import Talk, get_talk, team_talks
 from formserver.views.common import external_url
 
 bp = Blueprint("team", __name__)
@@ -33,8 +33,8 @@ def team() -> str:
     talks = team_talks(g.db, user.id)
     access.audit_read("team.view")
     summary = None
+    config = site_config()
     if talks:
-        config = site_config()
         newest = [t for t in talks if t.round_id == talks[0].round_id]
         summary = summarise(
             g.db,
@@ -44,18 +44,24 @@ def team() -> str:
             preparation_signer=signers().preparation,
             plan_signer=signers().plan,
         )
-    # Where policies.yml lets managers add a not eligible employee (000: "När det är relevant
-    # …"), the newest round's page for it.
-    add_round = None
-    if site_config().policies.managers_may_add_short_employments:
-        add_round = next(iter(list_rounds(g.db)), None)
     return render_template(
         "team/team.html",
         talks=talks,
         summary=summary,
         team_access=access.team_access(talks),
-        add_round=add_round,
+        add_round_id=_add_round_id(talks, config.policies.managers_may_add_short_employments),
     )
+
+
+def _add_round_id(talks: list[Talk], managers_may_add: bool) -> str | None:
+    """The round the manager may add a not eligible employee to from here: the newest round
+    of their talks, else the newest round; None when policies.yml does not let them."""
+    if not access.may_add_to_rounds(managers_may_add):
+        return None
+    if talks:
+        return talks[0].round_id
+    newest = round_store.list_rounds(g.db)
+    return newest[0].id if newest else None
 
 
 def _minutes() -> int:

@@ -21,14 +21,18 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from formserver.services.roster import parse_roster
 from formserver.store import db, plans
-from formserver.store.talks import Talk
+from formserver.store.people import import_roster, person_by_email
+from formserver.store.talks import Talk, employee_talks
 from tests.factories import (
+    PEOPLE,
     conn,
     csrf_token,
     data_dump,
     fill_in_preparation,
     person,
+    roster_csv,
     signed_in_browser,
     signer,
     talk_of,
@@ -109,6 +113,25 @@ def signed_plan(app: Flask, employee: str, text: str, *, sign_it: bool = True) -
     return talk
 
 
+def hire(app: Flask, *lines: str) -> list[str]:
+    """Import PEOPLE (but the leaver) with the extra roster `lines`; the new people's ids."""
+    kept = [line for role, line in PEOPLE.items() if role != "leaver"]
+    import_roster(conn(app), parse_roster(roster_csv(*kept, *lines)).rows)
+    found = [person_by_email(conn(app), line.split(";")[2]) for line in lines]
+    assert None not in found
+    return [p.id for p in found if p is not None]
+
+
+def add_by_hand(app: Flask, person_id: str, reason: str) -> Talk:
+    """HR adds the person to the round on the add page, with `reason`; their new talk."""
+    hr = signed_in_browser(app, "hr")
+    url = f"/samtalsomgangar/{talk_of(app, 'employee_a').round_id}/lagg-till"
+    data = {"csrf_token": csrf_token(hr.get(url).text), "reason": reason}
+    assert hr.post(f"{url}/{person_id}", data=data).status_code == 302
+    [talk] = employee_talks(conn(app), person_id)
+    return talk
+
+
 def follow_up(app: Flask, talk: Talk, text: str) -> None:
     plans.save_followups(
         conn(app),
@@ -173,4 +196,8 @@ ANNA = "Annas-förberedelse-314"
 ABOUT_ANNA = "Chefen-om-Anna-271"
 ANNA_PLAN = "Annas-plan-161"
 BO = "Bos-hemlighet-577"
+DORA = "D1;Dora Korttid;dora.korttid@example.se;Syd;Vikarie;M1;visstid;2026-10-01;2027-01-31"
+OLA = "O1;Ola Korttid;ola.korttid@example.se;Norr;Vikarie;N1;visstid;2026-10-01;2027-01-31"
+WHY_DORA = "Skäl-för-Dora-828"
+WHY_OLA = "Skäl-för-Ola-919"
 ABOUT_BO = "Chefen-om-Bo-662"

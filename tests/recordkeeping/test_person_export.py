@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import stat
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from pypdf import PdfReader
 
+from formserver.store import audit, db
+from formserver.store import reminders as reminder_store
 from formserver.store.talks import Talk
 from tests.factories import conn, person
 from tests.recordkeeping.maintenance_helpers import (
@@ -20,9 +23,13 @@ from tests.recordkeeping.maintenance_helpers import (
     ANNA,
     ANNA_PLAN,
     BO,
+    DORA,
     WEASYPRINT_ICC_LEAK,
+    WHY_DORA,
+    add_by_hand,
     audit_rows,
     follow_up,
+    hire,
     prepare,
     signed_plan,
 )
@@ -42,7 +49,10 @@ def _two_employees(app: Flask) -> tuple[Talk, Talk]:
 
 
 def _export(app: Flask, out: Path, role: str) -> tuple[dict[str, Any], bytes, bytes]:
-    email = person(app, role).email
+    return _export_of(app, out, person(app, role).email)
+
+
+def _export_of(app: Flask, out: Path, email: str) -> tuple[dict[str, Any], bytes, bytes]:
     result = app.test_cli_runner().invoke(args=["export-person", email.upper(), "--out", str(out)])
     assert result.exit_code == 0, result.output
     files = sorted(out.iterdir())
@@ -197,6 +207,77 @@ def test_an_export_with_a_tampered_record_is_refused_and_audited(
     assert not out.exists() or not list(out.iterdir())
     failures = [r for r in audit_rows(app) if r["action"] == "record.verify"]
     assert [(r["object_type"], r["outcome"]) for r in failures] == [("preparation", "failed")]
+
+
+def _remind(app: Flask, kind: str, subject: str, role: str, *, sent: bool = True) -> None:
+    """A reminder as send-reminders records it: claimed, then marked sent once mailed."""
+    key = reminder_store.Key(kind, subject, person(app, role).id)
+    now = db.utc_now()
+    assert reminder_store.claim(conn(app), key, now, timedelta(hours=1))
+    if sent:
+        event = audit.Event(
+            None, "reminder.sent", "talk", subject, f"{kind} till {key.recipient_id}"
+        )
+        reminder_store.mark_sent(conn(app), key, now, event)
+
+
+@WEASYPRINT_ICC_LEAK
+def test_an_export_has_the_reminders_sent_to_the_person_in_swedish_and_no_links(
+    app: Flask, tmp_path: Path
+) -> None:
+    anna, bo = _two_employees(app)
+    _remind(app, "plan_unsigned", anna.id, "employee_a")
+    _remind(app, "preparation_employee", f"{anna.id}@2026-11-02", "employee_a", sent=False)
+    _remind(app, "plan_unsigned", bo.id, "employee_b")
+    data, raw, pdf = _export(app, tmp_path / "ut", "employee_a")
+
+    [reminder] = data["reminders"]  # the claim not yet mailed is no sent reminder; Bo's is his
+    assert (reminder["kind"], reminder["description"]) == (
+        "plan_unsigned",
+        "Plan inte underskriven",
+    )
+    assert reminder["sent_at"]
+    assert "http" not in json.dumps(data["reminders"])
+    text = _pdf_text(pdf)
+    assert "Påminnelser" in text and "Planinteunderskriven" in text
+    assert "Förberedelseinteinskickad" not in text
+
+
+@WEASYPRINT_ICC_LEAK
+def test_an_export_has_the_additions_by_hand_of_the_added_and_of_the_one_who_added(
+    app: Flask, tmp_path: Path
+) -> None:
+    [dora_id] = hire(app, DORA)
+    add_by_hand(app, dora_id, WHY_DORA)
+    hr_id = person(app, "hr").id
+
+    data, _, pdf = _export_of(app, tmp_path / "dora", "dora.korttid@example.se")
+    [addition] = data["round_additions"]
+    assert (addition["role"], addition["employee_id"], addition["reason"]) == (
+        "employee",
+        dora_id,
+        WHY_DORA,
+    )
+    assert (addition["added_by"], addition["added_by_name"], addition["year"]) == (
+        hr_id,
+        "Hanna Personalsson",
+        2026,
+    )
+    assert addition["talk_id"] == data["talks"][0]["talk"]["id"]
+    text = _pdf_text(pdf)
+    assert "Tillagdisamtalsomgångförhand" in text and WHY_DORA in text
+    assert "HannaPersonalsson" in text
+
+    data, _, _ = _export(app, tmp_path / "hanna", "hr")
+    [addition] = data["round_additions"]
+    assert (addition["role"], addition["employee_name"], addition["reason"]) == (
+        "added_by",
+        "Dora Korttid",
+        WHY_DORA,
+    )
+
+    data, raw, _ = _export(app, tmp_path / "anna", "employee_a")
+    assert data["round_additions"] == [] and WHY_DORA not in raw.decode()
 
 
 def test_an_unknown_address_is_refused(runner: FlaskCliRunner, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
@@ -16,17 +17,30 @@ from formserver.store import db, plans
 from formserver.store.maintenance import delete_draft
 from formserver.store.preparations import get_preparation
 from formserver.store.talks import Talk
-from tests.factories import BreakConfig, conn, data_dump, make_service, signer, talk_of
+from tests.factories import (
+    BreakConfig,
+    conn,
+    data_dump,
+    held_and_signed,
+    make_service,
+    signed_in_browser,
+    signer,
+    talk_of,
+)
 from tests.recordkeeping.maintenance_helpers import (
     DECISION,
+    DORA,
     KEPT,
+    OLA,
     SECRET,
+    add_by_hand,
     audit_rows,
     count,
     database_files,
     follow_up,
     full_dump,
     held_years_ago,
+    hire,
     plain_sqlite,
     prepare,
     records,
@@ -96,6 +110,52 @@ def test_purge_leaves_no_trace_of_due_content_in_the_database_files(
     assert f"gallringsbeslut: {DECISION}" in detail and "bevarandetid 3 år" in detail
     assert "raderat 1 planversioner, 2 underskrifter, 2 förberedelser, 1 uppföljningar" in detail
     assert "UTVECKLINGSM" not in json.dumps(now, ensure_ascii=False)
+
+
+# ASCII, so that traces() also looks for its start in the files.
+WHY_PURGED = "TILLAGGSSKAL-HEMLIGT-909"
+WHY_KEPT = "TILLAGGSSKAL-KVAR-808"
+
+
+def test_purge_clears_the_reason_for_an_addition_by_hand_and_keeps_the_addition(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    """The typed reason is about the person: it goes with the talk's content; the fact that
+    they were added, by whom and when, stays. A talk not yet due keeps its reason."""
+    plain_sqlite(app)
+    dora_id, ola_id = hire(app, DORA, OLA)
+    due = add_by_hand(app, dora_id, WHY_PURGED)
+    kept = add_by_hand(app, ola_id, WHY_KEPT)
+    for talk in (due, kept):
+        held_and_signed(app, talk)
+    held_years_ago(app, due, 4)
+    before = {r["talk_id"]: r for r in _additions(app)}
+    assert WHY_PURGED.encode() in database_files(app)
+
+    result = runner.invoke(args=["purge", "--yes", "--gallringsbeslut", DECISION])
+
+    assert result.exit_code == 0, result.output
+    assert "Gallrat: 1 samtal." in result.output
+    after = database_files(app)
+    for trace in traces(WHY_PURGED):
+        assert trace not in after, trace
+    rows = {r["talk_id"]: r for r in _additions(app)}
+    assert rows[due.id] == {**before[due.id], "reason": ""}
+    assert rows[kept.id] == before[kept.id] and rows[kept.id]["reason"] == WHY_KEPT
+    [purge] = [r for r in audit_rows(app) if r["action"] == "record.purge"]
+    assert purge["object_id"] == due.id
+    assert "skälet till att personen lades till för hand" in purge["detail"]
+
+    page = signed_in_browser(app, "hr").get(
+        f"/samtalsomgangar/{talk_of(app, 'employee_a').round_id}/lagg-till"
+    )
+    cells = [td.get_text() for td in BeautifulSoup(page.text, "html.parser").select("tbody td")]
+    assert cells[:3] == ["Norr", "Ola Korttid", WHY_KEPT]  # by unit, then name
+    assert cells[5:8] == ["Syd", "Dora Korttid", "Gallrat efter bevarandetiden"]
+
+
+def _additions(app: Flask) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn(app).execute("SELECT * FROM round_additions")]
 
 
 def test_purging_again_finds_nothing_and_keeps_every_remaining_record(
