@@ -158,10 +158,21 @@ def calendar_invite(
     return bytes(calendar.to_ical())  # to_ical() is unannotated in icalendar
 
 
-def _body(inv: Invitation, manager: str, employee: str) -> str:
-    """The Swedish plain-text body, in the order the employee needs it."""
+def _when_and_where(inv: Invitation) -> list[str]:
+    """The talk's time and place, as the invitation and the moved e-mail give them."""
     start = _local_start(inv)
     end = start + timedelta(minutes=inv.duration_minutes)
+    return [f"När: {swedish_datetime(start)}–{end:%H.%M}", f"Var: {_one_line(inv.place)}"]
+
+
+def _message_lines(inv: Invitation, caller: str) -> list[str]:
+    """The manager's own message, when there is one."""
+    message = _multi_line(inv.message)
+    return ["", f"Meddelande från {caller}:", message] if message else []
+
+
+def _body(inv: Invitation, manager: str, employee: str) -> str:
+    """The Swedish plain-text body, in the order the employee needs it."""
     greeting = f"Hej {employee}!" if employee else "Hej!"
     caller = manager or "Din chef"
     lines = [
@@ -169,12 +180,9 @@ def _body(inv: Invitation, manager: str, employee: str) -> str:
         "",
         f"{caller} kallar dig till medarbetarsamtal.",
         "",
-        f"När: {swedish_datetime(start)}–{end:%H.%M}",
-        f"Var: {_one_line(inv.place)}",
+        *_when_and_where(inv),
     ]
-    message = _multi_line(inv.message)
-    if message:
-        lines += ["", f"Meddelande från {caller}:", message]
+    lines += _message_lines(inv, caller)
     lines += [
         "",
         "Förbered dig i formuläret före samtalet. Här är din länk:",
@@ -231,19 +239,14 @@ def moved_email(inv: Invitation, *, sender: str, ics: bytes, sign_in_url: str) -
     manager = _address(inv.manager_name, inv.manager_email).display_name
     employee = _address(inv.employee_name, inv.employee_email).display_name
     caller = manager or "Din chef"
-    start = _local_start(inv)
-    end = start + timedelta(minutes=inv.duration_minutes)
     lines = [
         f"Hej {employee}!" if employee else "Hej!",
         "",
         f"{caller} har ändrat tid eller plats för ditt medarbetarsamtal. Det här gäller nu:",
         "",
-        f"När: {swedish_datetime(start)}–{end:%H.%M}",
-        f"Var: {_one_line(inv.place)}",
+        *_when_and_where(inv),
     ]
-    message = _multi_line(inv.message)
-    if message:
-        lines += ["", f"Meddelande från {caller}:", message]
+    lines += _message_lines(inv, caller)
     lines += [
         "",
         "Kalenderinbjudan i den bifogade filen medarbetarsamtal.ics ersätter den du fick "
@@ -257,7 +260,7 @@ def moved_email(inv: Invitation, *, sender: str, ics: bytes, sign_in_url: str) -
     return _talk_email(
         inv,
         sender=sender,
-        subject=f"Medarbetarsamtalet är flyttat till {swedish_datetime(start)}",
+        subject=f"Medarbetarsamtalet är flyttat till {swedish_datetime(_local_start(inv))}",
         body="\n".join(lines) + "\n",
         ics=ics,
     )
@@ -274,9 +277,7 @@ def cancelled_email(inv: Invitation, *, sender: str, ics: bytes) -> EmailMessage
         "",
         f"{caller} har ställt in ditt medarbetarsamtal {swedish_datetime(start)}.",
     ]
-    message = _multi_line(inv.message)
-    if message:
-        lines += ["", f"Meddelande från {caller}:", message]
+    lines += _message_lines(inv, caller)
     lines += [
         "",
         f"Du får en ny kallelse när {caller} har bokat en ny tid. Din förberedelse finns kvar.",
