@@ -23,14 +23,12 @@ from tests.browser.support import (
     CHROMIUM,
     CHROMIUM_ARGS,
     CONTEXT,
-    EVERYONE,
     ROOT,
     Person,
     Service,
     missing_requirement,
-    roster_csv,
+    service_with_round,
     sign_in_by_link,
-    today,
 )
 
 # A shared 2-core machine can be slow: wait as long for an assertion as for an action.
@@ -139,24 +137,10 @@ def seeded_service(
 ) -> Iterator[Service]:
     """A service with the whole roster and an open round (set up by the CLI, as IT would):
     for the handbook, keyboard and reflow tests, which do not follow the journey."""
-    service = Service(tmp_path_factory.mktemp("seeded"), handbook_site)
-    try:
-        service.start()
-        roster = service.workdir / "personal.csv"
-        roster.write_text(roster_csv(*EVERYONE), encoding="utf-8")
-        service.cli("import-roster", str(roster))
-        service.cli(
-            "open-round",
-            "--year",
-            str(today().year),
-            "--question-set",
-            "goteborg",
-            "--plan-template",
-            "handlingsplan",
-        )
+    with service_with_round(
+        tmp_path_factory.mktemp("seeded"), handbook_site, "goteborg"
+    ) as service:
         yield service
-    finally:
-        service.stop()
 
 
 NewContext = Callable[..., BrowserContext]

@@ -11,6 +11,8 @@ import secrets
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.message import EmailMessage
@@ -325,3 +327,23 @@ class Service:
         links = re.findall(rf"{re.escape(self.url)}/logga-in/[A-Za-z0-9_.\-]+", text)
         assert len(links) == 1, f"väntade en inloggningslänk i e-brevet:\n{text}"
         return links[0]
+
+
+@contextmanager
+def service_with_round(workdir: Path, handbook: Path, question_set: str) -> Iterator[Service]:
+    """A started service with the whole roster and this year's round of `question_set` with the
+    handlingsplan, set up by the CLI as IT would; stopped afterwards."""
+    service = Service(workdir, handbook)
+    try:
+        service.start()
+        roster = service.workdir / "personal.csv"
+        roster.write_text(roster_csv(*EVERYONE), encoding="utf-8")
+        service.cli("import-roster", str(roster))
+        service.cli(
+            "open-round",
+            *("--year", str(today().year), "--question-set", question_set),
+            *("--plan-template", "handlingsplan"),
+        )
+        yield service
+    finally:
+        service.stop()

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.checks import Accessibility
-from tests.browser.support import EMPLOYEE, EVERYONE, HR, MANAGER, Service, roster_csv, today
+from tests.browser.support import EMPLOYEE, HR, MANAGER, Service, service_with_round, today
 
 YEAR = today().year
 GRID = "Individuella mål och kompetensutveckling"
@@ -67,19 +67,8 @@ def layout_service(
     tmp_path_factory: pytest.TempPathFactory, handbook_site: Any
 ) -> Iterator[Service]:
     """A service of its own (the test writes a plan): the roster and a round of the routine."""
-    service = Service(tmp_path_factory.mktemp("layout"), handbook_site)
-    try:
-        service.start()
-        roster = service.workdir / "personal.csv"
-        roster.write_text(roster_csv(*EVERYONE), encoding="utf-8")
-        service.cli("import-roster", str(roster))
-        service.cli(
-            "open-round",
-            *("--year", str(YEAR), "--question-set", "rutin", "--plan-template", "handlingsplan"),
-        )
+    with service_with_round(tmp_path_factory.mktemp("layout"), handbook_site, "rutin") as service:
         yield service
-    finally:
-        service.stop()
 
 
 def write_a_plan_row(page: Page) -> str:
