@@ -104,6 +104,16 @@ NOT_CALLED = "Medarbetare som du ännu inte har kallat"
 # --- preparation not submitted ----------------------------------------------------------------
 
 
+def held_plan(app: Flask, talk: Any, *signers: str, day: str = "") -> dict[str, Any]:
+    """A plan with one row ("Lära mig SQL", dated `day` if given), the talk held, signed by
+    `signers`; the plan's content."""
+    content = plan_content(cell="Lära mig SQL", day=day)
+    save_plan(app, talk, content)
+    plan_store.mark_held(conn(app), talk.id)
+    sign_plan(app, talk, *signers)
+    return content
+
+
 def test_preparation_reminders_come_three_days_before_the_talk_once(
     remind_app: Flask, smtp_server: LoopbackSMTP, clock: time_machine.TimeMachineFixture
 ) -> None:
@@ -214,9 +224,7 @@ def test_an_unsigned_plan_is_reminded_to_whoever_has_not_signed(
     talk = talk_of(remind_app, "employee_a")
     call_directly(remind_app, talk, TALK_STARTS)
     clock.move_to(datetime(2026, 11, 20, 11, 0, tzinfo=STOCKHOLM), tick=False)
-    save_plan(remind_app, talk, plan_content(cell="Lära mig SQL"))
-    plan_store.mark_held(conn(remind_app), talk.id)
-    sign_plan(remind_app, talk, "manager")
+    held_plan(remind_app, talk, "manager")
 
     clock.move_to(datetime(2026, 11, 27, 10, 0, tzinfo=STOCKHOLM), tick=False)
     run(remind_app)
@@ -240,9 +248,7 @@ def test_follow_up_is_reminded_on_the_rows_date_to_both(
     remind_app: Flask, smtp_server: LoopbackSMTP, clock: time_machine.TimeMachineFixture
 ) -> None:
     talk = talk_of(remind_app, "employee_a")
-    save_plan(remind_app, talk, plan_content(cell="Lära mig SQL", day="2027-02-01"))
-    plan_store.mark_held(conn(remind_app), talk.id)
-    sign_plan(remind_app, talk, "manager", "employee")
+    held_plan(remind_app, talk, "manager", "employee", day="2027-02-01")
 
     clock.move_to(datetime(2027, 1, 31, 12, 0, tzinfo=STOCKHOLM), tick=False)
     run(remind_app)
@@ -266,10 +272,7 @@ def test_a_row_followed_up_as_done_is_not_reminded(
     remind_app: Flask, smtp_server: LoopbackSMTP, clock: time_machine.TimeMachineFixture
 ) -> None:
     talk = talk_of(remind_app, "employee_a")
-    content = plan_content(cell="Lära mig SQL", day="2027-02-01")
-    save_plan(remind_app, talk, content)
-    plan_store.mark_held(conn(remind_app), talk.id)
-    sign_plan(remind_app, talk, "manager", "employee")
+    content = held_plan(remind_app, talk, "manager", "employee", day="2027-02-01")
     row_id = content["grids"]["mal"][0]["row_id"]
     plan_store.save_followups(
         conn(remind_app),
