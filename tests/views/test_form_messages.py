@@ -7,7 +7,7 @@ import pytest
 from flask import Flask
 
 from tests.factories import SignIn, csrf_token, talk_of
-from tests.views.call_helpers import PLACE, in_days
+from tests.views.call_helpers import in_days, post_call
 from tests.views.soup import one, parse, text_of
 
 GENERIC = ("Inte ett giltigt", "Not a valid", "giltigt heltal", "tidsvärde")
@@ -40,19 +40,8 @@ def test_the_call_form_says_once_what_to_write(
     app: Flask, signed_in: SignIn, field: str, typed: str, expected: str
 ) -> None:
     talk = talk_of(app, "employee_a")
-    manager = signed_in("manager")
-    path = f"/samtal/{talk.id}/kalla"
-    data = {
-        "csrf_token": csrf_token(manager.get(path).text),
-        "version": "1",
-        "day": in_days(30).isoformat(),
-        "start": "10:00",
-        "duration": "45",
-        "place": PLACE,
-        field: typed,
-    }
 
-    response = manager.post(path, data=data)
+    response = post_call(signed_in("manager"), talk.id, in_days(30), **{field: typed})
 
     assert response.status_code == 400
     assert messages(response.text) == {field: expected}
@@ -61,18 +50,8 @@ def test_the_call_form_says_once_what_to_write(
 
 def test_a_time_written_the_swedish_way_is_read(app: Flask, signed_in: SignIn) -> None:
     talk = talk_of(app, "employee_a")
-    manager = signed_in("manager")
-    path = f"/samtal/{talk.id}/kalla"
-    data = {
-        "csrf_token": csrf_token(manager.get(path).text),
-        "version": "1",
-        "day": in_days(30).isoformat(),
-        "start": "9.30",
-        "duration": "45",
-        "place": PLACE,
-    }
 
-    assert manager.post(path, data=data).status_code == 200
+    assert post_call(signed_in("manager"), talk.id, in_days(30), start="9.30").status_code == 200
 
 
 @pytest.mark.parametrize(
