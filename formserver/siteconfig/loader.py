@@ -12,7 +12,9 @@ from formserver.siteconfig.errors import ConfigError, Problem
 from formserver.siteconfig.model import (
     ANSWER_KINDS,
     COLUMN_KINDS,
+    LANGUAGES,
     POLICIES,
+    SOURCE_LANGUAGE,
     Column,
     Eligibility,
     Grid,
@@ -26,6 +28,7 @@ from formserver.siteconfig.model import (
     Section,
     SiteConfig,
     Source,
+    Translation,
 )
 from formserver.siteconfig.reader import LineLoader, Reader, unique
 
@@ -35,19 +38,20 @@ T = TypeVar("T")
 def _read_question(r: Reader) -> Question:
     question = Question(
         id=r.identifier(),
-        text=r.text("text"),
+        text=r.translated_text("text"),
         kind=r.choice("kind", ANSWER_KINDS),
-        help=r.text("help", required=False),
-        points_intro=r.text("points_intro", required=False),
-        points=r.texts("points"),
-        note=r.text("note", required=False),
+        help=r.translated_text("help", required=False),
+        points_intro=r.translated_text("points_intro", required=False),
+        points=r.translated_texts("points"),
+        note=r.translated_text("note", required=False),
     )
     r.finish()
     return question
 
 
 def _read_section(r: Reader) -> Section:
-    ident, title, policy = r.identifier(), r.text("title"), r.choice("policy", POLICIES)
+    ident, title = r.identifier(), r.translated_text("title")
+    policy = r.choice("policy", POLICIES)
     readers = r.children("questions", required=policy != "never")
     if policy == "never" and readers:
         r.fail(
@@ -60,11 +64,11 @@ def _read_section(r: Reader) -> Section:
         id=ident,
         title=title,
         policy=policy,
-        intro=r.text("intro", required=False),
-        points=r.texts("points"),
+        intro=r.translated_text("intro", required=False),
+        points=r.translated_texts("points"),
         questions=questions if policy != "never" else (),
-        documentation_note=r.text("documentation_note", required=False),
-        manager_note=r.text("manager_note", required=False),
+        documentation_note=r.translated_text("documentation_note", required=False),
+        manager_note=r.translated_text("manager_note", required=False),
     )
     r.finish()
     return section
@@ -82,16 +86,18 @@ def _read_scale(r: Reader) -> Scale:
             labels_reader.fail(str(key), f"Ska vara ett steg {low}–{high} med en text.")
         else:
             labels[key] = value
+    labels = r.translated_labels("labels", labels)
     r.finish()
     return Scale(min=low, max=high, labels=labels)
 
 
 def read_question_set(r: Reader) -> QuestionSet:
     """Build a question set from its YAML mapping, recording problems on the reader."""
+    languages = r.languages()
     ident = r.identifier()
     version = r.integer("version", minimum=1)
-    title, source, plan = r.text("title"), r.identifier("source"), r.identifier("plan_template")
-    intro = r.text("intro", required=False)
+    title, source = r.translated_text("title"), r.identifier("source")
+    plan, intro = r.identifier("plan_template"), r.translated_text("intro", required=False)
     scale = _read_scale(r.child("scale")) if "scale" in r.data else None
     r.seen.add("scale")
     section_readers = r.children("sections")
@@ -105,15 +111,18 @@ def read_question_set(r: Reader) -> QuestionSet:
             if question.kind == "scale":
                 reader.fail("kind", "Frågan är en skattning, men formuläret har ingen scale.")
     r.finish()
-    return QuestionSet(ident, version, title, source, plan, intro, sections, scale)
+    return QuestionSet(
+        ident, version, title, source, plan, intro, sections, scale, languages, r.language
+    )
 
 
 def read_plan_template(r: Reader) -> PlanTemplate:
     """Build a plan template from its YAML mapping, recording problems on the reader."""
+    languages = r.languages()
     ident = r.identifier()
     version = r.integer("version", minimum=1)
-    title, source, intro = r.text("title"), r.identifier("source"), r.text("intro", False)
-    header_fields = r.texts("header_fields")
+    title, source = r.translated_text("title"), r.identifier("source")
+    intro, header_fields = r.translated_text("intro", False), r.translated_texts("header_fields")
     grid_readers = r.children("grids")
     grids = []
     for g in grid_readers:
@@ -123,16 +132,21 @@ def read_plan_template(r: Reader) -> PlanTemplate:
             columns.append(
                 Column(
                     id=c.identifier(),
-                    label=c.text("label"),
+                    label=c.translated_text("label"),
                     kind=c.choice("kind", COLUMN_KINDS),
-                    group=c.text("group", required=False),
-                    help=c.text("help", required=False),
+                    group=c.translated_text("group", required=False),
+                    help=c.translated_text("help", required=False),
                 )
             )
             c.finish()
         unique(column_readers, [c.id for c in columns], "Kolumnen")
         grids.append(
-            Grid(g.identifier(), g.text("title"), tuple(columns), g.integer("blank_rows", 1))
+            Grid(
+                g.identifier(),
+                g.translated_text("title"),
+                tuple(columns),
+                g.integer("blank_rows", 1),
+            )
         )
         g.finish()
     unique(grid_readers, [g.id for g in grids], "Tabellen")
@@ -144,8 +158,10 @@ def read_plan_template(r: Reader) -> PlanTemplate:
         intro,
         header_fields,
         tuple(grids),
-        footer=r.text("footer", required=False),
-        signatures=r.texts("signatures"),
+        footer=r.translated_text("footer", required=False),
+        signatures=r.translated_texts("signatures"),
+        languages=languages,
+        language=r.language,
     )
     r.finish()
     return template
@@ -166,6 +182,7 @@ def _read_organisation(r: Reader) -> Organisation:
 
 
 def _read_policies(r: Reader) -> Policies:
+    r.languages()
     e = r.child("eligibility")
     eligibility = Eligibility(
         permanent=e.boolean("permanent"),
@@ -184,9 +201,9 @@ def _read_policies(r: Reader) -> Policies:
         eligibility,
         r.integer("call_notice_days"),
         r.integer("retention_years", 1),
-        talk_period=r.text("talk_period"),
-        plans_handed_over_to=r.text("plans_handed_over_to", required=False),
-        violence_routine=r.text("violence_routine"),
+        talk_period=r.translated_text("talk_period"),
+        plans_handed_over_to=r.translated_text("plans_handed_over_to", required=False),
+        violence_routine=r.translated_text("violence_routine"),
         reminders=reminders,
         managers_may_add_short_employments=r.boolean("managers_may_add_short_employments"),
     )
@@ -195,15 +212,16 @@ def _read_policies(r: Reader) -> Policies:
 
 
 def _read_sources(r: Reader) -> dict[str, Source]:
+    r.languages()
     readers = r.children("sources")
     sources = []
     for s in readers:
         sources.append(
             Source(
                 id=s.identifier(),
-                organisation=s.text("organisation"),
-                title=s.text("title"),
-                note=s.text("note", required=False),
+                organisation=s.translated_text("organisation"),
+                title=s.translated_text("title"),
+                note=s.translated_text("note", required=False),
                 url=s.text("url", required=False),
             )
         )
@@ -230,24 +248,32 @@ def _parse(path: Path, display: str, problems: list[Problem]) -> Any:
 
 def _read_file(
     root: Path, relative: str, problems: list[Problem], build: Callable[[Reader], T]
-) -> T | None:
+) -> dict[str, T] | None:
+    """One valid file, by language: Swedish, then each other language the file offers."""
     display = f"{root.name}/{relative}"
     data = _parse(root / relative, display, problems)
     if data is None:
         return None
     before = len(problems)
-    result = build(Reader(problems, display, data, "", 1))
-    return result if len(problems) == before else None
+    reader = Reader(problems, display, data, "", 1)
+    versions = {SOURCE_LANGUAGE: build(reader)}
+    # Read again in each other language only when the Swedish reads cleanly: the second
+    # reading then can only find missing or unknown translations, never the same problem twice.
+    for language in reader.offered if len(problems) == before else ():
+        if language != SOURCE_LANGUAGE:
+            versions[language] = build(Reader(problems, display, data, "", 1, language))
+    return versions if len(problems) == before else None
 
 
 def _read_folder(
     root: Path, folder: str, problems: list[Problem], build: Callable[[Reader], T]
-) -> dict[str, T]:
-    """Read every `*.yml` of a folder into valid items by id; a file's id must be its name."""
-    found: dict[str, T] = {}
+) -> dict[str, dict[str, T]]:
+    """Read every `*.yml` of a folder into valid items by id (each by language); a file's id
+    must be its name."""
+    found: dict[str, dict[str, T]] = {}
     for path in sorted((root / folder).glob("*.yml")):
         item = _read_file(root, f"{folder}/{path.name}", problems, build)
-        ident = getattr(item, "id", None)
+        ident = getattr(item[SOURCE_LANGUAGE], "id", None) if item else None
         if item is not None and ident != path.stem:
             problems.append(
                 Problem(
@@ -296,19 +322,44 @@ def _check_references(
     return problems
 
 
+def _translations(
+    policies: dict[str, Policies],
+    sources: dict[str, dict[str, Source]],
+    sets: dict[str, dict[str, QuestionSet]],
+    templates: dict[str, dict[str, PlanTemplate]],
+) -> dict[str, Translation]:
+    """The texts in each other language, for the languages at least one file offers."""
+    found = {}
+    for language in LANGUAGES:
+        files: list[dict[str, Any]] = [policies, sources, *sets.values(), *templates.values()]
+        if language == SOURCE_LANGUAGE or not any(language in read for read in files):
+            continue
+        found[language] = Translation(
+            question_sets={i: v[language] for i, v in sets.items() if language in v},
+            plan_templates={i: v[language] for i, v in templates.items() if language in v},
+            sources=sources.get(language),
+            policies=policies.get(language),
+        )
+    return found
+
+
 def load_site_config(root: Path) -> SiteConfig:
     """Load and validate every file in `root`; raise ConfigError listing all problems."""
     root = Path(root)
     problems: list[Problem] = []
-    org = _read_file(root, "organisation.yml", problems, _read_organisation)
-    policies = _read_file(root, "policies.yml", problems, _read_policies)
-    sources = _read_file(root, "sources.yml", problems, _read_sources) or {}
-    sets = _read_folder(root, "question_sets", problems, read_question_set)
-    templates = _read_folder(root, "plan_templates", problems, read_plan_template)
+    org = (_read_file(root, "organisation.yml", problems, _read_organisation) or {}).get("sv")
+    policies_read = _read_file(root, "policies.yml", problems, _read_policies) or {}
+    sources_read = _read_file(root, "sources.yml", problems, _read_sources) or {}
+    sets_read = _read_folder(root, "question_sets", problems, read_question_set)
+    templates_read = _read_folder(root, "plan_templates", problems, read_plan_template)
+    policies, sources = policies_read.get("sv"), sources_read.get("sv", {})
+    sets = {ident: versions["sv"] for ident, versions in sets_read.items()}
+    templates = {ident: versions["sv"] for ident, versions in templates_read.items()}
     # References are checked once every file reads cleanly: a broken file would otherwise
     # also show up as a confusing "does not exist" wherever it is referred to.
     if org is not None and not problems:
         problems = _check_references(root, org, sources, sets, templates)
     if problems or org is None or policies is None:
         raise ConfigError(problems)
-    return SiteConfig(root, org, policies, sources, sets, templates)
+    translations = _translations(policies_read, sources_read, sets_read, templates_read)
+    return SiteConfig(root, org, policies, sources, sets, templates, translations)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -13,6 +13,10 @@ ColumnKind = Literal["text", "date", "result"]
 POLICIES: tuple[Policy, ...] = ("documented", "optional", "never")
 ANSWER_KINDS: tuple[AnswerKind, ...] = ("text", "scale", "yesno")
 COLUMN_KINDS: tuple[ColumnKind, ...] = ("text", "date", "result")
+
+# The sources' wording is Swedish; English texts in site_config are translations of it.
+SOURCE_LANGUAGE = "sv"
+LANGUAGES = ("sv", "en")
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,13 @@ class QuestionSet:
     intro: str
     sections: tuple[Section, ...]
     scale: Scale | None = None
+    languages: tuple[str, ...] = (SOURCE_LANGUAGE,)
+    language: str = SOURCE_LANGUAGE
+
+    @property
+    def is_translation(self) -> bool:
+        """Whether this copy's wording is a translation of the source's Swedish text."""
+        return self.language != SOURCE_LANGUAGE
 
     def questions(self) -> list[Question]:
         """Every answerable question of the set, in order."""
@@ -137,6 +148,13 @@ class PlanTemplate:
     grids: tuple[Grid, ...]
     footer: str = ""
     signatures: tuple[str, ...] = ()
+    languages: tuple[str, ...] = (SOURCE_LANGUAGE,)
+    language: str = SOURCE_LANGUAGE
+
+    @property
+    def is_translation(self) -> bool:
+        """Whether this copy's wording is a translation of the source's Swedish text."""
+        return self.language != SOURCE_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -191,8 +209,19 @@ class Policies:
 
 
 @dataclass(frozen=True)
+class Translation:
+    """The texts of `site_config/` in one more language, from the files offered in it."""
+
+    question_sets: dict[str, QuestionSet]
+    plan_templates: dict[str, PlanTemplate]
+    sources: dict[str, Source] | None = None
+    policies: Policies | None = None
+
+
+@dataclass(frozen=True)
 class SiteConfig:
-    """Everything in `site_config/`, validated."""
+    """Everything in `site_config/`, validated; its texts in `language` (Swedish unless
+    localized)."""
 
     root: Path
     organisation: Organisation
@@ -200,6 +229,36 @@ class SiteConfig:
     sources: dict[str, Source]
     question_sets: dict[str, QuestionSet]
     plan_templates: dict[str, PlanTemplate]
+    translations: dict[str, Translation] = field(default_factory=dict, repr=False)
+    language: str = SOURCE_LANGUAGE
+    # Every localized copy, by language, shared by the copies (so each is built once).
+    _copies: dict[str, SiteConfig] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._copies.setdefault(self.language, self)
+
+    def localized(self, language: str) -> SiteConfig:
+        """This configuration with the texts of `language` in the ordinary fields, for every
+        file offered in it; the rest stays Swedish. Ids, versions and kinds never change."""
+        copy = self._copies.get(language)
+        if copy is not None:
+            return copy
+        base = self._copies[SOURCE_LANGUAGE]
+        texts = base.translations.get(language)
+        if texts is None:
+            self._copies[language] = base
+            return base
+        return replace(
+            base,
+            policies=texts.policies or base.policies,
+            sources=texts.sources or base.sources,
+            question_sets={k: texts.question_sets.get(k, v) for k, v in base.question_sets.items()},
+            plan_templates={
+                k: texts.plan_templates.get(k, v) for k, v in base.plan_templates.items()
+            },
+            language=language,
+            _copies=base._copies,
+        )
 
     @property
     def default_question_set(self) -> QuestionSet:

@@ -161,7 +161,7 @@ def test_broken_site_config_fails_the_build(tmp_path: Path, broken_config: Break
     result = build(tmp_path / "site", FORMSERVER_SITE_CONFIG_DIR=str(root))
     assert result.returncode != 0
     assert (
-        "site_config/question_sets/goteborg.yml, rad 23, fält sections[2].policy" in result.stderr
+        "site_config/question_sets/goteborg.yml, rad 33, fält sections[2].policy" in result.stderr
     )
     assert "”kanske” är inte tillåtet" in result.stderr
 

@@ -93,7 +93,7 @@ BROKEN = [
         "question_sets/goteborg.yml",
         "    policy: optional",
         "    policy: maybe",
-        "site_config/question_sets/goteborg.yml, rad 23, fält sections[2].policy: ”maybe” är "
+        "site_config/question_sets/goteborg.yml, rad 33, fält sections[2].policy: ”maybe” är "
         "inte tillåtet. Tillåtna värden: documented, optional, never.",
         id="bad-policy",
     ),
@@ -101,8 +101,8 @@ BROKEN = [
         "question_sets/rollsamtal.yml",
         "{id: fungerar_bra,",
         "{id: trivs_i_rollen,",
-        "site_config/question_sets/rollsamtal.yml, rad 22, fält sections[1].questions[2].id: "
-        "Frågan ”trivs_i_rollen” finns redan (rad 21). Varje id måste vara unikt.",
+        "site_config/question_sets/rollsamtal.yml, rad 35, fält sections[1].questions[2].id: "
+        "Frågan ”trivs_i_rollen” finns redan (rad 34). Varje id måste vara unikt.",
         id="duplicated-question-id",
     ),
     pytest.param(
@@ -147,7 +147,7 @@ BROKEN = [
         "plan_templates/aktivitetsplan.yml",
         'kind: text, label: "Mål"',
         'kind: number, label: "Mål"',
-        "site_config/plan_templates/aktivitetsplan.yml, rad 17, fält grids[1].columns[1].kind: "
+        "site_config/plan_templates/aktivitetsplan.yml, rad 26, fält grids[1].columns[1].kind: "
         "”number” är inte tillåtet. Tillåtna värden: text, date, result.",
         id="bad-column-kind",
     ),
