@@ -1,4 +1,8 @@
-"""Render question sets, plan templates and credits as handbook fragments (Markdown + HTML)."""
+"""Render question sets, plan templates and credits as handbook fragments (Markdown + HTML).
+
+Every public function renders in `language` ("sv" or "en"): the site_config texts from
+`SiteConfig.localized(language)`, the fragments' own words from `handbook.words`.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from functools import cache
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from formserver.handbook.words import words
 from formserver.paths import TEMPLATES_DIR
 from formserver.siteconfig.model import PlanTemplate, QuestionSet, SiteConfig
 
@@ -35,11 +40,30 @@ def _environment() -> Environment:
     return env
 
 
-def render_question_set(config: SiteConfig, set_id: str, heading_level: int = 2) -> str:
+def _say(language: str) -> Callable[..., Markup]:
+    """The templates' `say(key, **values)`: a fixed word of `language`, values escaped."""
+    table = words(language)
+
+    def say(key: str, **values: object) -> Markup:
+        return Markup(table[key]).format(**values)
+
+    return say
+
+
+def _render(name: str, language: str, **context: object) -> str:
+    template = _environment().get_template(f"handbook/fragments/{name}")
+    return template.render(say=_say(language), language=language, **context)
+
+
+def render_question_set(
+    config: SiteConfig, set_id: str, heading_level: int = 2, *, language: str = "sv"
+) -> str:
     """Every section and question of a set, with its documentation policy and its source."""
+    config = config.localized(language)
     question_set: QuestionSet = config.question_sets[set_id]
-    template = _environment().get_template("handbook/fragments/question_set.md.j2")
-    return template.render(
+    return _render(
+        "question_set.md.j2",
+        language,
         qs=question_set,
         source=config.sources[question_set.source],
         hashes="#" * heading_level,
@@ -47,24 +71,31 @@ def render_question_set(config: SiteConfig, set_id: str, heading_level: int = 2)
     )
 
 
-def render_plan_template(config: SiteConfig, template_id: str, heading_level: int = 2) -> str:
+def render_plan_template(
+    config: SiteConfig, template_id: str, heading_level: int = 2, *, language: str = "sv"
+) -> str:
     """A plan template as printable blank tables, with header fields and signature lines."""
+    config = config.localized(language)
     plan: PlanTemplate = config.plan_templates[template_id]
-    template = _environment().get_template("handbook/fragments/plan_template.md.j2")
-    return template.render(
-        plan=plan, source=config.sources[plan.source], hashes="#" * heading_level
+    return _render(
+        "plan_template.md.j2",
+        language,
+        plan=plan,
+        source=config.sources[plan.source],
+        hashes="#" * heading_level,
     )
 
 
-def render_sources(config: SiteConfig) -> str:
+def render_sources(config: SiteConfig, *, language: str = "sv") -> str:
     """The list of sources, each with the question sets and templates that use it."""
-    template = _environment().get_template("handbook/fragments/sources.md.j2")
+    config = config.localized(language)
+    table = words(language)
     used: dict[str, list[str]] = {source_id: [] for source_id in config.sources}
     for qs in config.question_sets.values():
-        used[qs.source].append(f"Frågor: {qs.title}")
+        used[qs.source].append(table["used_set"].format(title=qs.title))
     for pt in config.plan_templates.values():
-        used[pt.source].append(f"Mall: {pt.title}")
-    return template.render(sources=config.sources.values(), used=used)
+        used[pt.source].append(table["used_template"].format(title=pt.title))
+    return _render("sources.md.j2", language, sources=config.sources.values(), used=used)
 
 
 LOCAL_PAGE = "sa-gor-vi-hos-oss.md"
@@ -73,12 +104,18 @@ LOCAL_BOXES = ("underlag", "dokumentation", "kallelse", "bevarande", "vald", "ko
 
 
 def render_local_decisions(
-    config: SiteConfig, box: str, link: Callable[[str], str | None], heading_level: int = 2
+    config: SiteConfig,
+    box: str,
+    link: Callable[[str], str | None],
+    heading_level: int = 2,
+    *,
+    language: str = "sv",
 ) -> str:
     """The organisation's own decisions: one box, or (box "") every one as sections.
 
     `link(page)` gives a relative link from the page being built, or None where there is none.
     """
+    config = config.localized(language)
     question_set = config.default_question_set
     plan = config.default_plan_template
     sections = {
@@ -91,8 +128,9 @@ def render_local_decisions(
         for s in question_set.sections
         if s.policy == "optional" and s.documentation_note
     )
-    template = _environment().get_template("handbook/fragments/hos_oss.md.j2")
-    return template.render(
+    return _render(
+        "hos_oss.md.j2",
+        language,
         box=box,
         optional_notes=list(optional_notes),
         boxes=LOCAL_BOXES if not box else (box,),
@@ -116,7 +154,8 @@ def build_date() -> dt.date:
     return dt.date.today()
 
 
-def render_print_header(config: SiteConfig) -> str:
+def render_print_header(config: SiteConfig, *, language: str = "sv") -> str:
     """The print page's heading lines: which organisation's routine, and when it was printed out."""
-    template = _environment().get_template("handbook/fragments/print_header.md.j2")
-    return template.render(organisation=config.organisation.name, built=build_date())
+    return _render(
+        "print_header.md.j2", language, organisation=config.organisation.name, built=build_date()
+    )
