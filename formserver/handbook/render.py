@@ -19,7 +19,9 @@ from formserver.handbook.words import words
 from formserver.paths import TEMPLATES_DIR
 from formserver.siteconfig.model import PlanTemplate, QuestionSet, SiteConfig
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!])")
+# Markdown's special characters; a `#` right after `&` starts one of escape()'s entities
+# (&#39; for an apostrophe), which must stay whole to show the character.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}|!]|(?<!&)#)")
 
 
 def markdown_text(value: str) -> Markup:

@@ -151,6 +151,10 @@ def test_another_organisation_sees_its_own_decisions(tmp_path: Path) -> None:
                 "violence_routine: Exempelkommunens rutin",
                 "violence_routine: Bageriets rutin",
             ),
+            # policies.yml offers English: a decision written in Swedish needs its English
+            # too (the build stops otherwise), and a changed one should be changed in both.
+            ('plans_handed_over_to: ""', "plans_handed_over_to: the personnel file"),
+            ("talk_period: in October and November", "talk_period: in March"),
         ],
     }
     for file, changes in edits.items():

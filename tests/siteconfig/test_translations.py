@@ -1,4 +1,4 @@
-"""English beside the Swedish in site_config: complete when offered, and swapped in by localized()."""
+"""English beside the Swedish in site_config: complete when offered, swapped in by localized()."""
 
 from __future__ import annotations
 
@@ -129,7 +129,9 @@ def test_a_missing_english_question_is_named_with_file_line_and_field(
     broken_config: BreakConfig,
 ) -> None:
     file = "question_sets/rutin.yml"
-    root = broken_config(file, "        en:\n          text: How do you experience your health?\n", "")
+    root = broken_config(
+        file, "        en:\n          text: How do you experience your health?\n", ""
+    )
     line = _line_of(root, file, "text: Hur upplever du din hälsa?")
     assert (
         f"site_config/{file}, rad {line}, fält sections[1].questions[3].en.text: Texten på "
@@ -151,14 +153,18 @@ def test_every_missing_english_text_is_reported(broken_config: BreakConfig) -> N
 
 def test_an_unknown_key_in_an_english_block_is_an_error(broken_config: BreakConfig) -> None:
     file = "question_sets/goteborg.yml"
-    root = broken_config(file, "    en: {title: Since last time}", "    en: {titel: Since last time}")
+    root = broken_config(
+        file, "    en: {title: Since last time}", "    en: {titel: Since last time}"
+    )
     line = _line_of(root, file, "en: {titel: Since last time}")
     text = _problems(root)
-    assert f"goteborg.yml, rad {line}, fält sections[3].en.titel: Okänt fält ”titel” under en:." in (
-        text
+    assert (
+        f"goteborg.yml, rad {line}, fält sections[3].en.titel: Okänt fält ”titel” under en:."
+        in (text)
     )
-    assert f"goteborg.yml, rad {line - 1}, fält sections[3].en.title: Texten på engelska saknas." in (
-        text
+    assert (
+        f"goteborg.yml, rad {line - 1}, fält sections[3].en.title: Texten på engelska saknas."
+        in (text)
     )
 
 
