@@ -12,29 +12,32 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from formserver.common.clock import local_date
+from formserver.documents.seal_stamp import FONT, Signatory, stamp_box, stamp_style, stamp_text
+
+__all__ = [
+    "SealConfig",
+    "SealConfigError",
+    "SealError",
+    "Signatory",
+    "current_seal",
+    "level",
+    "load_seal_config",
+    "seal_pdf",
+    "seal_problems",
+]
 
 log = logging.getLogger(__name__)
 
 EXTENSION = "formserver.seal"
 SETTINGS = ("SEAL_PKCS12", "SEAL_PASSPHRASE", "SEAL_TSA_URL")
-# PDF/A wants every font embedded, the stamp's too: the service's document font (document.css).
-FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 FIELD_NAME = "Organisationens-forsegling"
 REASON = "Organisationens försegling av en plan som båda har skrivit under i formulärtjänsten"
 LOCATION = "Formulärtjänsten för medarbetarsamtal"
-ROLE_WORDS = {"employee": "medarbetare", "manager": "chef"}
 TSA_TIMEOUT_SECONDS = 10
-# The stamp sits in the last page's bottom margin (document.css: A4, margin 18mm 16mm 20mm),
-# left of the page number: it never covers the plan's text.
-MARGIN_LEFT = 16 * 72 / 25.4
-BOTTOM, TOP = 6.0, 20 * 72 / 25.4 - 4
-PAGE_NUMBER_WIDTH = 90.0
-FONT_SIZE = 7
 
 
 class SealConfigError(ValueError):
@@ -47,15 +50,6 @@ class SealError(RuntimeError):
 
 class _ValidationDataUnavailable(Exception):
     """The chain or its revocation data could not be had: seal without them."""
-
-
-@dataclass(frozen=True)
-class Signatory:
-    """One person who signed the plan in the service: name, role key, when (stored moment)."""
-
-    name: str
-    role: str
-    signed_at: str | datetime
 
 
 @dataclass(frozen=True)
@@ -198,16 +192,6 @@ def _check_certificate(path: Path, certificate: Any) -> None:
         )
 
 
-def stamp_text(signatories: Sequence[Signatory], organisation: str, sealed_on: str) -> str:
-    """The seal's visible words: who signed in the service, when, and who sealed it."""
-    people = [
-        f"{s.name} ({ROLE_WORDS.get(s.role, s.role)}) {local_date(s.signed_at)}"
-        for s in signatories
-    ]
-    who = people[0] if len(people) == 1 else ", ".join(people[:-1]) + " och " + people[-1]
-    return f"Underskriven i formulärtjänsten av {who}. Förseglad av {organisation} {sealed_on}."
-
-
 def seal_pdf(
     pdf: bytes,
     *,
@@ -260,7 +244,7 @@ def _sign(
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     _producer_in_step(writer)
     last = int(writer.root["/Pages"]["/Count"]) - 1
-    box = _stamp_box(writer, last)
+    box = stamp_box(writer, last)
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         subfilter=fields.SigSeedSubFilter.PADES,
@@ -280,7 +264,7 @@ def _sign(
         meta,
         config.signer,
         timestamper=timestamper,
-        stamp_style=_stamp_style(text, width=box[2] - box[0]),
+        stamp_style=stamp_style(text, width=box[2] - box[0]),
         new_field_spec=fields.SigFieldSpec(sig_field_name=FIELD_NAME, on_page=last, box=box),
     )
     try:
@@ -332,99 +316,6 @@ def _validation_context(config: SealConfig) -> Any:
         allow_fetching=True,
         revocation_mode="soft-fail",
     )
-
-
-def _stamp_box(writer: Any, page_index: int) -> tuple[int, int, int, int]:
-    page = writer.find_page_for_modification(page_index)[0].get_object()
-    x0, _, x1, _ = (float(v) for v in page["/MediaBox"])
-    return (
-        round(x0 + MARGIN_LEFT),
-        round(BOTTOM),
-        round(x1 - MARGIN_LEFT - PAGE_NUMBER_WIDTH),
-        round(TOP),
-    )
-
-
-def _stamp_style(text: str, width: float) -> Any:
-    from pyhanko.pdf_utils.text import DEFAULT_TEXT_BOX_MARGIN, TextBoxStyle
-    from pyhanko.stamp import TextStampStyle
-
-    lines = wrap(text, width - 2 * DEFAULT_TEXT_BOX_MARGIN - 2, FONT_SIZE)
-    return TextStampStyle(
-        stamp_text="\n".join(lines).replace("%", "%%"),  # the style's template language
-        text_box_style=TextBoxStyle(font=_font(), font_size=FONT_SIZE, leading=FONT_SIZE + 2),
-        border_width=1,
-    )
-
-
-def _font() -> Any:
-    from pyhanko.pdf_utils.font.api import FontEngineFactory
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
-
-    class PerMille(GlyphAccumulator):
-        """Glyph metrics in the 1000 units per em PDF reads them in.
-
-        pyHanko 0.38 writes widths in the font's own units (DejaVu has 2048 per em), so
-        letters would stand twice as far apart; HarfBuzz is asked for 1000 units as well.
-        """
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._per_mille = 1000 / self.units_per_em
-            self.hb_font.scale = (1000, 1000)
-            self.units_per_em = 1000
-
-        def _get_cid_and_width(self, glyph_id: int) -> tuple[int, int]:
-            if glyph_id not in self._glyphs:
-                cid, width = super()._get_cid_and_width(glyph_id)
-                self._glyphs[glyph_id] = (cid, round(width * self._per_mille))
-            result: tuple[int, int] = self._glyphs[glyph_id]
-            return result
-
-    class StampFont(FontEngineFactory):
-        """DejaVu Sans, embedded as a subset."""
-
-        def create_font_engine(self, writer: Any, obj_stream: Any = None) -> Any:
-            if obj_stream is None and writer.stream_xrefs:
-                obj_stream = writer.prepare_object_stream()
-            return PerMille(
-                writer=writer,
-                font_handle=io.BytesIO(_font_bytes()),
-                font_size=FONT_SIZE,
-                obj_stream=obj_stream,
-            )
-
-    return StampFont()
-
-
-@cache
-def _font_bytes() -> bytes:
-    return FONT.read_bytes()
-
-
-@cache
-def _advances() -> tuple[dict[int, str], dict[str, tuple[int, int]], int]:
-    from fontTools.ttLib import TTFont
-
-    with TTFont(io.BytesIO(_font_bytes())) as font:
-        return font.getBestCmap(), dict(font["hmtx"].metrics), int(font["head"].unitsPerEm)
-
-
-def wrap(text: str, width: float, size: float) -> list[str]:
-    """`text` broken at spaces into lines no wider than `width` points in the stamp's font."""
-    cmap, metrics, units = _advances()
-
-    def measure(line: str) -> float:
-        glyphs = (cmap.get(ord(c), ".notdef") for c in line)
-        return sum(metrics.get(g, (units // 2, 0))[0] for g in glyphs) * size / units
-
-    lines: list[str] = []
-    for word in text.split():
-        if lines and measure(f"{lines[-1]} {word}") <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return lines
 
 
 def level(sealed: bytes) -> str:

@@ -145,12 +145,19 @@ def write_pkcs12(
     return path
 
 
-def crl(issuer: Issued) -> bytes:
-    """An empty certificate revocation list from `issuer`, valid for a week (DER)."""
+def crl(issuer: Issued, revoked: tuple[Issued, ...] = ()) -> bytes:
+    """`issuer`'s certificate revocation list naming `revoked`, valid for a week (DER)."""
     now = datetime.now(UTC)
+    builder = x509.CertificateRevocationListBuilder()
+    for entry in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(entry.certificate.serial_number)
+            .revocation_date(now - timedelta(hours=1))
+            .build()
+        )
     return (
-        x509.CertificateRevocationListBuilder()
-        .issuer_name(issuer.certificate.subject)
+        builder.issuer_name(issuer.certificate.subject)
         .last_update(now - timedelta(minutes=5))
         .next_update(now + timedelta(days=7))
         .add_extension(x509.CRLNumber(1), critical=False)

@@ -29,7 +29,7 @@ from pypdf.generic import DictionaryObject
 
 from formserver import create_app
 from formserver.common.clock import local_today
-from formserver.config import UnsafeConfiguration
+from formserver.config import UnsafeConfiguration, load_config
 from formserver.documents import exports, seal
 from formserver.paths import STATIC_DIR
 from tests.documents.seal_ca import (
@@ -279,10 +279,13 @@ def test_with_a_timestamp_authority_the_seal_carries_a_trusted_timestamp(
     assert seal.level(sealed) == "B-T"
 
 
-def _seal_with_server(plan_pdf: bytes, tmp_path: Path, crl_base: str, server: PKIServer) -> Any:
+def _seal_with_server(
+    plan_pdf: bytes, tmp_path: Path, crl_base: str, server: PKIServer, revoke: bool = False
+) -> Any:
     pki = make_pki(crl_base)
+    revoked = (pki.seal,) if revoke else ()
     server.files["/root.crl"] = ("application/pkix-crl", crl(pki.root))
-    server.files["/intermediate.crl"] = ("application/pkix-crl", crl(pki.intermediate))
+    server.files["/intermediate.crl"] = ("application/pkix-crl", crl(pki.intermediate, revoked))
     server.timestamper = test_timestamper(pki)
     path = write_pkcs12(tmp_path / "sigill.p12", pki.seal, [pki.intermediate, pki.root])
     config = seal.load_seal_config(
@@ -315,6 +318,11 @@ def test_with_revocation_lists_and_a_timestamp_url_the_seal_is_b_lt(
     assert status.timestamp_validity is not None and status.timestamp_validity.trusted
     assert len(dss.crls) == 2
     assert seal.level(sealed) == "B-LT"
+
+
+def test_a_revoked_seal_certificate_seals_nothing(plan_pdf: bytes, tmp_path: Path) -> None:
+    with PKIServer() as server, pytest.raises(seal.SealError, match="spärrat"):
+        _seal_with_server(plan_pdf, tmp_path, server.base, server, revoke=True)
 
 
 def test_without_revocation_data_the_seal_is_made_and_the_log_says_so(
@@ -437,3 +445,15 @@ def test_a_seal_configured_without_pyhanko_installed_says_how_to_install_it(
     (problem,) = seal.seal_problems({"SEAL_PKCS12": str(tmp_path / "sigill.p12")})
 
     assert "pyHanko saknas" in problem and "pip install 'formserver[seal]'" in problem
+
+
+@pytest.mark.parametrize("typed", ["1e3", "true", '"citerad"', "[1]"])
+def test_the_passphrase_is_read_as_typed_not_as_json(
+    typed: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("FORMSERVER_SEAL_PASSPHRASE", typed)
+    app = Flask("formserver.app", instance_path=str(tmp_path))
+
+    load_config(app, None)
+
+    assert app.config["SEAL_PASSPHRASE"] == typed
