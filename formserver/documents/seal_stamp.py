@@ -19,7 +19,7 @@ ROLE_WORDS = {"employee": "medarbetare", "manager": "chef"}
 # The stamp sits in the last page's bottom margin (document.css: A4, margin 18mm 16mm 20mm),
 # left of the page number: it never covers the plan's text.
 MARGIN_LEFT = 16 * 72 / 25.4
-BOTTOM, TOP = 6.0, 20 * 72 / 25.4 - 4
+BOTTOM, TOP = 5 * 72 / 25.4, 20 * 72 / 25.4 - 4  # 5 mm: inside what printers print
 PAGE_NUMBER_WIDTH = 90.0
 FONT_SIZE = 7
 

@@ -208,6 +208,16 @@ def test_the_stamp_names_both_signatories_and_their_dates_in_the_bottom_margin(
     assert max(every) <= 1100, every  # not the font's 2048 units: letters would spread apart
 
 
+def test_long_and_odd_names_are_shown_whole(plan_pdf: bytes, config: seal.SealConfig) -> None:
+    odd = "Åsa-Maria 100% (%(ts)s) von Ölund-Österberg " * 3
+    people = [replace(SIGNATORIES[0], name=odd.strip()), SIGNATORIES[1]]
+
+    sealed = seal.seal_pdf(plan_pdf, signatories=people, organisation="Kommun", config=config)
+
+    text, _ = stamp_strings(seal_widget(sealed)[1])
+    assert text.startswith(f"Underskriven i formulärtjänsten av {odd.strip()} (medarbetare)")
+
+
 def test_a_text_added_after_sealing_is_reported_as_a_change(sealed: bytes, pki: Authority) -> None:
     writer = PdfWriter(io.BytesIO(sealed), incremental=True)
     page = writer.pages[0]
