@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from formserver.common.clock import local_date
-from formserver.documents.seal_stamp import FONT, Signatory, stamp_box, stamp_style, stamp_text
+from formserver.documents.seal_stamp import (
+    FONT,
+    Signatory,
+    font_bytes,
+    stamp_box,
+    stamp_style,
+    stamp_text,
+)
 
 __all__ = [
     "SealConfig",
@@ -93,6 +100,7 @@ def load_seal_config(config: Mapping[str, Any]) -> SealConfig | None:
         raise SealConfigError(
             f"Sigillets typsnitt {FONT} saknas: installera paketet fonts-dejavu-core."
         )
+    font_bytes()  # prepared once at start-up, not in the first signer's request
     pkcs12_path = Path(str(path))
     data = _read(pkcs12_path)
     secret = None if passphrase is None else str(passphrase).encode("utf-8")

@@ -98,7 +98,7 @@ def _font() -> Any:
                 obj_stream = writer.prepare_object_stream()
             return PerMille(
                 writer=writer,
-                font_handle=io.BytesIO(_font_bytes()),
+                font_handle=io.BytesIO(font_bytes()),
                 font_size=FONT_SIZE,
                 obj_stream=obj_stream,
             )
@@ -107,15 +107,25 @@ def _font() -> Any:
 
 
 @cache
-def _font_bytes() -> bytes:
-    return FONT.read_bytes()
+def font_bytes() -> bytes:
+    """DejaVu Sans without its layout tables: the stamp needs no ligatures or kerning, and
+    fontTools would read them all (most of a second) for every seal only to drop them."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(FONT)) as font:
+        for table in ("GPOS", "GSUB", "GDEF", "MATH", "FFTM"):
+            if table in font:
+                del font[table]
+        buffer = io.BytesIO()
+        font.save(buffer)
+    return buffer.getvalue()
 
 
 @cache
 def _advances() -> tuple[dict[int, str], dict[str, tuple[int, int]], int]:
     from fontTools.ttLib import TTFont
 
-    with TTFont(io.BytesIO(_font_bytes())) as font:
+    with TTFont(io.BytesIO(font_bytes())) as font:
         return font.getBestCmap(), dict(font["hmtx"].metrics), int(font["head"].unitsPerEm)
 
 
