@@ -15,6 +15,7 @@ from formserver import access, siteconfig, views
 from formserver.cli import register_commands
 from formserver.common import clock
 from formserver.config import UnsafeConfiguration, config_problems, load_config
+from formserver.documents import seal
 from formserver.forms import fields, messages
 from formserver.forms.base import csrf_token
 from formserver.paths import TEMPLATES_DIR
@@ -117,6 +118,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     load_config(app, test_config)
     problems = config_problems(app.config, relaxed=bool(app.debug or app.testing))
+    try:  # checked in debug and tests too: a seal that cannot seal must not go unnoticed
+        app.extensions[seal.EXTENSION] = seal.load_seal_config(app.config)
+    except seal.SealConfigError as error:
+        problems.append(str(error))
     if problems:
         raise UnsafeConfiguration(
             "Formulärtjänsten startar inte:\n" + "\n".join(f"  - {p}" for p in problems)

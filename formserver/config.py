@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,11 @@ DEFAULTS: dict[str, Any] = {
     "OIDC_GROUPS_CLAIM": "groups",
     "OIDC_HR_GROUP": None,
     "OIDC_TIMEOUT_SECONDS": 10,
+    # The organisation's seal on each signed plan's PDF (formserver.documents.seal): off while
+    # no PKCS#12 file is set. The timestamp authority's URL is optional.
+    "SEAL_PKCS12": None,
+    "SEAL_PASSPHRASE": None,
+    "SEAL_TSA_URL": None,
     # Per role, how one may sign in; "sso" counts only while OIDC_ISSUER is set. A person with
     # several roles may use only what every one of them allows.
     "SIGN_IN_METHODS": {
@@ -83,6 +89,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("FORMSERVER")
+        # As typed: from_prefixed_env reads values as JSON, which would turn "1e3" into 1000.0.
+        if "FORMSERVER_SEAL_PASSPHRASE" in os.environ:
+            app.config["SEAL_PASSPHRASE"] = os.environ["FORMSERVER_SEAL_PASSPHRASE"]
     else:
         app.config.from_mapping(test_config)
     if not app.config["SITE_CONFIG_DIR"]:

@@ -54,6 +54,7 @@ ALLOWED: dict[str, set[str]] = {
         "cli",
         "common",
         "config",
+        "documents",  # the seal's key is loaded and checked at start-up
         "forms",
         "paths",
         "security",

@@ -17,6 +17,7 @@ from formserver.app import create_app
 from formserver.cli import COMMANDS
 from formserver.cli.records import Stop
 from formserver.config import UnsafeConfiguration, config_problems, load_config
+from formserver.documents.seal import seal_problems
 from formserver.siteconfig import ConfigError, load_site_config
 
 
@@ -49,7 +50,7 @@ def check_config() -> None:
     """Run the start-up self-check and print what it finds, without starting the service."""
     app = Flask("formserver", instance_relative_config=True)
     load_config(app, None)
-    problems = config_problems(app.config, relaxed=bool(app.debug))
+    problems = config_problems(app.config, relaxed=bool(app.debug)) + seal_problems(app.config)
     try:
         site = load_site_config(Path(app.config["SITE_CONFIG_DIR"]))
     except ConfigError as error:
@@ -63,6 +64,7 @@ def check_config() -> None:
         ("Tjänstens adress", app.config["PUBLIC_URL"] or "–"),
         ("Betrodda proxyer", app.config["PROXY_COUNT"]),
         ("E-post", app.config["SMTP_HOST"] or "ingen (länkar lämnas över för hand)"),
+        ("Försegling", app.config["SEAL_PKCS12"] or "ingen (PDF:erna förseglas inte)"),
     ]
     for label, value in facts:
         click.echo(f"{label}: {value}")
