@@ -35,7 +35,9 @@ def _environment() -> Environment:
     return env
 
 
-def render_question_set(config: SiteConfig, set_id: str, heading_level: int = 2) -> str:
+def render_question_set(
+    config: SiteConfig, set_id: str, heading_level: int = 2, language: str = "sv"
+) -> str:
     """Every section and question of a set, with its documentation policy and its source."""
     question_set: QuestionSet = config.question_sets[set_id]
     template = _environment().get_template("handbook/fragments/question_set.md.j2")
@@ -47,7 +49,9 @@ def render_question_set(config: SiteConfig, set_id: str, heading_level: int = 2)
     )
 
 
-def render_plan_template(config: SiteConfig, template_id: str, heading_level: int = 2) -> str:
+def render_plan_template(
+    config: SiteConfig, template_id: str, heading_level: int = 2, language: str = "sv"
+) -> str:
     """A plan template as printable blank tables, with header fields and signature lines."""
     plan: PlanTemplate = config.plan_templates[template_id]
     template = _environment().get_template("handbook/fragments/plan_template.md.j2")
@@ -56,7 +60,7 @@ def render_plan_template(config: SiteConfig, template_id: str, heading_level: in
     )
 
 
-def render_sources(config: SiteConfig) -> str:
+def render_sources(config: SiteConfig, language: str = "sv") -> str:
     """The list of sources, each with the question sets and templates that use it."""
     template = _environment().get_template("handbook/fragments/sources.md.j2")
     used: dict[str, list[str]] = {source_id: [] for source_id in config.sources}
@@ -73,7 +77,11 @@ LOCAL_BOXES = ("underlag", "dokumentation", "kallelse", "bevarande", "vald", "ko
 
 
 def render_local_decisions(
-    config: SiteConfig, box: str, link: Callable[[str], str | None], heading_level: int = 2
+    config: SiteConfig,
+    box: str,
+    link: Callable[[str], str | None],
+    heading_level: int = 2,
+    language: str = "sv",
 ) -> str:
     """The organisation's own decisions: one box, or (box "") every one as sections.
 
@@ -116,7 +124,7 @@ def build_date() -> dt.date:
     return dt.date.today()
 
 
-def render_print_header(config: SiteConfig) -> str:
+def render_print_header(config: SiteConfig, language: str = "sv") -> str:
     """The print page's heading lines: which organisation's routine, and when it was printed out."""
     template = _environment().get_template("handbook/fragments/print_header.md.j2")
     return template.render(organisation=config.organisation.name, built=build_date())
