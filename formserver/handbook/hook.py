@@ -80,6 +80,19 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     return handbook.link_to_service(expanded, site_config.organisation.form_service_url)
 
 
+# mkdocs.yml's toc `permalink_title` is Swedish and markdown settings cannot differ by language.
+PERMALINK_TITLES = {"en": ("Länk till rubriken", "Link to this heading")}
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    """Give the heading links on a page in another language their title in that language."""
+    language = getattr(page.file, "locale", None) or DEFAULT_LANGUAGE
+    if language in PERMALINK_TITLES:
+        swedish, translated = PERMALINK_TITLES[language]
+        html = html.replace(f'title="{swedish}"', f'title="{translated}"')
+    return html
+
+
 def on_post_template(output: str, template_name: str, config: Any) -> str:
     """Keep each language's 404 page: every language's build writes it to the same 404.html."""
     if template_name == "404.html":
