@@ -7,6 +7,7 @@ other languages' builds nested inside the Swedish build's `on_post_build`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -93,9 +94,22 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
     return html
 
 
+# Material's script takes each <link rel="alternate" hreflang> in the head as a language's root
+# and fetches sitemap.xml beside it; the i18n plugin points them at the page's counterpart, so
+# each page would ask for a sitemap that does not exist (a 404 in the console). The language
+# switcher in the header links to the counterpart itself (partials/alternate.html).
+ALTERNATE_LINK = re.compile(r'\n?[ \t]*<link rel="alternate" href="[^"]*" hreflang="[^"]*">')
+
+
+def on_post_page(output: str, page: Any, config: Any) -> str:
+    """Drop the head's language alternates (see ALTERNATE_LINK)."""
+    return ALTERNATE_LINK.sub("", output)
+
+
 def on_post_template(output: str, template_name: str, config: Any) -> str:
     """Keep each language's 404 page: every language's build writes it to the same 404.html."""
     if template_name == "404.html":
+        output = ALTERNATE_LINK.sub("", output)
         _not_found[build_language(config)] = output
     return output
 

@@ -17,14 +17,17 @@ from tests.browser.support import CONTEXT, DOCS, Service
 
 
 def page_paths() -> list[str]:
-    """The built page of every Markdown file (MkDocs' directory URLs), plus the 404 page."""
+    """The built page of every Markdown file (MkDocs' directory URLs), plus the 404 page; the
+    English twins (docs/<page>.en.md) are built under en/, with their own 404 page."""
     paths = []
     for source in sorted(DOCS.rglob("*.md")):
-        parts = source.relative_to(DOCS).with_suffix("").parts
+        name = source.relative_to(DOCS).as_posix()
+        folder = "en/" if name.endswith(".en.md") else ""
+        parts = tuple(name.removesuffix(".md").removesuffix(".en").split("/"))
         if parts[-1] == "index":
             parts = parts[:-1]
-        paths.append("/".join(parts) + "/" if parts else "")
-    return [*paths, "404.html"]
+        paths.append(folder + ("/".join(parts) + "/" if parts else ""))
+    return [*sorted(paths), "404.html", "en/404.html"]
 
 
 PAGES = page_paths()
@@ -39,7 +42,10 @@ def handbook_page(browser: Browser, browser_requirements: None) -> Iterator[Page
     context.close()
 
 
-@pytest.mark.parametrize("path", PAGES, ids=[p.strip("/") or "start" for p in PAGES])
+IDS = [p.strip("/").replace("/", "-") or "start" for p in PAGES]
+
+
+@pytest.mark.parametrize("path", PAGES, ids=IDS)
 def test_handbook_page_has_no_axe_violations(
     path: str, seeded_service: Service, handbook_page: Page, a11y: Accessibility
 ) -> None:
@@ -72,4 +78,4 @@ def test_every_built_page_is_checked(handbook_site: Path) -> None:
         for index in handbook_site.rglob("index.html")
     }
     built = {path + "/" if path else "" for path in built}
-    assert built == set(PAGES) - {"404.html"}
+    assert built == set(PAGES) - {"404.html", "en/404.html"}

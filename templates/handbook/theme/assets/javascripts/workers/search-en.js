@@ -9,15 +9,19 @@
 
 const materialWorker = location.search.slice(1);
 
+// A possessive ("manager's", "employees’") is the word itself: stemmed without its "'s".
 function stemWord(word) {
-  const token = self.lunr.stemmer(new self.lunr.Token(word.toLowerCase()));
-  return token ? token.toString() : word;
+  const bare = word.toLowerCase().replace(/['’]s?$/u, "");
+  const token = self.lunr.stemmer(new self.lunr.Token(bare));
+  return token ? token.toString() : bare;
 }
 
 function stemQuery(query) {
   return query
     .split(/(\s+)/)
-    .map((part) => (/^[\p{L}\p{N}-]+$/u.test(part) ? part.replace(/[\p{L}\p{N}]+/gu, stemWord) : part))
+    .map((part) =>
+      /^[\p{L}\p{N}'’-]+$/u.test(part) ? part.replace(/[\p{L}\p{N}]+(?:['’]s?)?/gu, stemWord) : part,
+    )
     .join("");
 }
 
