@@ -79,3 +79,38 @@ def test_every_built_page_is_checked(handbook_site: Path) -> None:
     }
     built = {path + "/" if path else "" for path in built}
     assert built == set(PAGES) - {"404.html", "en/404.html"}
+
+
+def test_en_the_english_handbook_speaks_english_and_switches_language_by_keyboard(
+    seeded_service: Service, handbook_page: Page
+) -> None:
+    base = f"{seeded_service.url}/handbok/"
+    handbook_page.goto(f"{base}en/404.html")
+    expect(handbook_page).to_have_title("Page not found – Medarbetarsamtal – handbook")
+    expect(handbook_page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    expect(handbook_page.get_by_role("link", name="the handbook's home page")).to_have_attribute(
+        "href", "/handbok/en/"
+    )
+    handbook_page.goto(f"{base}en/forbered/")
+    expect(handbook_page.locator("html")).to_have_attribute("lang", "en")
+    expect(handbook_page.get_by_role("navigation", name="Main menu")).to_have_count(1)
+    # By keyboard: the switcher's button (named "Select language") opens its list on focus,
+    # the next Tab reaches "Svenska", and Enter opens this page in Swedish.
+    switcher = handbook_page.get_by_role("button", name="Select language")
+    switcher.focus()
+    expect(switcher).to_be_focused()
+    handbook_page.keyboard.press("Tab")
+    swedish = handbook_page.get_by_role("link", name="Svenska")
+    expect(swedish).to_be_focused()
+    expect(swedish).to_be_visible()
+    expect(swedish).to_have_attribute("lang", "sv")
+    handbook_page.keyboard.press("Enter")
+    handbook_page.wait_for_url(f"{base}forbered/")
+    expect(handbook_page.locator("html")).to_have_attribute("lang", "sv")
+    english = handbook_page.get_by_role("link", name="English")
+    expect(english).to_have_attribute("href", "../en/forbered/")
+    handbook_page.get_by_role("textbox", name="Sök").click()
+    expect(handbook_page.get_by_role("dialog", name="Sök i handboken")).to_be_visible()
+    handbook_page.goto(f"{base}en/")
+    handbook_page.get_by_role("textbox", name="Search").click()
+    expect(handbook_page.get_by_role("dialog", name="Search the handbook")).to_be_visible()
