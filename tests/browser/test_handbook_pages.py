@@ -114,3 +114,6 @@ def test_en_the_english_handbook_speaks_english_and_switches_language_by_keyboar
     handbook_page.goto(f"{base}en/")
     handbook_page.get_by_role("textbox", name="Search").click()
     expect(handbook_page.get_by_role("dialog", name="Search the handbook")).to_be_visible()
+    # The English print page runs the same print script (a shared asset at the root).
+    handbook_page.goto(f"{base}en/hela-rutinen/")
+    expect(handbook_page.get_by_role("button", name="Print the whole routine")).to_be_visible()
