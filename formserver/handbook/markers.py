@@ -28,8 +28,9 @@ HEADING = re.compile(r"^(#{1,5}) ", re.M)
 MARKDOWN_LINK = re.compile(r"(\]\()([^)\s#]+\.md)(#[^)\s]*)?(\))")
 SERVICE_LINK = re.compile(r"\]\(formulartjanst:(/[^)\s]*)\)")
 REQUIRED_META = ("title", "owner", "reviewed")
-# "(källa: KTH)" in the text; on a page with the list of sources it links to that list.
-SOURCE_NOTE = re.compile(r"\(källa: ([^()\[\]\n]+)\)")
+# "(källa: KTH)" in the text ("(source: KTH)" on English pages); on a page with the list of
+# sources it links to that list.
+SOURCE_NOTE = re.compile(r"\((källa|source): ([^()\[\]\n]+)\)")
 SOURCES_ANCHOR = "kallor"
 
 
@@ -77,9 +78,12 @@ def expand_markers(
     config: SiteConfig,
     read_page: Callable[[str], str],
     heading_level: int = 2,
+    language: str = "sv",
 ) -> str:
     """Replace the `fragor`, `planmall`, `kallor`, `hos-oss`, `utskrift` and `inkludera` markers.
 
+    `page` and the markers' pages are named without a language suffix ("forbered.md");
+    `read_page` reads the page in `language`, and site_config texts render in `language`.
     On a page that lists the sources, every "(källa: …)" note links to `#kallor` there.
     """
 
@@ -96,36 +100,36 @@ def expand_markers(
     def replace(match: re.Match[str]) -> str:
         kind, ident = match[1], match[2] or ""
         if kind == "kallor":
-            return render_sources(config)
+            return render_sources(config, language=language)
         if kind == "hos-oss":
             if ident and ident not in LOCAL_BOXES:
                 known = ", ".join(LOCAL_BOXES)
                 raise HandbookError(f"{page}: rutan ”hos-oss: {ident}” finns inte ({known}).")
-            return render_local_decisions(config, ident, link, heading_level)
+            return render_local_decisions(config, ident, link, heading_level, language=language)
         if kind == "utskrift":
-            return render_print_header(config)
+            return render_print_header(config, language=language)
         if kind == "fragor":
             if ident not in config.question_sets:
                 known = ", ".join(sorted(config.question_sets))
                 raise HandbookError(f"{page}: frågeunderlaget ”{ident}” finns inte ({known}).")
-            return render_question_set(config, ident, heading_level)
+            return render_question_set(config, ident, heading_level, language=language)
         if kind == "planmall":
             if ident not in config.plan_templates:
                 known = ", ".join(sorted(config.plan_templates))
                 raise HandbookError(f"{page}: planmallen ”{ident}” finns inte ({known}).")
-            return render_plan_template(config, ident, heading_level)
+            return render_plan_template(config, ident, heading_level, language=language)
         try:
             included = FRONT_MATTER.sub("", read_page(ident), count=1)
         except FileNotFoundError:
             raise HandbookError(f"{page}: sidan ”{ident}” att inkludera finns inte.") from None
         if any(m[1] == "inkludera" for m in MARKER.finditer(included)):
             raise HandbookError(f"{page}: ”{ident}” inkluderar i sin tur andra sidor.")
-        expanded = expand_markers(included, ident, config, read_page, heading_level)
+        expanded = expand_markers(included, ident, config, read_page, heading_level, language)
         return _rebase_links(_shift_headings(expanded), ident, page)
 
     expanded = MARKER.sub(replace, markdown)
     if any(m[1] == "kallor" for m in MARKER.finditer(markdown)):
-        expanded = SOURCE_NOTE.sub(rf"(källa: [\1](#{SOURCES_ANCHOR}))", expanded)
+        expanded = SOURCE_NOTE.sub(rf"(\1: [\2](#{SOURCES_ANCHOR}))", expanded)
     return expanded
 
 

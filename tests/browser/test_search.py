@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.support import CONTEXT, Service
+from tests.browser.support import CONTEXT, DOCS, Service
 
 # The first results a reader sees without scrolling the result list.
 FIRST = 5
@@ -43,6 +44,16 @@ INFLECTED = [
     ("källorna", "Källor"),
 ]
 NONSENSE = ["xyzzyq", "qwrtplk", "blorfsnäck"]
+
+# The English pages (/en/), searched in English with lunr's English stemmer (search-en.js).
+ENGLISH = [
+    ("managers", "Checklist for managers"),
+    ("manager's", "Checklist for managers"),
+    ("development plan", "Individual utvecklingsplan (development plan)"),
+    ("preparation", "Prepare the talk"),
+    ("preparing", "Prepare the talk"),
+    ("glossary", "Glossary"),
+]
 
 # Remembers which query Material's search worker last answered (it answers in order), so the
 # test reads the result list only once it shows the whole typed query, not a prefix of it.
@@ -97,9 +108,9 @@ def search_page(browser: Browser, static_host: str) -> Iterator[Page]:
     context.close()
 
 
-def search(page: Page, query: str) -> list[str]:
+def search(page: Page, query: str, box_name: str = "Sök") -> list[str]:
     """Type the query into the search box and return the titles of the first results."""
-    box = page.get_by_role("textbox", name="Sök")
+    box = page.get_by_role("textbox", name=box_name)
     box.click()
     box.press("Control+A")
     box.press("Backspace")
@@ -122,6 +133,50 @@ def test_nonsense_finds_nothing(search_page: Page, query: str) -> None:
     expect(search_page.locator(".md-search-result__meta")).to_have_text("Inga sökresultat")
 
 
+@pytest.fixture(scope="module")
+def english_search_page(browser: Browser, static_host: str) -> Iterator[Page]:
+    """The handbook's English start page in one tab, its search index loaded."""
+    context = browser.new_context(**CONTEXT)
+    context.set_default_timeout(15_000)
+    context.add_init_script(WATCH_WORKER)
+    page = context.new_page()
+    page.goto(f"{static_host}en/")
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize(("query", "page_title"), ENGLISH, ids=[q for q, _ in ENGLISH])
+def test_en_an_english_word_finds_the_english_page(
+    english_search_page: Page, query: str, page_title: str
+) -> None:
+    assert page_title in search(english_search_page, query, "Search")
+
+
+def test_en_results_are_english_pages_under_en(english_search_page: Page) -> None:
+    titles = search(english_search_page, "medarbetarsamtal", "Search")
+    swedish = {
+        yaml.safe_load(page.read_text("utf-8").split("---")[1])["title"]
+        for page in DOCS.rglob("*.md")
+        if not page.name.endswith(".en.md")
+    }
+    assert titles and not swedish & set(titles), titles
+    links = english_search_page.locator(".md-search-result__list > li > a")
+    for href in links.evaluate_all("links => links.map(a => a.href)"):
+        assert "/en/" in href, href
+    links.first.click()
+    english_search_page.wait_for_load_state("load")
+    assert "/en/" in english_search_page.url
+    assert english_search_page.locator("html").get_attribute("lang") == "en"
+    english_search_page.goto(english_search_page.url.split("/en/")[0] + "/en/")
+
+
+def test_en_nonsense_finds_nothing_in_english(english_search_page: Page) -> None:
+    assert search(english_search_page, "xyzzyq", "Search") == []
+    expect(english_search_page.locator(".md-search-result__meta")).to_have_text(
+        "No matching documents"
+    )
+
+
 # Every CSP violation on the page or in its workers, as the browser reports it.
 WATCH_CSP = """(() => {
   window.__violations = [];
@@ -131,8 +186,31 @@ WATCH_CSP = """(() => {
 })()"""
 
 
+@pytest.mark.parametrize(
+    ("paths", "query", "box_name", "expected"),
+    [
+        (
+            ("", "fragor/goteborg/", "404.html"),
+            "bisysslor",
+            "Sök",
+            "Frågor ur Göteborgs Stads mall",
+        ),
+        (
+            ("en/", "en/fragor/goteborg/", "en/404.html"),
+            "managers",
+            "Search",
+            "Checklist for managers",
+        ),
+    ],
+    ids=["sv", "en_english"],
+)
 def test_served_by_the_service_the_pages_and_search_run_under_its_csp(
-    browser: Browser, seeded_service: Service
+    browser: Browser,
+    seeded_service: Service,
+    paths: tuple[str, ...],
+    query: str,
+    box_name: str,
+    expected: str,
 ) -> None:
     context = browser.new_context(**CONTEXT)
     context.set_default_timeout(15_000)
@@ -143,12 +221,12 @@ def test_served_by_the_service_the_pages_and_search_run_under_its_csp(
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
-        for path in ("", "fragor/goteborg/", "404.html"):
+        for path in paths:
             response = page.goto(f"{seeded_service.url}/handbok/{path}")
             assert response is not None
             # Material's inline head script ran: it defines __md_get for the rest of the page.
             assert page.evaluate("typeof __md_get") == "function", path
-            assert "Frågor ur Göteborgs Stads mall" in search(page, "bisysslor"), path
+            assert expected in search(page, query, box_name), path
             assert page.evaluate("window.__violations") == [], path
             policy = response.headers["content-security-policy"]
             assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]

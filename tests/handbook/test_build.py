@@ -19,8 +19,11 @@ from formserver.paths import PROJECT_ROOT
 from formserver.siteconfig import SiteConfig
 from tests.factories import BreakConfig
 
+# The Swedish pages; each has its English twin beside it as <page>.en.md (test_english.py).
 PAGES = sorted(
-    p.relative_to(PROJECT_ROOT / "docs").as_posix() for p in (PROJECT_ROOT / "docs").rglob("*.md")
+    p.relative_to(PROJECT_ROOT / "docs").as_posix()
+    for p in (PROJECT_ROOT / "docs").rglob("*.md")
+    if not p.name.endswith(".en.md")
 )
 
 
