@@ -15,6 +15,10 @@ from formserver.store import audit
 SHOWN = 50  # problems listed per kind; the counts cover all
 
 
+def _entries(count: int) -> str:
+    return f"{count} händelse" if count == 1 else f"{count} händelser"
+
+
 def _range(first: int, last: int) -> str:
     return f"id {first}" if first == last else f"id {first}–{last}"
 
@@ -51,9 +55,9 @@ def verify_command(anchor: Path | None, quiet: bool) -> None:
     if len(report.talk_problems) > SHOWN:
         click.echo(f"  … och {len(report.talk_problems) - SHOWN} samtal till.")
     click.echo(
-        f"Granskningsloggen: {check.entries} händelser, {len(check.problems)} fel."
+        f"Granskningsloggen: {_entries(check.entries)}, {len(check.problems)} fel."
         + (
-            f" {check.before_chain} händelser är från före kedjan och kan inte kontrolleras."
+            f" {_entries(check.before_chain)} från före kedjan kan inte kontrolleras."
             if check.before_chain
             else ""
         )

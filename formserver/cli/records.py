@@ -220,7 +220,7 @@ def restore_command(path: Path, yes: bool) -> None:
             "Kör igen med --yes för att återställa."
         )
     try:
-        result = backup.restore(path, database)
+        result = backup.restore(path, database, signers_for(_keys()).plan)
     except Refused as error:
         raise Stop(str(error)) from None
     if result.problems:

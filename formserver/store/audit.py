@@ -126,8 +126,9 @@ def entries_about(
     conn: sqlite3.Connection, person_id: str, object_ids: Sequence[str]
 ) -> list[dict[str, Any]]:
     """Entries made by the person or about any of `object_ids`, oldest first."""
+    # The entry's fields only: its hash and MAC are the log's own integrity data, not about her.
     rows = conn.execute(
-        "SELECT * FROM audit_log WHERE actor_id = ? "
+        f"SELECT {', '.join(_FIELDS)} FROM audit_log WHERE actor_id = ? "
         "OR object_id IN (SELECT value FROM json_each(?)) ORDER BY id",
         (person_id, json.dumps(list(object_ids))),
     )
