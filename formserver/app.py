@@ -19,8 +19,9 @@ from formserver.documents import seal
 from formserver.forms import fields, messages
 from formserver.forms.base import csrf_token
 from formserver.paths import TEMPLATES_DIR
+from formserver.security.keys import signers
 from formserver.services import sign_in as signin
-from formserver.store import db
+from formserver.store import audit, chains, db
 from formserver.views.common import provider_origin, sign_in_options
 from formserver.views.handbook import handbook_csp
 
@@ -150,7 +151,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["fields"] = fields  # every form field is drawn by it
 
     with app.app_context():
-        db.migrate(db.connection_for(app.config["DATABASE"]))
+        connection = db.connection_for(app.config["DATABASE"])
+        db.migrate(connection)
+        audit.use_signer(connection.execute("PRAGMA database_list").fetchone()[2], signers().audit)
+        # Records from before chains (migration 0010) get theirs once their MACs verify.
+        _, unchained = chains.chain_at_start(connection, signers().plan)
+        if unchained:
+            app.logger.warning(
+                "%d talks could not be chained: their records fail verification "
+                "(formserver verify lists them)",
+                len(unchained),
+            )
 
     app.before_request(refuse_unreadable_posts)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from formserver.cli.integrity import verify_command
 from formserver.cli.people import (
     grant_hr,
     import_roster_command,
@@ -34,6 +35,7 @@ COMMANDS = (
     backup_command,
     restore_command,
     verify_plan,
+    verify_command,
     rekey_command,
     send_reminders,
 )

@@ -16,7 +16,7 @@ from formserver.documents import exports
 from formserver.paths import STATIC_DIR
 from formserver.recordkeeping import Refused, backup, person_export, retention, verification
 from formserver.security.keys import signers_for
-from formserver.security.records import RecordTampered
+from formserver.security.records import ChainBroken, RecordTampered
 from formserver.siteconfig import current as site_config
 from formserver.store import audit, db, plans, preparations
 from formserver.store.plans import FOLLOWUP_STATUSES
@@ -37,6 +37,13 @@ def _audit(action: str, outcome: str, object_type: str, object_id: str, detail: 
 
 
 def _tampered(error: RecordTampered, command: str) -> Stop:
+    if isinstance(error, ChainBroken):
+        _audit("record.verify", "tampered", "talk", error.record_id, f"{command}; {error.reason}")
+        return Stop(
+            f"Planen i samtalet {error.record_id} är inte hel: {error.reason}. Ingenting visades "
+            "eller skrevs. Händelsen är loggad. Återställ planen från en säkerhetskopia, och kör "
+            "formserver verify för att se om fler samtal är drabbade."
+        )
     _audit("record.verify", "failed", error.kind, error.record_id, command)
     return Stop(
         f"Uppgifterna i {error.kind} {error.record_id} har ändrats utanför tjänsten, eller sparats "
@@ -80,6 +87,7 @@ def purge_command(dry_run: bool, yes: bool, gallringsbeslut: str | None) -> None
                 public_sector=public,
                 gallringsbeslut=gallringsbeslut,
                 now=db.utc_now(),
+                plan_signer=signers_for(_keys()).plan,
             )
         except Refused as error:
             raise Stop(str(error)) from None
@@ -212,7 +220,7 @@ def restore_command(path: Path, yes: bool) -> None:
             "Kör igen med --yes för att återställa."
         )
     try:
-        result = backup.restore(path, database)
+        result = backup.restore(path, database, signers_for(_keys()).plan)
     except Refused as error:
         raise Stop(str(error)) from None
     if result.problems:
@@ -271,8 +279,8 @@ def verify_plan(code: str) -> None:
 def rekey_command() -> None:
     """Re-make every record's MAC with the newest key (run before removing a retired key).
 
-    Every record is first verified with the current key and its fallbacks; one that fails stops
-    the command and nothing changes.
+    Every record, chain head and audit entry MAC is first verified with the current key and its
+    fallbacks; one that fails stops the command. Links and hashes are key-independent and stay.
     """
 
     keys = _keys()
@@ -281,10 +289,12 @@ def rekey_command() -> None:
         kinds = signers_for(keys)
         count = preparations.rekey(conn, kinds.preparation)
         count += plans.rekey(conn, kinds.plan, kinds.followup)
+        with db.transaction(conn):
+            entries = audit.rekey(conn, kinds.audit)
     except RecordTampered as error:
         raise _tampered(error, "rekey") from None
-    _audit("records.rekey", "ok", "", "", f"{count} poster")
+    _audit("records.rekey", "ok", "", "", f"{count} poster, {entries} händelser")
     click.echo(
-        f"{count} sparade uppgifter är nu skyddade med den nya nyckeln. Nu kan den gamla "
-        "nyckeln tas bort ur SECRET_KEY_FALLBACKS."
+        f"{count} sparade uppgifter är nu skyddade med den nya nyckeln, och {entries} händelser "
+        "i granskningsloggen. Nu kan den gamla nyckeln tas bort ur SECRET_KEY_FALLBACKS."
     )

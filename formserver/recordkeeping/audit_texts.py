@@ -59,6 +59,8 @@ ACTIONS = {
     "record.verify": "Kontroll av att sparade uppgifter inte har ändrats",
     "record.purge": "Gallring: uppgifter togs bort när bevarandetiden hade gått ut",
     "records.rekey": "Sparade uppgifter skyddades med en ny nyckel",
+    "records.chain": "Planer sparade före kontrollkedjorna fick sina kedjor",
+    "records.verify_all": "Hela databasen kontrollerades (formserver verify)",
     "database.backup": "Säkerhetskopia av databasen",
     "database.restore": "Databasen återställdes från en säkerhetskopia",
 }
@@ -91,6 +93,7 @@ OUTCOMES = {
     "claim_missing": "Organisationens inloggning skickade inte uppgiften som behövs",
     "email_unverified": "E-postadressen var inte bekräftad",
     "no_match": "Koden stämde inte med någon plan",
+    "tampered": "Uppgifterna var ändrade, borttagna eller flyttade utanför tjänsten: visades inte",
 }
 
 

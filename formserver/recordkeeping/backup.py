@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from formserver.recordkeeping import Refused
-from formserver.store import db
+from formserver.security.records import RecordSigner
+from formserver.store import chains, db
 from formserver.store import maintenance as store
 
 
@@ -62,11 +63,14 @@ def check_copy(path: Path) -> CheckedCopy:
         return CheckedCopy(path, [f"filen kunde inte läsas som en databas ({error})"], {})
 
 
-def restore(backup_path: Path, database: Path) -> CheckedCopy:
+def restore(
+    backup_path: Path, database: Path, plan_signer: RecordSigner | None = None
+) -> CheckedCopy:
     """Replace the live database with a checked backup, then check the result.
 
     The copy goes through SQLite's backup API under its locks, so a running service never
-    reads a half-copied file; it sees the old data or the restored data.
+    reads a half-copied file; it sees the old data or the restored data. A backup from before
+    chains (migration 0010) gets its chains at once with `plan_signer`, as at start-up.
     """
     checked = check_copy(backup_path)
     if checked.problems:
@@ -92,6 +96,8 @@ def restore(backup_path: Path, database: Path) -> CheckedCopy:
         try:
             store.copy_database(source, live)
             db.migrate(live)
+            if plan_signer is not None:
+                chains.chain_at_start(live, plan_signer)
             return CheckedCopy(database, store.problems(live), store.table_counts(live))
         finally:
             live.close()

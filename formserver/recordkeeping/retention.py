@@ -9,6 +9,7 @@ from datetime import datetime
 
 from formserver.common.text import clean_line
 from formserver.recordkeeping import Refused
+from formserver.security.records import RecordSigner
 from formserver.store import db
 from formserver.store import maintenance as store
 
@@ -65,6 +66,7 @@ def purge(
     public_sector: bool,
     gallringsbeslut: str | None,
     now: datetime,
+    plan_signer: RecordSigner,
 ) -> PurgeResult:
     """Delete due talks' content so that no trace is left in the files; audited per talk."""
     decision = clean_line(gallringsbeslut or "")[:200]
@@ -80,6 +82,7 @@ def purge(
             [t.talk_id for t in overview.due],
             cutoff=db.iso(overview.cutoff),
             detail=detail,
+            signer=plan_signer,
         )
         # Deleted pages may linger in the WAL and in free space: rewrite both files.
         try:

@@ -21,6 +21,18 @@ class RecordTampered(Exception):
         self.record_id = record_id
 
 
+class ChainBroken(RecordTampered):
+    """A chain of records does not hold: one was deleted, reordered, added or its head swapped.
+
+    `reason` says what is broken, in Swedish, for the operator (never any content).
+    """
+
+    def __init__(self, kind: str, record_id: str, reason: str) -> None:
+        super().__init__(kind, record_id)
+        self.args = (f"{kind} {record_id}: chain broken ({reason})",)
+        self.reason = reason
+
+
 def canonical(content: Mapping[str, Any]) -> bytes:
     """Stable bytes for a record: sorted keys, no whitespace, UTF-8."""
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()

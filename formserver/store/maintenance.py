@@ -11,7 +11,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from formserver.store import audit
+from formserver.security.records import RecordSigner
+from formserver.store import audit, chains
 from formserver.store.db import transaction
 
 # Both parties signed the newest version of the talk's plan (roles are 'employee'/'manager').
@@ -79,14 +80,20 @@ def held_before(conn: sqlite3.Connection, cutoff: str) -> list[HeldTalk]:
 
 
 def purge_talks(
-    conn: sqlite3.Connection, talk_ids: Sequence[str], *, cutoff: str, detail: str
+    conn: sqlite3.Connection,
+    talk_ids: Sequence[str],
+    *,
+    cutoff: str,
+    detail: str,
+    signer: RecordSigner,
 ) -> list[PurgedTalk]:
     """Delete each due talk's plan, signatures, follow-ups and preparations, audited, all or none.
 
     The talk row stays (status and dates feed statistics); only its free-text place is cleared.
     A person added to the round by hand stays added (who, by whom, when), but the free-text
-    reason about them is cleared with the rest of the content. Call inside `secure_delete` so
-    that the freed pages are zeroed.
+    reason about them is cleared with the rest of the content. The talk's chain head becomes a
+    tombstone under `signer` (the plan signer), so the purged talk verifies clean. Call inside
+    `secure_delete` so that the freed pages are zeroed.
     """
     purged = []
     with transaction(conn):
@@ -117,6 +124,7 @@ def purge_talks(
             conn.execute(
                 "UPDATE talks SET place = NULL, version = version + 1 WHERE id = ?", (talk_id,)
             )
+            chains.tombstone(conn, talk_id, signer)
             done = PurgedTalk(
                 talk_id, row["held_at"], versions, signatures, preparations, followups, reasons
             )
@@ -283,6 +291,11 @@ def version_facts(conn: sqlite3.Connection, version_id: str) -> VersionFacts | N
     return VersionFacts(
         row["id"], row["talk_id"], row["number"], row["content_hash"], row["year"], row["newest"]
     )
+
+
+def all_talk_ids(conn: sqlite3.Connection) -> list[str]:
+    """Every talk's id, in a stable order (for `formserver verify`)."""
+    return [r[0] for r in conn.execute("SELECT id FROM talks ORDER BY rowid")]
 
 
 # --- backup and restore ---------------------------------------------------------------------------

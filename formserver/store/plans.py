@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from formserver.security.records import RecordSigner, RecordTampered, canonical
-from formserver.store import audit
+from formserver.store import audit, chains
+from formserver.store.chains import GENESIS
 from formserver.store.db import Conflict, iso, new_id, transaction, utc_now
 
 Content = dict[str, Any]
@@ -60,53 +61,35 @@ def content_hash(content: Content) -> str:
     return hashlib.sha256(canonical(content)).hexdigest()
 
 
-def _version_mac_content(talk_id: str, number: int, content: Content) -> dict[str, Any]:
-    return {"talk_id": talk_id, "number": number, "content": content}
-
-
-def _signature_mac_content(version_id: str, s: Signature) -> dict[str, Any]:
-    return {
-        "version_id": version_id,
-        "role": s.role,
-        "person_id": s.person_id,
-        "signed_at": s.signed_at,
-        "content_hash": s.content_hash,
-        "comment": s.comment,
-    }
-
-
-def _load(
-    conn: sqlite3.Connection, rows: list[sqlite3.Row], signer: RecordSigner
-) -> list[PlanVersion]:
-    versions = []
-    for row in rows:
-        content = json.loads(row["content"])
-        signer.verify(
-            _version_mac_content(row["talk_id"], row["number"], content), row["mac"], row["id"]
+def _version(
+    row: sqlite3.Row, signatures: list[sqlite3.Row], signer: RecordSigner, *, content: bool = True
+) -> PlanVersion:
+    """A version from its verified chain rows; its content (and every MAC) checked too."""
+    parsed = json.loads(row["content"]) if content else {}
+    if content:
+        mac_content = chains.version_mac_content(
+            row["talk_id"], row["number"], parsed, row["prev_hash"]
         )
-        if content_hash(content) != row["content_hash"]:
+        signer.verify(mac_content, row["mac"], row["id"])
+        if content_hash(parsed) != row["content_hash"]:
             raise_tampered(signer, row["id"])
-        signatures = {}
-        for s in conn.execute("SELECT * FROM signatures WHERE plan_version_id = ?", (row["id"],)):
-            signature = Signature(
-                s["role"], s["person_id"], s["signed_at"], s["content_hash"], s["comment"]
-            )
-            signer.verify(_signature_mac_content(row["id"], signature), s["mac"], s["id"])
-            signatures[signature.role] = signature
-        versions.append(
-            PlanVersion(
-                row["id"],
-                row["talk_id"],
-                row["number"],
-                content,
-                row["content_hash"],
-                row["created_at"],
-                row["updated_at"],
-                row["edits"],
-                signatures,
-            )
+    found = {}
+    for s in signatures:
+        signer.verify(chains.signature_mac_content(s, s["prev_hash"]), s["mac"], s["id"])
+        found[s["role"]] = Signature(
+            s["role"], s["person_id"], s["signed_at"], s["content_hash"], s["comment"]
         )
-    return versions
+    return PlanVersion(
+        row["id"],
+        row["talk_id"],
+        row["number"],
+        parsed,
+        row["content_hash"],
+        row["created_at"],
+        row["updated_at"],
+        row["edits"],
+        found,
+    )
 
 
 def raise_tampered(signer: RecordSigner, record_id: str) -> None:
@@ -114,37 +97,37 @@ def raise_tampered(signer: RecordSigner, record_id: str) -> None:
     raise RecordTampered(signer.kind, record_id)
 
 
+# Every read walks the talk's whole chain (two queries: versions, signatures) from its MAC'd
+# head, so a deleted signature or a rolled-back version is refused, never shown as valid.
+
+
 def versions(conn: sqlite3.Connection, talk_id: str, signer: RecordSigner) -> list[PlanVersion]:
-    """Every version of a talk's plan, oldest first, each verified."""
-    rows = conn.execute(
-        "SELECT * FROM plan_versions WHERE talk_id = ? ORDER BY number", (talk_id,)
-    ).fetchall()
-    return _load(conn, rows, signer)
+    """Every version of a talk's plan, oldest first, each verified, the chain too."""
+    return versions_of(chains.load(conn, talk_id, signer), signer)
+
+
+def versions_of(chain: chains.Chain, signer: RecordSigner) -> list[PlanVersion]:
+    """The versions of a verified chain (loaded with content), every MAC checked."""
+    return [_version(v, chain.signatures[v["id"]], signer) for v in chain.versions]
 
 
 def latest(conn: sqlite3.Connection, talk_id: str, signer: RecordSigner) -> PlanVersion | None:
-    """The newest version of a talk's plan, verified."""
-    rows = conn.execute(
-        "SELECT * FROM plan_versions WHERE talk_id = ? ORDER BY number DESC LIMIT 1", (talk_id,)
-    ).fetchall()
-    found = _load(conn, rows, signer)
-    return found[0] if found else None
+    """The newest version of a talk's plan, verified with the chain up to it."""
+    chain = chains.load(conn, talk_id, signer)
+    newest = chain.newest
+    return None if newest is None else _version(newest, chain.signatures[newest["id"]], signer)
 
 
 def latest_signed_by_both(
     conn: sqlite3.Connection, talk_id: str, signer: RecordSigner
 ) -> tuple[PlanVersion, bool] | None:
-    """The newest version both signed, verified, and whether a newer version exists."""
-    row = conn.execute(
-        "SELECT v.*, v.number < (SELECT max(number) FROM plan_versions WHERE talk_id = ?) "
-        "AS newer FROM plan_versions v WHERE v.talk_id = ? "
-        "AND (SELECT count(*) FROM signatures s WHERE s.plan_version_id = v.id) = 2 "
-        "ORDER BY v.number DESC LIMIT 1",
-        (talk_id, talk_id),
-    ).fetchone()
-    if row is None:
-        return None
-    return _load(conn, [row], signer)[0], bool(row["newer"])
+    """The newest version both signed, verified with the chain, and whether a newer one exists."""
+    chain = chains.load(conn, talk_id, signer)
+    for row in reversed(chain.versions):
+        signed = chain.signatures[row["id"]]
+        if {s["role"] for s in signed} == {"employee", "manager"}:
+            return _version(row, signed, signer), row is not chain.versions[-1]
+    return None
 
 
 def save(
@@ -164,13 +147,10 @@ def save(
     """
     now = iso(utc_now())
     digest = content_hash(content)
+    body = json.dumps(content, ensure_ascii=False)
     with transaction(conn):
-        row = conn.execute(
-            "SELECT id, number, edits, content_hash, "
-            "EXISTS (SELECT 1 FROM signatures WHERE plan_version_id = plan_versions.id) AS sealed "
-            "FROM plan_versions WHERE talk_id = ? ORDER BY number DESC LIMIT 1",
-            (talk_id,),
-        ).fetchone()
+        chain = chains.load(conn, talk_id, signer, content=False)  # never extend a broken chain
+        row = chain.newest
         current = (row["number"], row["edits"]) if row else (0, 0)
         if current != expected:
             raise Conflict(talk_id)
@@ -178,33 +158,31 @@ def save(
             audit.append(conn, event)
         if row and row["content_hash"] == digest:
             return current
-        if row is None or row["sealed"]:
-            number = current[0] + 1
+        if row is None or chain.signatures[row["id"]]:
+            number, prev, length = current[0] + 1, chain.head if chain.length else GENESIS, 1
             conn.execute("UPDATE talks SET signed_at = NULL WHERE id = ?", (talk_id,))
-            mac = signer.mac(_version_mac_content(talk_id, number, content))
+            mac = signer.mac(chains.version_mac_content(talk_id, number, content, prev))
             conn.execute(
                 "INSERT INTO plan_versions (id, talk_id, number, content, content_hash, mac, "
-                "created_at, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    new_id(),
-                    talk_id,
-                    number,
-                    json.dumps(content, ensure_ascii=False),
-                    digest,
-                    mac,
-                    now,
-                    now,
-                    author_id,
-                ),
+                "created_at, updated_at, updated_by, prev_hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (new_id(), talk_id, number, body, digest, mac, now, now, author_id, prev),
             )
-            return number, 1
-        mac = signer.mac(_version_mac_content(talk_id, row["number"], content))
-        conn.execute(
-            "UPDATE plan_versions SET content = ?, content_hash = ?, mac = ?, updated_at = ?, "
-            "updated_by = ?, edits = edits + 1 WHERE id = ?",
-            (json.dumps(content, ensure_ascii=False), digest, mac, now, author_id, row["id"]),
-        )
-        return row["number"], row["edits"] + 1
+            saved = number, 1
+        else:
+            # The newest version, unsigned, is edited in place: same place in the chain (its
+            # prev_hash stays), a new link, so the head moves.
+            number, prev, length = row["number"], row["prev_hash"], 0
+            mac = signer.mac(chains.version_mac_content(talk_id, number, content, prev))
+            conn.execute(
+                "UPDATE plan_versions SET content = ?, content_hash = ?, mac = ?, "
+                "updated_at = ?, updated_by = ?, edits = edits + 1 WHERE id = ?",
+                (body, digest, mac, now, author_id, row["id"]),
+            )
+            saved = number, row["edits"] + 1
+        head = chains.version_link(talk_id, number, digest, prev)
+        chains.set_head(conn, talk_id, head, chain.length + length, signer)
+        return saved
 
 
 def mark_held(conn: sqlite3.Connection, talk_id: str, event: audit.Event | None = None) -> bool:
@@ -241,22 +219,18 @@ def sign(
         status = conn.execute("SELECT status FROM talks WHERE id = ?", (talk_id,)).fetchone()
         if status is None or status["status"] != "genomford":
             raise NotHeld(talk_id)
-        row = conn.execute(
-            "SELECT id, number, content_hash FROM plan_versions WHERE talk_id = ? "
-            "ORDER BY number DESC LIMIT 1",
-            (talk_id,),
-        ).fetchone()
+        chain = chains.load(conn, talk_id, signer, content=False)
+        row = chain.newest
         if row is None or row["number"] != number or row["content_hash"] != seen_hash:
             raise Conflict(talk_id)
-        existing = conn.execute(
-            "SELECT 1 FROM signatures WHERE plan_version_id = ? AND role = ?", (row["id"], role)
-        ).fetchone()
-        signature = Signature(role, person_id, iso(utc_now()), seen_hash, comment)
-        if existing:
+        given = chain.signatures[row["id"]]
+        if role in {s["role"] for s in given}:
             raise Conflict(talk_id)
+        signature = Signature(role, person_id, iso(utc_now()), seen_hash, comment)
+        fields = {"plan_version_id": row["id"], **asdict(signature)}
         conn.execute(
             "INSERT INTO signatures (id, plan_version_id, role, person_id, signed_at, "
-            "content_hash, comment, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "content_hash, comment, mac, prev_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 new_id(),
                 row["id"],
@@ -265,13 +239,13 @@ def sign(
                 signature.signed_at,
                 seen_hash,
                 comment,
-                signer.mac(_signature_mac_content(row["id"], signature)),
+                signer.mac(chains.signature_mac_content(fields, chain.head)),
+                chain.head,
             ),
         )
-        both = conn.execute(
-            "SELECT count(*) FROM signatures WHERE plan_version_id = ?", (row["id"],)
-        ).fetchone()[0]
-        if both == 2:
+        head = chains.signature_link(row["id"], fields, chain.head)
+        chains.set_head(conn, talk_id, head, chain.length + 1, signer)
+        if len(given) == 1:
             conn.execute(
                 "UPDATE talks SET signed_at = ? WHERE id = ?", (signature.signed_at, talk_id)
             )
@@ -372,30 +346,34 @@ def previous_signed_talk(conn: sqlite3.Connection, employee_id: str, year: int) 
 def rekey(
     conn: sqlite3.Connection, plan_signer: RecordSigner, followup_signer: RecordSigner
 ) -> int:
-    """Verify every plan version, signature and follow-up with any current key; re-make each MAC
-    with the newest. Content never changes (the seal triggers allow only the MAC column)."""
+    """Verify every talk's chain, plan version, signature and follow-up with any current key;
+    re-make each MAC (and each chain head's) with the newest. Content and links never change
+    (the seal triggers allow only the MAC column); rows from before chains are chained first."""
     count = 0
     with transaction(conn):
-        for row in conn.execute("SELECT * FROM plan_versions").fetchall():
-            content = _version_mac_content(
-                row["talk_id"], row["number"], json.loads(row["content"])
-            )
-            plan_signer.verify(content, row["mac"], row["id"])
-            conn.execute(
-                "UPDATE plan_versions SET mac = ? WHERE id = ?",
-                (plan_signer.mac(content), row["id"]),
-            )
-            count += 1
-        for s in conn.execute("SELECT * FROM signatures").fetchall():
-            signature = Signature(
-                s["role"], s["person_id"], s["signed_at"], s["content_hash"], s["comment"]
-            )
-            content = _signature_mac_content(s["plan_version_id"], signature)
-            plan_signer.verify(content, s["mac"], s["id"])
-            conn.execute(
-                "UPDATE signatures SET mac = ? WHERE id = ?", (plan_signer.mac(content), s["id"])
-            )
-            count += 1
+        _, left = chains.chain_existing(conn, plan_signer)
+        if left:
+            raise RecordTampered(plan_signer.kind, left[0])
+        for (talk_id,) in conn.execute("SELECT id FROM talks").fetchall():
+            chain = chains.load(conn, talk_id, plan_signer)
+            for row in chain.versions:
+                signed = chain.signatures[row["id"]]
+                version = _version(row, signed, plan_signer)  # every MAC verified
+                content = chains.version_mac_content(
+                    talk_id, row["number"], version.content, row["prev_hash"]
+                )
+                conn.execute(
+                    "UPDATE plan_versions SET mac = ? WHERE id = ?",
+                    (plan_signer.mac(content), row["id"]),
+                )
+                for s in signed:
+                    conn.execute(
+                        "UPDATE signatures SET mac = ? WHERE id = ?",
+                        (plan_signer.mac(chains.signature_mac_content(s, s["prev_hash"])), s["id"]),
+                    )
+                count += 1 + len(signed)
+            if chain.head or chain.length:
+                chains.set_head(conn, talk_id, chain.head, chain.length, plan_signer)
         for r in conn.execute("SELECT * FROM followups").fetchall():
             followup = Followup(
                 r["row_id"], r["status"], r["result"], r["updated_at"], r["version"]

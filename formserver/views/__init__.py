@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException, SecurityError
 
 from formserver import access
 from formserver.access import typed_text
-from formserver.security.records import RecordTampered
+from formserver.security.records import ChainBroken, RecordTampered
 from formserver.views import (
     auth,
     common,
@@ -53,6 +53,19 @@ ERROR_TEXTS = {
     429: ("För många försök", "Vänta en stund och försök sedan igen."),
 }
 TAMPERED_TITLE = "Uppgifterna kunde inte visas"
+TAMPERED_TEXT = (
+    "De sparade uppgifterna har ändrats utanför formulärtjänsten eller är skadade, så vi "
+    "visar dem inte: du ska aldrig läsa något som kan vara fel. Du har inte gjort något "
+    "fel, och ingenting har ändrats nu. Vi har antecknat händelsen. Kontakta HR, som kan "
+    "ta fram uppgifterna ur en säkerhetskopia."
+)
+CHAIN_BROKEN_TEXT = (
+    "Planen är inte hel: en version eller en underskrift har tagits bort eller flyttats "
+    "utanför formulärtjänsten, så vi visar den inte. Det som finns kvar kan ge en felaktig "
+    "bild, till exempel att någon inte har skrivit under. Du har inte gjort något fel, och "
+    "ingenting har ändrats nu. Vi har antecknat händelsen. Kontakta HR, som kan ta fram "
+    "planen ur en säkerhetskopia."
+)
 WRONG_HOST = (
     "Fel adress",
     "Formulärtjänsten nås inte på den här adressen. Använd länken i din kallelse eller på "
@@ -95,17 +108,14 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(RecordTampered)
     def tampered(error: RecordTampered) -> tuple[str, int]:
+        broken = isinstance(error, ChainBroken)
         access.audit_read(
             "record.verify",
-            error.kind,
+            "talk" if broken else error.kind,
             error.record_id,
-            f"{request.method} {request.path}",
-            "failed",
+            f"{request.method} {request.path}"
+            + (f"; {error.reason}" if isinstance(error, ChainBroken) else ""),
+            "tampered" if broken else "failed",
         )
-        text = (
-            "De sparade uppgifterna har ändrats utanför formulärtjänsten eller är skadade, så vi "
-            "visar dem inte: du ska aldrig läsa något som kan vara fel. Du har inte gjort något "
-            "fel, och ingenting har ändrats nu. Vi har antecknat händelsen. Kontakta HR, som kan "
-            "ta fram uppgifterna ur en säkerhetskopia."
-        )
+        text = CHAIN_BROKEN_TEXT if broken else TAMPERED_TEXT
         return render_template("errors/error.html", title=TAMPERED_TITLE, text=text, code=500), 500
