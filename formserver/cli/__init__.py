@@ -12,6 +12,7 @@ from formserver.cli.people import (
     load_demo,
     open_round,
 )
+from formserver.cli.plan_pdfs import render_pdfs
 from formserver.cli.records import (
     backup_command,
     export_person,
@@ -35,6 +36,7 @@ COMMANDS = (
     restore_command,
     verify_plan,
     rekey_command,
+    render_pdfs,
     send_reminders,
 )
 

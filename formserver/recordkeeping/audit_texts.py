@@ -59,6 +59,7 @@ ACTIONS = {
     "record.verify": "Kontroll av att sparade uppgifter inte har ändrats",
     "record.purge": "Gallring: uppgifter togs bort när bevarandetiden hade gått ut",
     "records.rekey": "Sparade uppgifter skyddades med en ny nyckel",
+    "records.render_pdfs": "PDF-filer skapades och sparades för underskrivna planer som saknade en",
     "database.backup": "Säkerhetskopia av databasen",
     "database.restore": "Databasen återställdes från en säkerhetskopia",
 }

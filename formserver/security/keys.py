@@ -34,6 +34,7 @@ class Signers:
     preparation: RecordSigner
     plan: RecordSigner
     followup: RecordSigner
+    plan_pdf: RecordSigner
 
 
 @lru_cache(maxsize=8)
@@ -42,6 +43,7 @@ def _signers(keys: tuple[str | bytes, ...]) -> Signers:
         preparation=RecordSigner(keys, "preparation"),
         plan=RecordSigner(keys, "plan"),
         followup=RecordSigner(keys, "followup"),
+        plan_pdf=RecordSigner(keys, "plan_pdf"),
     )
 
 
