@@ -7,8 +7,9 @@ import sqlite3
 
 from formserver.documents import plan_document
 from formserver.security.keys import signers
-from formserver.store import plan_pdfs
-from formserver.store.plan_pdfs import StoredPdf
+from formserver.security.records import RecordTampered
+from formserver.store import plan_pdfs, plans
+from formserver.store.plan_pdfs import NewestSigned, StoredPdf
 from formserver.store.plans import PlanVersion
 from formserver.store.talks import Talk
 
@@ -44,3 +45,28 @@ def stored_pdf(conn: sqlite3.Connection, talk: Talk, version: PlanVersion) -> by
     if not version.signed_by_both:
         return plan_document.pdf(talk, version)
     return stored_copy(conn, talk, version).pdf
+
+
+def team_copies(conn: sqlite3.Connection, talks: list[Talk]) -> list[tuple[Talk, NewestSigned]]:
+    """Each talk's newest version both signed, its copy stored first where none is yet (rendered
+    from the verified version). Read each copy with read_copy, one at a time."""
+    by_id = {talk.id: talk for talk in talks}
+    found = plan_pdfs.newest_signed(conn, list(by_id))
+    for newest in found:
+        if not newest.stored:
+            versions = plans.versions(conn, newest.talk_id, signers().plan)
+            version = next(v for v in versions if v.id == newest.version_id)
+            stored_copy(conn, by_id[newest.talk_id], version)
+    return [(by_id[newest.talk_id], newest) for newest in found]
+
+
+def read_copy(conn: sqlite3.Connection, newest: NewestSigned) -> bytes:
+    """The stored copy's bytes, its SHA-256 and MAC verified (RecordTampered otherwise).
+
+    The MAC binds the bytes to the version id and content hash, so the version's content need
+    not be loaded: the zip hands out the copy only.
+    """
+    found = plan_pdfs.get(conn, newest.version_id, newest.content_hash, signers().plan_pdf)
+    if found is None:  # stored by team_copies a moment ago; gone only if purged since
+        raise RecordTampered(signers().plan_pdf.kind, newest.version_id)
+    return found.pdf

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,6 +98,37 @@ def store(
         stored = get(conn, version_id, content_hash, signer, language)
     assert stored is not None
     return stored
+
+
+@dataclass(frozen=True)
+class NewestSigned:
+    """A talk's newest version both signed, without its content, and whether a newer version
+    waits for signatures and whether its copy is stored."""
+
+    talk_id: str
+    version_id: str
+    content_hash: str
+    newer: bool
+    stored: bool
+
+
+def newest_signed(
+    conn: sqlite3.Connection, talk_ids: Sequence[str], language: str = ARCHIVE_LANGUAGE
+) -> list[NewestSigned]:
+    """For each talk that has one, in the order given: its newest version both signed."""
+    rows = conn.execute(
+        "WITH wanted(talk_id, position) AS (SELECT value, key FROM json_each(?)), "
+        "signed AS (SELECT w.position, v.talk_id, v.id, v.content_hash, v.number, "
+        "row_number() OVER (PARTITION BY v.talk_id ORDER BY v.number DESC) AS rank "
+        "FROM wanted w JOIN plan_versions v ON v.talk_id = w.talk_id "
+        "WHERE (SELECT count(DISTINCT role) FROM signatures s WHERE s.plan_version_id = v.id) = 2) "
+        "SELECT s.talk_id, s.id, s.content_hash, "
+        "(SELECT max(n.number) FROM plan_versions n WHERE n.talk_id = s.talk_id) > s.number, "
+        "EXISTS (SELECT 1 FROM plan_pdfs p WHERE p.plan_version_id = s.id AND p.language = ?) "
+        "FROM signed s WHERE s.rank = 1 ORDER BY s.position",
+        (json.dumps(list(talk_ids)), language),
+    )
+    return [NewestSigned(r[0], r[1], r[2], bool(r[3]), bool(r[4])) for r in rows]
 
 
 def missing(conn: sqlite3.Connection, language: str = ARCHIVE_LANGUAGE) -> list[tuple[str, str]]:

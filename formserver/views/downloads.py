@@ -47,20 +47,20 @@ def team_zip(round_id: str) -> Response:
     signatures. A stored copy that fails its check is left out, named in a note and audited
     (the response has begun, so the error page cannot be shown)."""
     talks = access.open_team(round_id, "team.download")
-    signed = list(_signed(talks))  # every version verified before the first byte goes out
+    signed = plan_record.team_copies(g.db, talks)  # any missing copy is stored before streaming
     _audit("team.download", round_id, "zip")
 
     def files() -> Iterator[tuple[str, bytes]]:
         in_progress, refused = [], []
-        for talk, version, newer in signed:
+        for talk, newest in signed:
             try:
-                pdf = plan_record.stored_pdf(g.db, talk, version)
+                pdf = plan_record.read_copy(g.db, newest)
             except RecordTampered as error:
                 access.audit_read("record.verify", error.kind, error.record_id, "zip", "failed")
                 refused.append(talk.employee_name)
                 continue
             yield plan_document.file_name(talk), pdf
-            if newer:
+            if newest.newer:
                 in_progress.append(talk.employee_name)
         if in_progress:
             yield IN_PROGRESS_FILE, exports.in_progress_note(in_progress)
