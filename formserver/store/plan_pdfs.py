@@ -143,15 +143,6 @@ def missing(conn: sqlite3.Connection, language: str = ARCHIVE_LANGUAGE) -> list[
     return [(r[0], r[1]) for r in rows]
 
 
-def sha256_of(conn: sqlite3.Connection, version_id: str, language: str = ARCHIVE_LANGUAGE) -> str:
-    """The stored copy's SHA-256 as recorded ('' when none is stored); not verified here."""
-    row = conn.execute(
-        "SELECT sha256 FROM plan_pdfs WHERE plan_version_id = ? AND language = ?",
-        (version_id, language),
-    ).fetchone()
-    return str(row[0]) if row else ""
-
-
 def rekey(conn: sqlite3.Connection, signer: RecordSigner) -> int:
     """Verify every stored copy with any current key; re-make each MAC with the newest. The
     bytes never change (the trigger allows only the MAC column)."""
