@@ -13,6 +13,7 @@ from formserver.cli.people import (
     load_demo,
     open_round,
 )
+from formserver.cli.plan_pdfs import render_pdfs
 from formserver.cli.records import (
     backup_command,
     export_person,
@@ -37,6 +38,7 @@ COMMANDS = (
     verify_plan,
     verify_command,
     rekey_command,
+    render_pdfs,
     send_reminders,
 )
 

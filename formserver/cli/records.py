@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import IO, Any
 
@@ -12,15 +13,15 @@ from flask.cli import with_appcontext
 from formserver.cli._shared import _conn, _keys
 from formserver.common.clock import local_time
 from formserver.common.text import clean_line
-from formserver.documents import exports
+from formserver.documents import exports, plan_record
 from formserver.paths import STATIC_DIR
 from formserver.recordkeeping import Refused, backup, person_export, retention, verification
-from formserver.security.keys import signers_for
+from formserver.security.keys import signers, signers_for
 from formserver.security.records import ChainBroken, RecordTampered
 from formserver.siteconfig import current as site_config
-from formserver.store import audit, db, plans, preparations
+from formserver.store import audit, db, plan_pdfs, plans, preparations
 from formserver.store.plans import FOLLOWUP_STATUSES
-from formserver.store.talks import STATUS_LABELS
+from formserver.store.talks import STATUS_LABELS, get_talk
 
 
 class Stop(click.ClickException):
@@ -129,14 +130,16 @@ def purge_command(dry_run: bool, yes: bool, gallringsbeslut: str | None) -> None
     "out_dir",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the two files (created if missing).",
+    help="Folder for the files (created if missing).",
 )
 @with_appcontext
 def export_person(email: str, out_dir: Path) -> None:
-    """Write everything stored about a person (GDPR access) as JSON and PDF into a folder."""
+    """Write everything stored about a person (GDPR access) as JSON and PDF into a folder, with
+    the stored PDF of every plan version both signed."""
     conn = _conn()
     try:
         data = person_export.person_export(conn, _keys(), email, db.utc_now())
+        copies = _plan_copies(conn, data)
     except Refused as error:
         raise Stop(str(error)) from None
     except RecordTampered as error:
@@ -145,7 +148,7 @@ def export_person(email: str, out_dir: Path) -> None:
     name = exports.safe_filename("registerutdrag", person["name"], person["employee_number"])
     out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     json_path, pdf_path = out_dir / f"{name}.json", out_dir / f"{name}.pdf"
-    for path in (json_path, pdf_path):
+    for path in (json_path, pdf_path, *(out_dir / file for file in copies)):
         if path.exists():
             raise Stop(f"{path} finns redan. Flytta eller ta bort den, eller välj en annan mapp.")
     config = site_config()
@@ -157,14 +160,42 @@ def export_person(email: str, out_dir: Path) -> None:
         status_labels=STATUS_LABELS,
         followup_statuses=FOLLOWUP_STATUSES,
     )
-    pdf = exports.pdf_bytes(html, static_dir=STATIC_DIR)
+    pdf = exports.pdf_bytes(html, static_dir=STATIC_DIR, stylesheets=("document.css",))
     backup.write_new_file(json_path, exports.json_bytes(data))
     backup.write_new_file(pdf_path, pdf)
-    _audit("person.export", "ok", "person", person["id"], "json och pdf")
+    for file, body in copies.items():
+        backup.write_new_file(out_dir / file, body)
+    _audit("person.export", "ok", "person", person["id"], f"json och pdf, {len(copies)} planer")
     click.echo(
         f"Registerutdrag för {person['name']}: {len(data['talks'])} samtal, "
-        f"{len(data['audit_log'])} händelser i granskningsloggen.\n  {json_path}\n  {pdf_path}"
+        f"{len(data['audit_log'])} händelser i granskningsloggen, {len(copies)} underskrivna "
+        f"planer som PDF.\n  {json_path}\n  {pdf_path}"
     )
+
+
+def _plan_copies(conn: sqlite3.Connection, data: dict[str, Any]) -> dict[str, bytes]:
+    """The stored PDF of each plan version both signed in the export, by file name; each
+    version in `data` gets its file name and SHA-256 ("stored_pdf")."""
+    copies = {}
+    for entry in data["talks"]:
+        talk = get_talk(conn, entry["talk"]["id"])
+        assert talk is not None
+        versions = plans.versions(conn, talk.id, signers().plan)
+        signed = {v.id: v for v in versions if v.signed_by_both}
+        for version in entry["plan_versions"]:
+            if version["id"] not in signed:
+                continue
+            copy = plan_record.stored_copy(conn, talk, signed[version["id"]])
+            file = exports.safe_filename(
+                "plan", str(talk.year), talk.employee_name, "version", str(version["number"])
+            )
+            copies[file + ".pdf"] = copy.pdf
+            version["stored_pdf"] = {
+                "file": file + ".pdf",
+                "sha256": copy.sha256,
+                "rendered_at": copy.rendered_at,
+            }
+    return copies
 
 
 def _counts(checked: backup.CheckedCopy) -> str:
@@ -172,7 +203,8 @@ def _counts(checked: backup.CheckedCopy) -> str:
     return (
         f"{counts.get('people', 0)} personer, {counts.get('talks', 0)} samtal, "
         f"{counts.get('preparations', 0)} förberedelser, {counts.get('plan_versions', 0)} "
-        f"planversioner, {counts.get('audit_log', 0)} händelser i granskningsloggen"
+        f"planversioner, {counts.get('plan_pdfs', 0)} sparade PDF-filer, "
+        f"{counts.get('audit_log', 0)} händelser i granskningsloggen"
     )
 
 
@@ -267,6 +299,8 @@ def verify_plan(code: str) -> None:
         click.echo("  Versionen är inte underskriven.")
     elif not found.signed_by_both:
         click.echo("  Versionen är inte underskriven av båda.")
+    if found.pdf_sha256:
+        click.echo(f"  Den sparade PDF-filens SHA-256: {found.pdf_sha256}")
     if found.newest_number > found.number:
         click.echo(
             f"Obs: planen har ändrats efter den här versionen. Den senaste är version "
@@ -289,6 +323,7 @@ def rekey_command() -> None:
         kinds = signers_for(keys)
         count = preparations.rekey(conn, kinds.preparation)
         count += plans.rekey(conn, kinds.plan, kinds.followup)
+        count += plan_pdfs.rekey(conn, kinds.plan_pdf)
         with db.transaction(conn):
             entries = audit.rekey(conn, kinds.audit)
     except RecordTampered as error:

@@ -50,6 +50,19 @@ def in_progress_note(names: Iterable[str]) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def refused_note(names: Iterable[str]) -> bytes:
+    """The note in a team's zip naming the plans left out because their stored copy failed its
+    check (changed outside the service)."""
+    lines = [
+        "De här planerna finns inte med i zip-filen. Den sparade PDF-filen har ändrats utanför "
+        "formulärtjänsten eller är skadad, så den lämnas inte ut. Händelsen är antecknad. "
+        "Kontakta HR, som kan ta fram planen ur en säkerhetskopia.",
+        "",
+        *(f"- {name}" for name in names),
+    ]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
 @cache
 def _font_config() -> Any:
     # One shared FontConfiguration: without it memory grows with every document.
@@ -58,32 +71,42 @@ def _font_config() -> Any:
     return FontConfiguration()
 
 
-def pdf_bytes(html: str, *, static_dir: Path) -> bytes:
+@cache
+def _stylesheet(path: Path) -> Any:
+    # Parsed once per process, with the shared font configuration, and reused by every document.
+    from weasyprint import CSS
+
+    return CSS(string=path.read_text("utf-8"), font_config=_font_config())
+
+
+def pdf_bytes(html: str, *, static_dir: Path, stylesheets: Sequence[str] = ()) -> bytes:
     """A PDF/A-2b document from HTML, fonts embedded (WeasyPrint, imported lazily).
 
-    Links to /static/… are read from `static_dir`; nothing is ever fetched over the network.
+    `stylesheets` name files in `static_dir`, parsed once and applied to every document (the
+    HTML then leaves out its own links to them). Other links to /static/… are read from
+    `static_dir`; nothing is ever fetched over the network.
     """
     from weasyprint import HTML
 
+    sheets = [_stylesheet(static_dir / name) for name in stylesheets]
     with _PDF_LOCK:  # pango is not safe across threads sharing one font configuration
-        return _render(HTML, html, static_dir)
+        document = HTML(
+            string=html,
+            base_url="http://formserver.invalid/",
+            url_fetcher=_local_fetcher(static_dir.resolve()),
+        )
+        pdf: bytes = document.write_pdf(
+            stylesheets=sheets, font_config=_font_config(), pdf_variant="pdf/a-2b"
+        )
+    return pdf
 
 
 _PDF_LOCK = threading.Lock()
 
 
-def _render(html_class: Any, html: str, static_dir: Path) -> bytes:
-    document = html_class(
-        string=html, base_url="http://formserver.invalid/", url_fetcher=_local_fetcher(static_dir)
-    )
-    pdf: bytes = document.write_pdf(font_config=_font_config(), pdf_variant="pdf/a-2b")
-    return pdf
-
-
-def _local_fetcher(static_dir: Path) -> Any:
+@cache
+def _local_fetcher(root: Path) -> Any:
     from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    root = static_dir.resolve()
 
     class LocalFetcher(URLFetcher):  # type: ignore[misc]
         """Serves /static/… from disk and refuses everything else (no network, no files)."""
@@ -94,9 +117,15 @@ def _local_fetcher(static_dir: Path) -> Any:
             if not path.startswith("/static/") or root not in target.parents:
                 raise ValueError(f"refusing to fetch {url}")
             mime = "text/css" if target.suffix == ".css" else "application/octet-stream"
-            return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": mime})
+            return URLFetcherResponse(url, _static_bytes(target), {"Content-Type": mime})
 
     return LocalFetcher()
+
+
+@cache
+def _static_bytes(path: Path) -> bytes:
+    # Static files ship with the release: read each once per process.
+    return path.read_bytes()
 
 
 def safe_filename(*parts: str) -> str:

@@ -52,11 +52,13 @@ def verify_address() -> str:
     return base.rstrip("/") + VERIFY_PATH
 
 
-def document_html(talk: Talk, version: PlanVersion) -> str:
-    """The plan version as a printable HTML document."""
+def document_html(talk: Talk, version: PlanVersion, *, for_pdf: bool = False) -> str:
+    """The plan version as a printable HTML document (for the PDF: without its stylesheet
+    link, since the PDF gets STYLESHEETS parsed once)."""
     config = site_config()
     return render_template(
         "plan/document.html",
+        for_pdf=for_pdf,
         version=version,
         names=signer_names(talk),
         labels=header_labels(config.plan_templates[talk.plan_template_id]),
@@ -74,6 +76,11 @@ def file_name(talk: Talk) -> str:
     return exports.safe_filename("plan", str(talk.year), talk.employee_name) + ".pdf"
 
 
+STYLESHEETS = ("document.css",)
+
+
 def pdf(talk: Talk, version: PlanVersion) -> bytes:
-    """The plan version as PDF/A-2b."""
-    return exports.pdf_bytes(document_html(talk, version), static_dir=STATIC_DIR)
+    """The plan version freshly rendered as PDF/A-2b. A version both signed is rendered once
+    and stored: hand out plan_record.stored_pdf instead."""
+    html = document_html(talk, version, for_pdf=True)
+    return exports.pdf_bytes(html, static_dir=STATIC_DIR, stylesheets=STYLESHEETS)

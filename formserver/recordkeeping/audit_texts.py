@@ -61,6 +61,7 @@ ACTIONS = {
     "records.rekey": "Sparade uppgifter skyddades med en ny nyckel",
     "records.chain": "Planer sparade före kontrollkedjorna fick sina kedjor",
     "records.verify_all": "Hela databasen kontrollerades (formserver verify)",
+    "records.render_pdfs": "PDF-filer skapades och sparades för underskrivna planer som saknade en",
     "database.backup": "Säkerhetskopia av databasen",
     "database.restore": "Databasen återställdes från en säkerhetskopia",
 }

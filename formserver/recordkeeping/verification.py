@@ -11,7 +11,7 @@ from itsdangerous import Signer
 from formserver.security.keys import Keys, signers_for
 from formserver.security.tokens import as_key_list
 from formserver.store import maintenance as store
-from formserver.store import plans
+from formserver.store import plan_pdfs, plans
 
 VERIFICATION_SALT = "plan-verification"
 VERIFICATION_CHARS = 12
@@ -47,6 +47,7 @@ class CodeCheck:
     newest_number: int
     year: int
     signed_by: list[SignedBy]
+    pdf_sha256: str = ""  # the stored PDF's SHA-256, once both have signed and it is stored
 
     @property
     def signed_by_both(self) -> bool:
@@ -79,6 +80,13 @@ def check_code(conn: sqlite3.Connection, keys: Keys, code: str) -> CodeCheck | N
         SignedBy(s.role, names.get(s.person_id, "okänd"), s.signed_at)
         for s in sorted(version.signatures.values(), key=lambda s: s.signed_at)
     ]
+    stored = plan_pdfs.get(conn, version.id, version.content_hash, signers_for(keys).plan_pdf)
     return CodeCheck(
-        version.id, facts.talk_id, version.number, facts.newest_number, facts.year, signed_by
+        version.id,
+        facts.talk_id,
+        version.number,
+        facts.newest_number,
+        facts.year,
+        signed_by,
+        stored.sha256 if stored else "",
     )

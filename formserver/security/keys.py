@@ -35,6 +35,7 @@ class Signers:
     plan: RecordSigner
     followup: RecordSigner
     audit: RecordSigner  # the MAC on each audit entry's hash
+    plan_pdf: RecordSigner
 
 
 @lru_cache(maxsize=8)
@@ -44,6 +45,7 @@ def _signers(keys: tuple[str | bytes, ...]) -> Signers:
         plan=RecordSigner(keys, "plan"),
         followup=RecordSigner(keys, "followup"),
         audit=RecordSigner(keys, "audit"),
+        plan_pdf=RecordSigner(keys, "plan_pdf"),
     )
 
 

@@ -39,12 +39,13 @@ def sign_plan(
     event: audit.Event,
     mail_config: Mapping[str, Any],
     organisation: str,
-    render_pdf: Callable[[Talk, PlanVersion], bytes],
+    stored_pdf: Callable[[Talk, PlanVersion], bytes],
     pdf_name: str,
     mailing: waiting.Mailing | None = None,
 ) -> Signed:
     """Sign exactly the version seen (`event` is audited with the signature); once both have
-    signed, e-mail the employee their copy where a mail server is configured, and audit that.
+    signed, render and store its PDF (`stored_pdf`, plan_record.stored_pdf) and e-mail the
+    employee those bytes where a mail server is configured, and audit that.
     When the employee signs first, the manager is told (with `mailing`) that it waits for them.
 
     Raises plans.NotHeld before the talk is held, and Conflict or ValueError when the version
@@ -73,7 +74,10 @@ def sign_plan(
             mailing=mailing,
             event=event,
         )
-    if not version.signed_by_both or not mail.smtp_configured(mail_config):
+    if not version.signed_by_both:
+        return Signed(version, None)
+    pdf = stored_pdf(talk, version)  # sealed now: rendered once, here, and stored
+    if not mail.smtp_configured(mail_config):
         return Signed(version, None)
     msg = mail.signed_plan_email(
         sender=mail_config["MAIL_SENDER"],
@@ -81,7 +85,7 @@ def sign_plan(
         name=talk.employee_name,
         email=talk.employee_email,
         year=talk.year,
-        pdf=render_pdf(talk, version),
+        pdf=pdf,
         filename=pdf_name,
     )
     try:

@@ -51,6 +51,7 @@ class PurgedTalk:
     preparations: int
     followups: int
     addition_reasons: int = 0  # the reason typed when the person was added to the round by hand
+    stored_pdfs: int = 0  # the stored PDFs of versions both signed
 
 
 @contextmanager
@@ -87,7 +88,8 @@ def purge_talks(
     detail: str,
     signer: RecordSigner,
 ) -> list[PurgedTalk]:
-    """Delete each due talk's plan, signatures, follow-ups and preparations, audited, all or none.
+    """Delete each due talk's plan, signatures, stored PDFs, follow-ups and preparations, audited,
+    all or none.
 
     The talk row stays (status and dates feed statistics); only its free-text place is cleared.
     A person added to the round by hand stays added (who, by whom, when), but the free-text
@@ -110,6 +112,12 @@ def purge_talks(
                 "(SELECT id FROM plan_versions WHERE talk_id = ?)",
                 (talk_id,),
             ).rowcount
+            # After the signatures (a stored copy is kept while its version is signed).
+            pdfs = conn.execute(
+                "DELETE FROM plan_pdfs WHERE plan_version_id IN "
+                "(SELECT id FROM plan_versions WHERE talk_id = ?)",
+                (talk_id,),
+            ).rowcount
             versions = conn.execute(
                 "DELETE FROM plan_versions WHERE talk_id = ?", (talk_id,)
             ).rowcount
@@ -126,7 +134,14 @@ def purge_talks(
             )
             chains.tombstone(conn, talk_id, signer)
             done = PurgedTalk(
-                talk_id, row["held_at"], versions, signatures, preparations, followups, reasons
+                talk_id,
+                row["held_at"],
+                versions,
+                signatures,
+                preparations,
+                followups,
+                reasons,
+                pdfs,
             )
             # In the same transaction as the deletion: there is never a purge without its entry.
             audit.append(
@@ -142,6 +157,7 @@ def _counts(done: PurgedTalk) -> str:
         f"genomfört {done.held_at[:10]}; raderat {done.plan_versions} planversioner, "
         f"{done.signatures} underskrifter, {done.preparations} förberedelser, "
         f"{done.followups} uppföljningar"
+        + (f", {done.stored_pdfs} sparade PDF-filer" if done.stored_pdfs else "")
         + (", skälet till att personen lades till för hand" if done.addition_reasons else "")
     )
 

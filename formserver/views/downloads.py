@@ -10,8 +10,9 @@ from werkzeug.wrappers import Response
 
 from formserver import access
 from formserver.access import rule
-from formserver.documents import exports, plan_document
+from formserver.documents import exports, plan_document, plan_record
 from formserver.security.keys import signers
+from formserver.security.records import RecordTampered
 from formserver.services import round_people
 from formserver.siteconfig import current as site_config
 from formserver.store import plans as store
@@ -35,24 +36,36 @@ def _audit(action: str, round_id: str, detail: str) -> None:
 
 
 IN_PROGRESS_FILE = "nyare-versioner-pagar.txt"
+REFUSED_FILE = "planer-som-inte-kunde-kontrolleras.txt"
 
 
 @bp.get("/chef/samtalsomgangar/<rid:round_id>/planer.zip")
 @rule("signed_in")
 def team_zip(round_id: str) -> Response:
-    """Every plan of the team signed by both, as PDFs in one zip (streamed): the newest version
-    both signed, and a note naming the plans where a newer version waits for signatures."""
+    """Every plan of the team signed by both, as PDFs in one zip (streamed): the stored copy of
+    the newest version both signed, and a note naming the plans where a newer version waits for
+    signatures. A stored copy that fails its check is left out, named in a note and audited
+    (the response has begun, so the error page cannot be shown)."""
     talks = access.open_team(round_id, "team.download")
+    signed = plan_record.team_copies(g.db, talks)  # any missing copy is stored before streaming
     _audit("team.download", round_id, "zip")
 
     def files() -> Iterator[tuple[str, bytes]]:
-        in_progress = []
-        for talk, version, newer in _signed(talks):
-            yield plan_document.file_name(talk), plan_document.pdf(talk, version)
-            if newer:
+        in_progress, refused = [], []
+        for talk, newest in signed:
+            try:
+                pdf = plan_record.read_copy(g.db, newest)
+            except RecordTampered as error:
+                access.audit_read("record.verify", error.kind, error.record_id, "zip", "failed")
+                refused.append(talk.employee_name)
+                continue
+            yield plan_document.file_name(talk), pdf
+            if newest.newer:
                 in_progress.append(talk.employee_name)
         if in_progress:
             yield IN_PROGRESS_FILE, exports.in_progress_note(in_progress)
+        if refused:
+            yield REFUSED_FILE, exports.refused_note(refused)
 
     year = talks[0].year
     return Response(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
@@ -11,7 +12,7 @@ from formserver import access
 from formserver.access import TalkAccess, rule
 from formserver.common.clock import local_today
 from formserver.common.text import clean_text
-from formserver.documents import plan_document
+from formserver.documents import plan_document, plan_record
 from formserver.forms.base import ConfirmForm
 from formserver.forms.messages import CSRF_EXPIRED, too_long
 from formserver.forms.plan import read_plan_post
@@ -197,7 +198,7 @@ def sign(talk_id: str) -> Response | tuple[str, int]:
             event=opened.event("plan.sign", opened.role),
             mail_config=current_app.config,
             organisation=site_config().organisation.name,
-            render_pdf=plan_document.pdf,
+            stored_pdf=partial(plan_record.stored_pdf, g.db),
             pdf_name=plan_document.file_name(opened.talk),
             mailing=_mailing(),
         )
@@ -270,8 +271,9 @@ def print_view(talk_id: str) -> str:
 @bp.get("/<rid:talk_id>/plan.pdf")
 @rule("signed_in")
 def pdf(talk_id: str) -> Response:
-    """The newest version as PDF/A-2b: server-made file name, attachment, no-store, audited."""
+    """The newest version as PDF/A-2b (once both signed, the copy stored at signing): server-made
+    file name, attachment, no-store, audited."""
     opened, version = _newest_version(talk_id, "plan.download")
-    body = plan_document.pdf(opened.talk, version)
+    body = plan_record.stored_pdf(g.db, opened.talk, version)
     opened.audit("plan.download", f"pdf version {version.number}")
     return download(body, "application/pdf", plan_document.file_name(opened.talk))

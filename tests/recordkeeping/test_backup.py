@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from formserver.store import audit, db, plans
+from formserver.store import audit, db, plan_pdfs, plans
 from formserver.store.preparations import get_preparation, save_preparation
 from formserver.store.talks import Talk
 from tests.factories import SignIn, conn, signer, talk_of
@@ -43,10 +43,15 @@ def _records(app: Flask) -> tuple[Talk, Talk]:
 def _verified(app: Flask, talk: Talk) -> tuple[Any, ...]:
     """Everything about a talk read through the store, every MAC checked."""
     connection = conn(app)
+    versions = plans.versions(connection, talk.id, signer(app, "plan"))
     return (
         get_preparation(connection, talk.id, "employee", signer(app, "preparation")),
-        plans.versions(connection, talk.id, signer(app, "plan")),
+        versions,
         plans.followups(connection, talk.id, signer(app, "followup")),
+        [
+            plan_pdfs.get(connection, v.id, v.content_hash, signer(app, "plan_pdf"))
+            for v in versions
+        ],
     )
 
 
@@ -61,6 +66,7 @@ def test_a_restored_backup_equals_the_saved_records_and_verifies(
 
     assert made.exit_code == 0, made.output
     assert "integrity_check: ok" in made.output
+    assert "1 sparade PDF-filer" in made.output  # Anna's signed plan, stored at signing
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
     # Things change after the backup: a new draft, a deleted follow-up, a new plan version.
     prepare(app, "employee_b", "employee_b", "Ett senare utkast", submit=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import stat
@@ -53,14 +54,27 @@ def _export(app: Flask, out: Path, role: str) -> tuple[dict[str, Any], bytes, by
 
 
 def _export_of(app: Flask, out: Path, email: str) -> tuple[dict[str, Any], bytes, bytes]:
+    """The export's JSON (parsed and raw) and registerutdrag PDF; the stored plan PDFs beside
+    them are checked against the SHA-256 the JSON gives for each."""
     result = app.test_cli_runner().invoke(args=["export-person", email.upper(), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    files = sorted(out.iterdir())
-    assert [f.suffix for f in files] == [".json", ".pdf"]
-    for file in files:
+    files = {f.name: f for f in out.iterdir()}
+    for file in files.values():
         assert stat.S_IMODE(file.stat().st_mode) == 0o600
-    raw = files[0].read_bytes()
-    return json.loads(raw), raw, files[1].read_bytes()
+    [json_name] = [n for n in files if n.endswith(".json")]
+    pdf_name = json_name.removesuffix(".json") + ".pdf"
+    raw = files[json_name].read_bytes()
+    data = json.loads(raw)
+    stored = {
+        v["stored_pdf"]["file"]: v["stored_pdf"]["sha256"]
+        for t in data["talks"]
+        for v in t["plan_versions"]
+        if "stored_pdf" in v
+    }
+    assert set(files) - {json_name, pdf_name} == set(stored)
+    for name, sha256 in stored.items():
+        assert hashlib.sha256(files[name].read_bytes()).hexdigest() == sha256
+    return data, raw, files[pdf_name].read_bytes()
 
 
 @WEASYPRINT_ICC_LEAK

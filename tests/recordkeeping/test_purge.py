@@ -70,6 +70,8 @@ def test_purge_leaves_no_trace_of_due_content_in_the_database_files(
     app: Flask, runner: FlaskCliRunner
 ) -> None:
     due, kept, held_at = _due_and_kept(app)
+    stored = "SELECT count(*) FROM plan_pdfs p JOIN plan_versions v ON v.id = p.plan_version_id "
+    assert count(app, stored + "WHERE v.talk_id = ?", due.id) == 1  # stored at signing
     before = database_files(app)
     assert SECRET.encode() in before and KEPT.encode() in before  # the check can see text
     earlier_audit = audit_rows(app)
@@ -88,6 +90,8 @@ def test_purge_leaves_no_trace_of_due_content_in_the_database_files(
     for table in ("preparations", "plan_versions", "followups"):
         assert count(app, f"SELECT count(*) FROM {table} WHERE talk_id = ?", due.id) == 0
     assert count(app, "SELECT count(*) FROM signatures") == 2  # B's two
+    assert count(app, "SELECT count(*) FROM plan_pdfs") == 1  # B's stored PDF
+    assert count(app, stored + "WHERE v.talk_id = ?", kept.id) == 1
     row = conn(app).execute("SELECT * FROM talks WHERE id = ?", (due.id,)).fetchone()
     assert (row["status"], row["held_at"], row["place"]) == ("genomford", held_at, None)
     assert row["signed_at"] is not None
@@ -108,7 +112,10 @@ def test_purge_leaves_no_trace_of_due_content_in_the_database_files(
     ]
     detail = purges[0]["detail"]
     assert f"gallringsbeslut: {DECISION}" in detail and "bevarandetid 3 år" in detail
-    assert "raderat 1 planversioner, 2 underskrifter, 2 förberedelser, 1 uppföljningar" in detail
+    assert (
+        "raderat 1 planversioner, 2 underskrifter, 2 förberedelser, 1 uppföljningar, "
+        "1 sparade PDF-filer"
+    ) in detail
     assert "UTVECKLINGSM" not in json.dumps(now, ensure_ascii=False)
 
 
