@@ -29,7 +29,8 @@ _EW_PAYLOAD = 50  # keeps "Reply-To: " plus one encoded word within 76 character
 _LINE = 76
 # RFC 5322 atext, and RFC 6532 UTF-8 beyond the C1 controls (sent only with SMTPUTF8).
 _ATEXT = "A-Za-z0-9!#$%&'*+/=?^_`{|}~\u00a0-\U0010ffff-"
-_DOT_ATOM = re.compile(f"[{_ATEXT}]+(?:\\.[{_ATEXT}]+)*")
+# Dots anywhere (some providers hand out "anna.@…"); never a quote, bracket, comma or space.
+_ADDRESS_PART = re.compile(f"[{_ATEXT}.]+")
 
 
 def clean_display_name(name: str) -> str:
@@ -57,13 +58,13 @@ class Mailbox:
 
 
 def mailbox(name: str, email: str) -> Mailbox:
-    """A cleaned name and a checked plain address (dot-atoms: no quotes, brackets, commas or
-    spaces); ValueError if `email` is not one."""
+    """A cleaned name and a checked plain address (no quotes, brackets, commas or spaces, one
+    @, a dot in the domain); ValueError if `email` is not one."""
     spec = email.strip()
     local, at, domain = spec.rpartition("@")
-    if not at or not _DOT_ATOM.fullmatch(local) or not _DOT_ATOM.fullmatch(domain):
+    if not at or not _ADDRESS_PART.fullmatch(local) or not _ADDRESS_PART.fullmatch(domain):
         raise ValueError(f"Ogiltig e-postadress: {email!r}")
-    if "." not in domain or len(spec) > 254:
+    if "." not in domain.strip(".") or len(spec) > 254:
         raise ValueError(f"Ogiltig e-postadress: {email!r}")
     return Mailbox(clean_display_name(name), spec)
 

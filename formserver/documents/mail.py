@@ -9,11 +9,25 @@ from email.utils import formatdate, make_msgid
 from typing import Any
 
 from formserver.common.text import clean_line
-from formserver.documents.addresses import envelope, mailbox, new_message
+from formserver.documents.addresses import Mailbox, envelope, mailbox, new_message
 
 
 class MailError(Exception):
     """The message could not be handed to the mail server; the text is for the manager."""
+
+
+BAD_ADDRESS = (
+    "E-postmeddelandet skickades inte eftersom mottagarens e-postadress inte är en giltig adress. "
+    "Kontrollera adressen i personallistan."
+)
+
+
+def to_mailbox(name: str, email: str) -> Mailbox:
+    """`mailbox`, with MailError (the text for the manager) for an address we cannot write."""
+    try:
+        return mailbox(name, email)
+    except ValueError as exc:
+        raise MailError(BAD_ADDRESS) from exc
 
 
 def smtp_configured(config: Any) -> bool:
@@ -39,7 +53,7 @@ def sign_in_email(
     """A new sign-in link, asked for by the person themself."""
     msg = new_message()
     msg["From"] = mailbox(f"Medarbetarsamtal, {organisation}", sender)
-    msg["To"] = mailbox(name, email)
+    msg["To"] = to_mailbox(name, email)
     msg["Subject"] = "Din inloggningslänk till medarbetarsamtal"
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=sender.partition("@")[2] or None)
@@ -68,7 +82,7 @@ def signed_plan_email(
     """The employee's own copy of the plan both have signed."""
     msg = new_message()
     msg["From"] = mailbox(f"Medarbetarsamtal, {organisation}", sender)
-    msg["To"] = mailbox(name, email)
+    msg["To"] = to_mailbox(name, email)
     msg["Subject"] = f"Din underskrivna plan från medarbetarsamtalet {year}"
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=sender.partition("@")[2] or None)
@@ -99,7 +113,7 @@ def signature_waiting_email(
     plan page's address."""
     msg = new_message()
     msg["From"] = mailbox(f"Medarbetarsamtal, {organisation}", sender)
-    msg["To"] = mailbox(name, email)
+    msg["To"] = to_mailbox(name, email)
     msg["Subject"] = f"Planen från medarbetarsamtalet {year} väntar på din underskrift"
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=sender.partition("@")[2] or None)

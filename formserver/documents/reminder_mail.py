@@ -17,6 +17,7 @@ from formserver.common.clock import STOCKHOLM
 from formserver.common.text import clean_line
 from formserver.documents.addresses import mailbox, new_message
 from formserver.documents.invitations import MONTHS, swedish_datetime
+from formserver.documents.mail import to_mailbox
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def reminder_email(
     msg = new_message()
     from_address = mailbox(f"Medarbetarsamtal, {organisation}", sender)
     msg["From"] = from_address
-    msg["To"] = mailbox(name, email)
+    msg["To"] = to_mailbox(name, email)
     msg["Subject"] = text.subject
     msg["Date"] = localtime()
     msg["Message-ID"] = make_msgid(domain=from_address.addr_spec.rpartition("@")[2])

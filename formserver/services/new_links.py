@@ -65,7 +65,7 @@ def answer(conn: sqlite3.Connection, ask: LinkRequest, mailing: LinkMailing) -> 
                 )
                 mail.send(mailing.config, msg)
                 outcome = "sent"
-            except (mail.MailError, ValueError):  # ValueError: not an address we can write
+            except mail.MailError:  # also for an address we cannot write
                 outcome = "mail_failed"
     event = audit.Event(
         person.id if person else None, "new_link", outcome=outcome, client=ask.client

@@ -75,16 +75,17 @@ def sign_plan(
         )
     if not version.signed_by_both or not mail.smtp_configured(mail_config):
         return Signed(version, None)
-    msg = mail.signed_plan_email(
-        sender=mail_config["MAIL_SENDER"],
-        organisation=organisation,
-        name=talk.employee_name,
-        email=talk.employee_email,
-        year=talk.year,
-        pdf=render_pdf(talk, version),
-        filename=pdf_name,
-    )
+    pdf = render_pdf(talk, version)
     try:
+        msg = mail.signed_plan_email(
+            sender=mail_config["MAIL_SENDER"],
+            organisation=organisation,
+            name=talk.employee_name,
+            email=talk.employee_email,
+            year=talk.year,
+            pdf=pdf,
+            filename=pdf_name,
+        )
         mail.send(mail_config, msg)
         sent = True
     except mail.MailError:

@@ -234,3 +234,12 @@ def test_the_folded_header_is_not_refolded_by_the_email_package() -> None:
 
     assert head == written
     assert "=?utf-8?q?" in head
+
+
+def test_a_roster_address_that_cannot_be_written_fails_as_mail_not_as_a_crash() -> None:
+    with pytest.raises(mail.MailError, match="inte är en giltig adress"):
+        mail.sign_in_email(
+            sender=SENDER, organisation="Org", name="Anna", email='a"b@example.se', url="u", days=7
+        )
+    # Dots where RFC 5322 would not put them are still one plain address.
+    assert mailbox("Anna", " anna.@example.se ").addr_spec == "anna.@example.se"
