@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from formserver import siteconfig
+from formserver.common import background
 from formserver.common.clock import local_today
 from formserver.paths import PROJECT_ROOT
 from formserver.security.keys import key_list
@@ -183,6 +184,12 @@ def open_round(
 
 
 # --- signing in -----------------------------------------------------------------------------------
+
+
+def sent_after_response(app: Flask) -> None:
+    """Wait until the work requests handed to the background (the /ny-lank e-mail and its
+    audit entry) is done."""
+    assert background.worker(app).drain(timeout=10.0), "background work did not finish"
 
 
 def csrf_token(html: str) -> str:

@@ -26,6 +26,7 @@ from tests.factories import (
     person,
     plan_content,
     save_plan,
+    sent_after_response,
     sign_plan,
     signed_in_browser,
     talk_by_year,
@@ -140,6 +141,7 @@ def test_a_line_break_in_a_name_cannot_add_a_header_or_a_recipient(
             data={"csrf_token": csrf_token(page.text), "email": EMAIL["employee_a"]},
         )
         assert response.status_code == 200, response.text[:300]
+        sent_after_response(mail_app)
 
     assert smtp_server.rcpt_tos == [[EMAIL["employee_a"]]]
     raw = smtp_server.envelopes[0].content

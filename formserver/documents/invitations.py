@@ -5,14 +5,13 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email import policy
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import localtime, make_msgid
 
 from icalendar import Calendar, Event, vCalAddress
 
 from formserver.common.clock import STOCKHOLM
+from formserver.documents.addresses import Mailbox, mailbox, new_message
 
 PRODID = "-//Medarbetarsamtal//Formulartjanst//SV"
 WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
@@ -70,15 +69,9 @@ def _multi_line(text: str) -> str:
     return "\n".join(_one_line(line) for line in lines).strip("\n")
 
 
-def _address(name: str, email: str) -> Address:
+def _address(name: str, email: str) -> Mailbox:
     """A header address; raises ValueError if the e-mail address is not one plain address."""
-    try:
-        address = Address(display_name=_one_line(name), addr_spec=email.strip())
-    except (ValueError, IndexError) as exc:  # IndexError: the parser's answer to ""
-        raise ValueError(f"Ogiltig e-postadress: {email!r}") from exc
-    if not address.username or not address.domain:
-        raise ValueError(f"Ogiltig e-postadress: {email!r}")
-    return address
+    return mailbox(_one_line(name), email)
 
 
 def _local_start(inv: Invitation) -> datetime:
@@ -305,15 +298,15 @@ def _talk_email(
     via = f"{manager.display_name} via {organisation}" if manager.display_name else organisation
     from_address = _address(via, sender)
 
-    msg = EmailMessage(policy=policy.SMTP)
-    # Only Address objects and our own text go into headers, so the header registry quotes and
-    # encodes the names and nothing a user typed can start a new header line.
+    msg = new_message()
+    # Address headers take only a Mailbox, written by documents/addresses (encoded words, our
+    # own folding), so no name can add an address or start a new header line.
     msg["From"] = from_address
     msg["Reply-To"] = manager
     msg["To"] = employee
     msg["Subject"] = subject
     msg["Date"] = localtime()
-    msg["Message-ID"] = make_msgid(domain=from_address.domain)
+    msg["Message-ID"] = make_msgid(domain=from_address.addr_spec.rpartition("@")[2])
     # Quoted-printable keeps åäö intact even through relays that do not accept 8-bit mail.
     msg.set_content(body, cte="quoted-printable")
     # Set after set_content, which clears Content-* headers; add_attachment moves it to the text.

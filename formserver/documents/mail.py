@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
 from formserver.common.text import clean_line
+from formserver.documents.addresses import Mailbox, envelope, mailbox, new_message
 
 
 class MailError(Exception):
     """The message could not be handed to the mail server; the text is for the manager."""
+
+
+BAD_ADDRESS = (
+    "E-postmeddelandet skickades inte eftersom mottagarens e-postadress inte är en giltig adress. "
+    "Kontrollera adressen i personallistan."
+)
+
+
+def to_mailbox(name: str, email: str) -> Mailbox:
+    """`mailbox`, with MailError (the text for the manager) for an address we cannot write."""
+    try:
+        return mailbox(name, email)
+    except ValueError as exc:
+        raise MailError(BAD_ADDRESS) from exc
 
 
 def smtp_configured(config: Any) -> bool:
@@ -33,18 +47,13 @@ def send(config: Any, msg: EmailMessage) -> None:
     )
 
 
-def _address(name: str, email: str) -> Address:
-    username, _, domain = email.partition("@")
-    return Address(display_name=clean_line(name), username=username, domain=domain)
-
-
 def sign_in_email(
     *, sender: str, organisation: str, name: str, email: str, url: str, days: int
 ) -> EmailMessage:
     """A new sign-in link, asked for by the person themself."""
-    msg = EmailMessage()
-    msg["From"] = _address(f"Medarbetarsamtal, {organisation}", sender)
-    msg["To"] = _address(name, email)
+    msg = new_message()
+    msg["From"] = mailbox(f"Medarbetarsamtal, {organisation}", sender)
+    msg["To"] = to_mailbox(name, email)
     msg["Subject"] = "Din inloggningslänk till medarbetarsamtal"
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=sender.partition("@")[2] or None)
@@ -71,9 +80,9 @@ def signed_plan_email(
     filename: str,
 ) -> EmailMessage:
     """The employee's own copy of the plan both have signed."""
-    msg = EmailMessage()
-    msg["From"] = _address(f"Medarbetarsamtal, {organisation}", sender)
-    msg["To"] = _address(name, email)
+    msg = new_message()
+    msg["From"] = mailbox(f"Medarbetarsamtal, {organisation}", sender)
+    msg["To"] = to_mailbox(name, email)
     msg["Subject"] = f"Din underskrivna plan från medarbetarsamtalet {year}"
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=sender.partition("@")[2] or None)
@@ -102,9 +111,9 @@ def signature_waiting_email(
     """A plan version waits for this person's signature: `why` says what happened, `url` is a
     fresh single-use sign-in link (`link_days` valid) or, for those who sign in otherwise, the
     plan page's address."""
-    msg = EmailMessage()
-    msg["From"] = _address(f"Medarbetarsamtal, {organisation}", sender)
-    msg["To"] = _address(name, email)
+    msg = new_message()
+    msg["From"] = mailbox(f"Medarbetarsamtal, {organisation}", sender)
+    msg["To"] = to_mailbox(name, email)
     msg["Subject"] = f"Planen från medarbetarsamtalet {year} väntar på din underskrift"
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=sender.partition("@")[2] or None)
@@ -139,13 +148,16 @@ def send_email(
     timeout: float = 10.0,
 ) -> None:
     """Send one message over SMTP (smtplib); raise MailError with a Swedish message on failure."""
+    sender, recipients = envelope(msg)
     try:
         with smtplib.SMTP(host, port, timeout=timeout) as smtp:
             if starttls:
                 smtp.starttls(context=ssl.create_default_context())
             if username is not None:
                 smtp.login(username, password or "")
-            refused = smtp.send_message(msg)
+            # The envelope comes from our own structured headers, parsed back (never from a
+            # name): the recipients are exactly the To and Cc addresses we wrote.
+            refused = smtp.send_message(msg, from_addr=sender, to_addrs=recipients)
     except smtplib.SMTPAuthenticationError as exc:
         raise MailError(
             "Kallelsen skickades inte. E-postservern godkände inte inloggningen. "

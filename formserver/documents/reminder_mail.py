@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from email import policy
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import localtime, make_msgid
 
 from formserver.common.clock import STOCKHOLM
 from formserver.common.text import clean_line
+from formserver.documents.addresses import mailbox, new_message
 from formserver.documents.invitations import MONTHS, swedish_datetime
+from formserver.documents.mail import to_mailbox
 
 
 @dataclass(frozen=True)
@@ -125,11 +125,6 @@ def hr_digest(
     )
 
 
-def _address(name: str, email: str) -> Address:
-    username, _, domain = email.partition("@")
-    return Address(display_name=clean_line(name), username=username, domain=domain)
-
-
 def reminder_email(
     text: Text,
     *,
@@ -161,13 +156,13 @@ def reminder_email(
             f"Medarbetarsamtal, {clean_line(organisation)}",
         )
     )
-    msg = EmailMessage(policy=policy.SMTP)
-    from_address = _address(f"Medarbetarsamtal, {organisation}", sender)
+    msg = new_message()
+    from_address = mailbox(f"Medarbetarsamtal, {organisation}", sender)
     msg["From"] = from_address
-    msg["To"] = _address(name, email)
+    msg["To"] = to_mailbox(name, email)
     msg["Subject"] = text.subject
     msg["Date"] = localtime()
-    msg["Message-ID"] = make_msgid(domain=from_address.domain or None)
+    msg["Message-ID"] = make_msgid(domain=from_address.addr_spec.rpartition("@")[2])
     msg.set_content(body + "\n", cte="quoted-printable")
     msg["Content-Language"] = "sv"
     return msg

@@ -220,15 +220,6 @@ def send_reminders(
             url, link_days = link_url(token), days
         else:
             url, link_days = base_url.rstrip("/") + reminder.path, None
-        msg = texts.reminder_email(
-            reminder.text,
-            sender=app_config["MAIL_SENDER"],
-            organisation=site_config.organisation.name,
-            name=person.name,
-            email=person.email,
-            url=url,
-            personal_link_days=link_days,
-        )
         event = audit.Event(
             None,
             "reminder.sent",
@@ -237,6 +228,15 @@ def send_reminders(
             detail=f"{reminder.key.kind} till {person.id}",
         )
         try:
+            msg = texts.reminder_email(
+                reminder.text,
+                sender=app_config["MAIL_SENDER"],
+                organisation=site_config.organisation.name,
+                name=person.name,
+                email=person.email,
+                url=url,
+                personal_link_days=link_days,
+            )
             mailer.send(app_config, msg)
         except mailer.MailError as error:
             store.release(conn, reminder.key, _failed(event))

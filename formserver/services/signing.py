@@ -79,16 +79,16 @@ def sign_plan(
     pdf = stored_pdf(talk, version)  # sealed now: rendered once, here, and stored
     if not mail.smtp_configured(mail_config):
         return Signed(version, None)
-    msg = mail.signed_plan_email(
-        sender=mail_config["MAIL_SENDER"],
-        organisation=organisation,
-        name=talk.employee_name,
-        email=talk.employee_email,
-        year=talk.year,
-        pdf=pdf,
-        filename=pdf_name,
-    )
     try:
+        msg = mail.signed_plan_email(
+            sender=mail_config["MAIL_SENDER"],
+            organisation=organisation,
+            name=talk.employee_name,
+            email=talk.employee_email,
+            year=talk.year,
+            pdf=pdf,
+            filename=pdf_name,
+        )
         mail.send(mail_config, msg)
         sent = True
     except mail.MailError:

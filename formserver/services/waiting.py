@@ -70,18 +70,18 @@ def ask_to_sign(
         url = mailing.link_url(token)
     else:
         url, days = mailing.plan_url(talk.id), None
-    msg = mail.signature_waiting_email(
-        sender=mailing.config["MAIL_SENDER"],
-        organisation=mailing.organisation,
-        name=person.name,
-        email=person.email,
-        year=talk.year,
-        number=number,
-        url=url,
-        link_days=days,
-        why=why,
-    )
     try:
+        msg = mail.signature_waiting_email(
+            sender=mailing.config["MAIL_SENDER"],
+            organisation=mailing.organisation,
+            name=person.name,
+            email=person.email,
+            year=talk.year,
+            number=number,
+            url=url,
+            link_days=days,
+            why=why,
+        )
         mail.send(mailing.config, msg)
         sent = True
     except mail.MailError:

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from functools import partial
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from formserver import access
 from formserver.access import current_user, rule
-from formserver.documents import mail as mailer
+from formserver.common import background
 from formserver.forms.base import ConfirmForm, RequestLinkForm
 from formserver.security import tokens
 from formserver.security.keys import current_keys
+from formserver.services import new_links
 from formserver.services import sign_in as signin
 from formserver.siteconfig import current as site_config
-from formserver.store import audit, auth
+from formserver.store import audit, auth, db
 from formserver.store.db import utc_now
-from formserver.store.people import person_by_email
 from formserver.views.common import external_url, provider_logout_url, sign_in_rules
 
 bp = Blueprint("auth", __name__)
@@ -86,7 +98,8 @@ def signed_out() -> str:
 @bp.route("/ny-lank", methods=["GET", "POST"])
 @rule("public")
 def new_link() -> str | tuple[str, int]:
-    """Ask for a new link. The answer is the same for known and unknown addresses."""
+    """Ask for a new link. The answer is the same for known and unknown addresses, and so is
+    its time: after the rate limits, everything else is done after the response."""
     form = RequestLinkForm(request.form if request.method == "POST" else None)
     if request.method == "GET" or not form.validate():
         status = 400 if request.method == "POST" else 200
@@ -97,35 +110,29 @@ def new_link() -> str | tuple[str, int]:
     allowed = auth.allow(
         g.db, f"ny-lank:ip:{request.remote_addr}", limit=limit * 4, window=window, now=now
     ) and auth.allow(g.db, f"ny-lank:e-post:{email}", limit=limit, window=window, now=now)
-    person = person_by_email(g.db, email)
-    outcome = "rate_limited" if not allowed else "unknown"
-    if allowed and person and not signin.may_use(g.db, person, "link", sign_in_rules()):
-        # Signs in by single sign-on only: no link is made, and the page says the same.
-        outcome = "sso_only"
-    elif allowed and person and not person.has_left(now.date()):
-        token = signin.issue_link(g.db, current_keys(), person, now=now, days=_days())
-        outcome = "issued"
-        if mailer.smtp_configured(current_app.config):
-            msg = mailer.sign_in_email(
-                sender=current_app.config["MAIL_SENDER"],
-                organisation=site_config().organisation.name,
-                name=person.name,
-                email=person.email,
-                url=external_url("auth.confirm_page", token=token),
-                days=_days(),
-            )
-            try:
-                mailer.send(current_app.config, msg)
-                outcome = "sent"
-            except mailer.MailError:
-                outcome = "mail_failed"
-    audit.record(
-        g.db,
-        audit.Event(
-            person.id if person else None, "new_link", outcome=outcome, client=access.client()
-        ),
-    )
+    # A token cannot contain "/", so the link is this prefix and the token.
+    prefix = external_url("auth.confirm_page", token="-").removesuffix("-")
+    ask = new_links.LinkRequest(email, allowed, access.client(), now, prefix)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    background.worker(app).submit(partial(_answer_link_request, app, ask))
     return render_template("auth/new_link_sent.html")
+
+
+def _answer_link_request(app: Flask, ask: new_links.LinkRequest) -> None:
+    """Runs in the background worker, with a connection of its own."""
+    with app.app_context():
+        mailing = new_links.LinkMailing(
+            config=app.config,
+            keys=current_keys(),
+            rules=sign_in_rules(),
+            organisation=site_config().organisation.name,
+            days=_days(),
+        )
+        conn = db.connect(app.config["DATABASE"])
+        try:
+            new_links.answer(conn, ask, mailing)
+        finally:
+            conn.close()
 
 
 @bp.post("/logga-ut")

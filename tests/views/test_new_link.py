@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.factories import EMAIL, conn, csrf_token, person
+from tests.factories import EMAIL, conn, csrf_token, person, sent_after_response
 from tests.smtp import LoopbackSMTP
 
 LINK = re.compile(r"https?://[^\s<>\"']+/logga-in/[A-Za-z0-9_.\-]+")
@@ -20,11 +20,14 @@ SUBJECT = "Din inloggningslänk till medarbetarsamtal"
 
 
 def ask(app: Flask, address: str, client: FlaskClient | None = None) -> Any:
-    """Open the form and ask for a link for `address`, as a visitor without a session."""
+    """Open the form and ask for a link for `address`, as a visitor without a session; wait
+    for what is done after the response."""
     browser = client or app.test_client()
     form = browser.get("/ny-lank")
     assert form.status_code == 200
-    return browser.post("/ny-lank", data={"csrf_token": csrf_token(form.text), "email": address})
+    answer = browser.post("/ny-lank", data={"csrf_token": csrf_token(form.text), "email": address})
+    sent_after_response(app)
+    return answer
 
 
 def new_link_audit(app: Flask) -> list[dict[str, Any]]:

@@ -13,7 +13,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests import oidc
-from tests.factories import EMAIL, conn, csrf_token, link_token, make_service, person, sign_in
+from tests.factories import (
+    EMAIL,
+    conn,
+    csrf_token,
+    link_token,
+    make_service,
+    person,
+    sent_after_response,
+    sign_in,
+)
 from tests.oidc import NAME, Provider, SsoService
 from tests.smtp import HOST, LoopbackSMTP
 from tests.views.soup import one, parse, text_of
@@ -149,6 +158,7 @@ def test_a_manager_who_may_only_use_sso_is_mailed_no_link(
             )
         )
 
+    sent_after_response(sso_app)
     manager, employee = answers
     assert manager.status_code == employee.status_code == 200
     assert manager.text == employee.text  # the same answer for everyone, as for unknown addresses
