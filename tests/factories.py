@@ -39,7 +39,7 @@ HEADER = (
 )
 # Fictional people: A and B report to manager M; manager N has C; H is HR; L has left.
 PEOPLE = {
-    role: ";".join(fields)
+    role: ";".join(line)
     for role, fields in {
         "boss": ("T1", "Tove Toppsson", "tove.toppsson@example.se", "Ledning", "Direktör", ""),
         "hr": ("H1", "Hanna Personalsson", "hanna.personalsson@example.se", "HR", "HR", "T1"),
@@ -78,7 +78,7 @@ PEOPLE = {
             "M1",
         ),
     }.items()
-    for fields in [(*fields, "tillsvidare", "2020-01-01", "")]
+    for line in [(*fields, "tillsvidare", "2020-01-01", "")]
 }
 EMAIL = {role: line.split(";")[2] for role, line in PEOPLE.items()}
 
