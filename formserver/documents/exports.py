@@ -136,6 +136,25 @@ def safe_filename(*parts: str) -> str:
     return slug[:120] or "dokument"
 
 
+class UniqueNames:
+    """File names for one archive: a name already given gets "-2", "-3", … before its suffix,
+    so two employees with the same name never overwrite each other's file."""
+
+    def __init__(self) -> None:
+        self._given: set[str] = set()
+
+    def unique(self, name: str) -> str:
+        stem, dot, suffix = name.rpartition(".")
+        if not dot:
+            stem, suffix = name, ""
+        candidate, number = name, 1
+        while candidate in self._given:
+            number += 1
+            candidate = f"{stem}-{number}{dot}{suffix}"
+        self._given.add(candidate)
+        return candidate
+
+
 class _Sink(io.RawIOBase):
     """A write-only stream whose bytes are taken out as they come (zip without a file)."""
 

@@ -4,11 +4,14 @@ stored by every download, zip, e-mail and export."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator
 
-from formserver.documents import plan_document
+from formserver.documents import exports, plan_document
+from formserver.documents.seal import Signatory, current_seal, seal_pdf
 from formserver.security.keys import signers
-from formserver.security.records import RecordTampered
-from formserver.store import plan_pdfs, plans
+from formserver.security.records import ChainBroken, RecordTampered
+from formserver.siteconfig import current as site_config
+from formserver.store import chains, plan_pdfs, plans
 from formserver.store.plan_pdfs import NewestSigned, StoredPdf
 from formserver.store.plans import PlanVersion
 from formserver.store.talks import Talk
@@ -17,10 +20,26 @@ from formserver.store.talks import Talk
 def finish_for_archive(pdf: bytes, talk: Talk, version: PlanVersion) -> bytes:
     """The bytes to store for a signed version's freshly rendered PDF.
 
-    The one place a rendered PDF becomes the archived record (the organisation's PAdES seal is
-    added here); today the rendered bytes as they are.
+    The one place a rendered PDF becomes the archived record: with a seal configured
+    (FORMSERVER_SEAL_PKCS12), the organisation's PAdES seal is added as an incremental update,
+    its stamp naming both signatories and the dates they signed; without one, the rendered bytes
+    as they are. Raises seal.SealError when a configured seal cannot be made (then nothing is
+    stored: the next use tries again, and an unsealed copy is never archived).
     """
-    return pdf
+    config = current_seal()
+    if config is None:
+        return pdf
+    names = plan_document.signer_names(talk)
+    signatories = [
+        Signatory(names[s.role], s.role, s.signed_at)
+        for s in sorted(version.signatures.values(), key=lambda s: s.signed_at)
+    ]
+    return seal_pdf(
+        pdf,
+        signatories=signatories,
+        organisation=site_config().organisation.name,
+        config=config,
+    )
 
 
 def stored_copy(conn: sqlite3.Connection, talk: Talk, version: PlanVersion) -> StoredPdf:
@@ -47,17 +66,67 @@ def stored_pdf(conn: sqlite3.Connection, talk: Talk, version: PlanVersion) -> by
     return stored_copy(conn, talk, version).pdf
 
 
-def team_copies(conn: sqlite3.Connection, talks: list[Talk]) -> list[tuple[Talk, NewestSigned]]:
+def team_copies(
+    conn: sqlite3.Connection, talks: list[Talk]
+) -> tuple[list[tuple[Talk, NewestSigned]], list[tuple[Talk, RecordTampered]]]:
     """Each talk's newest version both signed, its copy stored first where none is yet (rendered
-    from the verified version). Read each copy with read_copy, one at a time."""
+    from the verified version); read each copy with read_copy, one at a time. Every talk's chain
+    is walked first (in bulk): a talk whose chain is broken, or whose newest version both signed
+    is not the one the chain ends with (rows deleted to roll the agreement back), comes back in
+    the second list instead, with what was found."""
     by_id = {talk.id: talk for talk in talks}
-    found = plan_pdfs.newest_signed(conn, list(by_id))
-    for newest in found:
+    checked = chains.newest_signed_by_both(conn, list(by_id), signers().plan)
+    good: list[tuple[Talk, NewestSigned]] = []
+    refused: list[tuple[Talk, RecordTampered]] = []
+    for talk_id, problem in checked.items():
+        if isinstance(problem, RecordTampered):
+            refused.append((by_id[talk_id], problem))
+    for newest in plan_pdfs.newest_signed(conn, list(by_id)):
+        if isinstance(checked.get(newest.talk_id), RecordTampered):
+            continue
+        if checked.get(newest.talk_id) != newest.version_id:
+            why = "den senaste versionen som båda har skrivit under är inte kedjans"
+            broken = ChainBroken("plan", newest.talk_id, why)
+            refused.append((by_id[newest.talk_id], broken))
+            continue
         if not newest.stored:
             versions = plans.versions(conn, newest.talk_id, signers().plan)
             version = next(v for v in versions if v.id == newest.version_id)
             stored_copy(conn, by_id[newest.talk_id], version)
-    return [(by_id[newest.talk_id], newest) for newest in found]
+        good.append((by_id[newest.talk_id], newest))
+    return good, refused
+
+
+IN_PROGRESS_FILE = "nyare-versioner-pagar.txt"
+REFUSED_FILE = "planer-som-inte-kunde-kontrolleras.txt"
+
+
+def team_files(
+    conn: sqlite3.Connection,
+    signed: list[tuple[Talk, NewestSigned]],
+    refused: list[Talk],
+    on_tampered: Callable[[RecordTampered], None],
+) -> Iterator[tuple[str, bytes]]:
+    """The team zip's files, one stored copy read at a time (memory stays flat): each plan under
+    a name of its own, then a note naming the plans where a newer version waits for signatures
+    and one naming those left out (`refused`, and any copy that fails its check now, which is
+    passed to `on_tampered`: the response has begun, so no error page can be shown)."""
+    in_progress, left_out = [], [talk.employee_name for talk in refused]
+    names = exports.UniqueNames()
+    for talk, newest in signed:
+        try:
+            pdf = read_copy(conn, newest)
+        except RecordTampered as error:
+            on_tampered(error)
+            left_out.append(talk.employee_name)
+            continue
+        yield names.unique(plan_document.file_name(talk)), pdf
+        if newest.newer:
+            in_progress.append(talk.employee_name)
+    if in_progress:
+        yield IN_PROGRESS_FILE, exports.in_progress_note(in_progress)
+    if left_out:
+        yield REFUSED_FILE, exports.refused_note(left_out)
 
 
 def read_copy(conn: sqlite3.Connection, newest: NewestSigned) -> bytes:

@@ -37,6 +37,7 @@ ACTIONS = {
     "plan.print": "Visade planen för utskrift",
     "plan.download": "Laddade ner planen som PDF",
     "plan.mail_copy": "En kopia av planen skickades med e-post",
+    "plan.seal": "Organisationens försegling av planens PDF-fil",
     "plan.sign_request_mail": "Ett e-postmeddelande om en ny version att skriva under skickades",
     "plan.verify": "Kontroll av en plans verifieringskod",
     # Follow-up

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from formserver.documents import mail
+from formserver.documents.seal import SealError
 from formserver.security.records import RecordSigner
 from formserver.services import waiting
 from formserver.store import audit, plans
@@ -76,7 +77,13 @@ def sign_plan(
         )
     if not version.signed_by_both:
         return Signed(version, None)
-    pdf = stored_pdf(talk, version)  # sealed now: rendered once, here, and stored
+    try:
+        pdf = stored_pdf(talk, version)  # sealed now: rendered once, here, and stored
+    except SealError as error:
+        # Both signatures stand; the archived copy is made on its first download instead.
+        detail = f"version {version.number}; {error}"
+        audit.record(conn, replace(event, action="plan.seal", detail=detail, outcome="failed"))
+        return Signed(version, False if mail.smtp_configured(mail_config) else None)
     if not mail.smtp_configured(mail_config):
         return Signed(version, None)
     try:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,6 +103,52 @@ def rows_of(
         (talk_id,),
     ).fetchall()
     return rows[0], [r for r in rows if r["id"] is not None], signatures
+
+
+def newest_signed_by_both(
+    conn: sqlite3.Connection, talk_ids: Sequence[str], signer: RecordSigner
+) -> dict[str, str | RecordTampered]:
+    """For many talks at once (2 queries, no content): each talk's chain walked from its head,
+    and the id of its newest version both signed, or what stopped the walk (ChainBroken, or
+    RecordTampered naming an edited signature).
+    Talks without a version both signed are left out. For exports over a whole team, where a
+    rolled-back or cut chain must not hand out an older agreement as the newest."""
+    wanted = json.dumps(list(talk_ids))
+    heads = conn.execute(
+        "SELECT t.id AS talk_id, t.chain_head AS t_head, t.chain_length AS t_length, "
+        "t.chain_mac AS t_mac FROM talks t WHERE t.id IN (SELECT value FROM json_each(?))",
+        (wanted,),
+    ).fetchall()
+    versions: dict[str, list[sqlite3.Row]] = {}
+    for row in conn.execute(
+        "SELECT v.id, v.talk_id, v.number, v.content_hash, v.mac, v.prev_hash, NULL AS content "
+        "FROM plan_versions v WHERE v.talk_id IN (SELECT value FROM json_each(?)) "
+        "ORDER BY v.talk_id, v.number",
+        (wanted,),
+    ):
+        versions.setdefault(row["talk_id"], []).append(row)
+    signatures: dict[str, list[sqlite3.Row]] = {}
+    for row in conn.execute(
+        "SELECT s.*, v.talk_id AS talk_id FROM signatures s "
+        "JOIN plan_versions v ON v.id = s.plan_version_id "
+        "WHERE v.talk_id IN (SELECT value FROM json_each(?))",
+        (wanted,),
+    ):
+        signatures.setdefault(row["talk_id"], []).append(row)
+    found: dict[str, str | RecordTampered] = {}
+    for talk in heads:
+        talk_id = talk["talk_id"]
+        try:
+            chain = verify(
+                talk_id, talk, versions.get(talk_id, []), signatures.get(talk_id, []), signer
+            )
+        except RecordTampered as broken:
+            found[talk_id] = broken
+            continue
+        both = [v["id"] for v in chain.versions if len(chain.signatures[v["id"]]) == 2]
+        if both:
+            found[talk_id] = both[-1]
+    return found
 
 
 def load(

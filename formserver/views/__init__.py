@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, SecurityError
 
 from formserver import access
 from formserver.access import typed_text
+from formserver.documents.seal import SealError
 from formserver.security.records import ChainBroken, RecordTampered
 from formserver.views import (
     auth,
@@ -52,6 +53,11 @@ ERROR_TEXTS = {
     ),
     429: ("För många försök", "Vänta en stund och försök sedan igen."),
 }
+SEAL_FAILED_TITLE = "Planen kunde inte förseglas just nu"
+SEAL_FAILED_TEXT = (
+    "Planen är underskriven, men organisationens försegling av PDF-filen gick inte att göra just "
+    "nu. Försök igen om en stund. Om felet finns kvar, kontakta den som sköter tjänsten."
+)
 TAMPERED_TITLE = "Uppgifterna kunde inte visas"
 TAMPERED_TEXT = (
     "De sparade uppgifterna har ändrats utanför formulärtjänsten eller är skadade, så vi "
@@ -105,6 +111,14 @@ def register(app: Flask) -> None:
         typed = typed_text()
         app.logger.error("database unavailable: %s", type(error).__name__)
         return render_template("errors/unavailable.html", typed=typed), 503
+
+    @app.errorhandler(SealError)
+    def not_sealed(error: SealError) -> tuple[str, int]:
+        """A seal is configured but could not be made: the archived copy waits, unsealed never."""
+        app.logger.error("plan PDF not sealed: %s", error)
+        return render_template(
+            "errors/error.html", title=SEAL_FAILED_TITLE, text=SEAL_FAILED_TEXT, code=503
+        ), 503
 
     @app.errorhandler(RecordTampered)
     def tampered(error: RecordTampered) -> tuple[str, int]:

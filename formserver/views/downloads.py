@@ -10,9 +10,9 @@ from werkzeug.wrappers import Response
 
 from formserver import access
 from formserver.access import rule
-from formserver.documents import exports, plan_document, plan_record
+from formserver.documents import exports, plan_record
 from formserver.security.keys import signers
-from formserver.security.records import RecordTampered
+from formserver.security.records import ChainBroken, RecordTampered
 from formserver.services import round_people
 from formserver.siteconfig import current as site_config
 from formserver.store import plans as store
@@ -35,10 +35,6 @@ def _audit(action: str, round_id: str, detail: str) -> None:
     access.audit_read(action, "round", round_id, detail)
 
 
-IN_PROGRESS_FILE = "nyare-versioner-pagar.txt"
-REFUSED_FILE = "planer-som-inte-kunde-kontrolleras.txt"
-
-
 @bp.get("/chef/samtalsomgangar/<rid:round_id>/planer.zip")
 @rule("signed_in")
 def team_zip(round_id: str) -> Response:
@@ -47,29 +43,22 @@ def team_zip(round_id: str) -> Response:
     signatures. A stored copy that fails its check is left out, named in a note and audited
     (the response has begun, so the error page cannot be shown)."""
     talks = access.open_team(round_id, "team.download")
-    signed = plan_record.team_copies(g.db, talks)  # any missing copy is stored before streaming
+    # Chains walked and any missing copy stored before streaming begins.
+    signed, broken = plan_record.team_copies(g.db, talks)
     _audit("team.download", round_id, "zip")
+    for _, error in broken:
+        chain = isinstance(error, ChainBroken)
+        detail = "zip" + (f"; {error.reason}" if isinstance(error, ChainBroken) else "")
+        kind = "talk" if chain else error.kind
+        access.audit_read("record.verify", kind, error.record_id, detail, "tampered")
 
-    def files() -> Iterator[tuple[str, bytes]]:
-        in_progress, refused = [], []
-        for talk, newest in signed:
-            try:
-                pdf = plan_record.read_copy(g.db, newest)
-            except RecordTampered as error:
-                access.audit_read("record.verify", error.kind, error.record_id, "zip", "failed")
-                refused.append(talk.employee_name)
-                continue
-            yield plan_document.file_name(talk), pdf
-            if newest.newer:
-                in_progress.append(talk.employee_name)
-        if in_progress:
-            yield IN_PROGRESS_FILE, exports.in_progress_note(in_progress)
-        if refused:
-            yield REFUSED_FILE, exports.refused_note(refused)
+    def tampered(error: RecordTampered) -> None:
+        access.audit_read("record.verify", error.kind, error.record_id, "zip", "failed")
 
+    files = plan_record.team_files(g.db, signed, [t for t, _ in broken], tampered)
     year = talks[0].year
     return Response(
-        stream_with_context(exports.stream_zip(files())),
+        stream_with_context(exports.stream_zip(files)),
         mimetype="application/zip",
         headers={
             "Content-Disposition": f'attachment; filename="planer-{year}.zip"',

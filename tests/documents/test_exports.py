@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 
 from formserver.documents.exports import (
+    UniqueNames,
     csv_bytes,
     json_bytes,
     neutralise,
@@ -226,3 +227,14 @@ def test_json_bytes_round_trips_swedish_text_as_utf8() -> None:
     assert "Åsa Öberg".encode() in body
     assert b"\\u00c5" not in body
     assert body.index(b'"antal"') < body.index(b'"anteckning"') < body.index(b'"namn"')
+
+
+def test_two_employees_with_the_same_name_get_a_file_each_in_one_zip() -> None:
+    names = UniqueNames()
+    given = [
+        names.unique(n) for n in ("plan-2026-anna.pdf", "plan-2026-anna.pdf", "noter", "noter")
+    ]
+    assert given == ["plan-2026-anna.pdf", "plan-2026-anna-2.pdf", "noter", "noter-2"]
+    body = b"".join(stream_zip((name, b"%PDF") for name in given))
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        assert archive.namelist() == given

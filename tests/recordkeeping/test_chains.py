@@ -3,14 +3,18 @@ plan page refuses with an audit entry, `verify-plan` fails and `formserver verif
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
+from formserver.documents import plan_document
+from formserver.documents.plan_record import REFUSED_FILE
 from formserver.store import chains
 from tests.factories import conn, signed_in_browser, signer
 from tests.recordkeeping.chain_helpers import (
@@ -122,10 +126,26 @@ def test_a_tampered_chain_is_refused_everywhere(app: Flask, tmp_path: Path, atta
     assert f"Planen i samtalet {target[0]} är inte hel" in checked.output
     assert "Koden stämmer" not in checked.output
 
+    both = attack == "heads-swapped"  # each talk now has the other's head
+    # The manager's zip of the team leaves the plan out and names it: never an older agreement.
+    zipped = signed_in_browser(copy, "manager").get(
+        f"/chef/samtalsomgangar/{records.twice.round_id}/planer.zip"
+    )
+    assert zipped.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(zipped.get_data())) as archive:
+        names = archive.namelist()
+        note = archive.read(REFUSED_FILE).decode()
+    talks = (records.twice, records.once)
+    left_out = set(talks) if both else {t for t in talks if t.id == target[0]}
+    for talk in talks:
+        assert (talk.employee_name in note) == (talk in left_out)
+        assert (plan_document.file_name(talk) in names) == (talk not in left_out)
+    zip_refusals = [r for r in audit_rows(copy) if r["detail"].startswith("zip; ")]
+    assert {r["object_id"] for r in zip_refusals} == {t.id for t in left_out}
+
     verified = copy.test_cli_runner().invoke(args=["verify", "--quiet"])
     assert verified.exit_code == 1, verified.output
     assert f"Samtal {target[0]}: kedjan är bruten: {REASONS[attack]}" in verified.stdout
-    both = attack == "heads-swapped"  # each talk now has the other's head
     assert f"Resultat: {2 if both else 1} fel." in verified.stdout, verified.stdout
     if both:
         assert f"Samtal {records.once.id}: kedjan är bruten" in verified.stdout
