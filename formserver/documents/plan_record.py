@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from formserver.documents import exports, plan_document
 from formserver.documents.seal import Signatory, current_seal, seal_pdf
 from formserver.security.keys import signers
-from formserver.security.records import ChainBroken, RecordTampered
+from formserver.security.records import ChainBroken, RecordSigner, RecordTampered
 from formserver.siteconfig import current as site_config
 from formserver.store import chains, plan_pdfs, plans
 from formserver.store.plan_pdfs import NewestSigned, StoredPdf
@@ -112,10 +112,10 @@ def team_files(
     and one naming those left out (`refused`, and any copy that fails its check now, which is
     passed to `on_tampered`: the response has begun, so no error page can be shown)."""
     in_progress, left_out = [], [talk.employee_name for talk in refused]
-    names = exports.UniqueNames()
+    names, signer = exports.UniqueNames(), signers().plan_pdf
     for talk, newest in signed:
         try:
-            pdf = read_copy(conn, newest)
+            pdf = read_copy(conn, newest, signer)
         except RecordTampered as error:
             on_tampered(error)
             left_out.append(talk.employee_name)
@@ -129,13 +129,16 @@ def team_files(
         yield REFUSED_FILE, exports.refused_note(left_out)
 
 
-def read_copy(conn: sqlite3.Connection, newest: NewestSigned) -> bytes:
+def read_copy(
+    conn: sqlite3.Connection, newest: NewestSigned, signer: RecordSigner | None = None
+) -> bytes:
     """The stored copy's bytes, its SHA-256 and MAC verified (RecordTampered otherwise).
 
     The MAC binds the bytes to the version id and content hash, so the version's content need
     not be loaded: the zip hands out the copy only.
     """
-    found = plan_pdfs.get(conn, newest.version_id, newest.content_hash, signers().plan_pdf)
+    signer = signer or signers().plan_pdf
+    found = plan_pdfs.get(conn, newest.version_id, newest.content_hash, signer)
     if found is None:  # stored by team_copies a moment ago; gone only if purged since
-        raise RecordTampered(signers().plan_pdf.kind, newest.version_id)
+        raise RecordTampered(signer.kind, newest.version_id)
     return found.pdf
