@@ -19,6 +19,7 @@ from formserver.views import (
     handbook,
     home,
     hr,
+    language,
     plans,
     round_additions,
     sso,
@@ -69,6 +70,7 @@ def register(app: Flask) -> None:
     for module in (auth, downloads, followup, handbook, home, hr, plans, sso, talks, team, verify):
         app.register_blueprint(module.bp)
     app.register_blueprint(round_additions.bp)
+    app.register_blueprint(language.bp)
     common.register_sso(app)
 
     @app.errorhandler(HTTPException)
