@@ -11,9 +11,10 @@ from flask import Flask, abort, current_app, g, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
-from formserver import access, i18n, siteconfig, views
+from formserver import access, siteconfig, views
 from formserver.cli import register_commands
 from formserver.common import clock
+from formserver.common import languages as i18n
 from formserver.config import UnsafeConfiguration, config_problems, load_config
 from formserver.forms import fields, messages
 from formserver.forms.base import csrf_token

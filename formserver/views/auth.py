@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from formserver import access
 from formserver.access import current_user, rule
+from formserver.common.languages import gettext
 from formserver.documents import mail as mailer
 from formserver.forms.base import ConfirmForm, RequestLinkForm
 from formserver.security import tokens
@@ -144,7 +145,7 @@ def logout() -> Response | tuple[str, int]:
     return render_template(
         "errors/error.html",
         title="Utloggningen misslyckades",
-        text="Sidan var för gammal. Tryck på Logga ut igen.",
+        text=gettext("Sidan var för gammal. Tryck på Logga ut igen."),
         code=400,
     ), 400
 

@@ -10,21 +10,37 @@ from __future__ import annotations
 
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import flask_babel
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Babel, Domain, get_locale
+from flask_babel import Babel, Domain, get_locale, lazy_gettext
 
-TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+TRANSLATIONS_DIR = Path(__file__).parent.parent / "translations"
 SOURCE_LANGUAGE = "sv"
 # Each language named in its own language: how the switcher offers it.
 NAMES = {"sv": "Svenska", "en": "English"}
 COOKIE = "sprak"  # a visitor's choice before signing in (a signed-in person's is stored)
 COOKIE_MAX_AGE = 365 * 24 * 3600
 EXTENSION = "formserver.languages"
+
+
+def gettext(message: str, **variables: Any) -> str:
+    """`message` in this request's language (formatted with `variables`, %(name)s)."""
+    return str(flask_babel.gettext(message, **variables))
+
+
+def _l(message: str, **variables: Any) -> str:
+    """A text translated each time it is shown: for labels and messages made at import time."""
+    return cast(str, lazy_gettext(message, **variables))
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext name extraction knows)
+    """Mark a constant for the catalogue; it stays the Swedish text, translated where shown."""
+    return message
 
 
 def read_catalogue(path: Path) -> Translations:
