@@ -8,6 +8,8 @@ wheel, and nothing to forget to rebuild).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 from typing import Any, cast
@@ -41,6 +43,13 @@ def _l(message: str, **variables: Any) -> str:
 def N_(message: str) -> str:  # noqa: N802 (the gettext name extraction knows)
     """Mark a constant for the catalogue; it stays the Swedish text, translated where shown."""
     return message
+
+
+@contextmanager
+def in_language(code: str) -> Iterator[None]:
+    """Render in `code` whatever the reader's language (an archival copy, a recipient's mail)."""
+    with flask_babel.force_locale(code):
+        yield
 
 
 def read_catalogue(path: Path) -> Translations:
