@@ -236,3 +236,44 @@ def test_an_english_signer_still_gets_the_plan_document_in_swedish(
     [attachment] = list(message.iter_attachments())
     text = pdf_text(attachment.get_content())
     assert "Anteckningar" in text and "Notes" not in text
+
+
+def test_every_page_a_manager_and_hr_open_is_english_for_an_english_reader(app: Flask) -> None:
+    talk = talk_of(app, "employee_a")
+    rounds = conn(app).execute("SELECT id FROM rounds").fetchall()
+    pages = {
+        "manager": [
+            "/chef",
+            f"/samtal/{talk.id}",
+            f"/samtal/{talk.id}/kalla",
+            f"/samtal/{talk.id}/plan",
+            f"/samtal/{talk.id}/plan/versioner",
+            f"/samtal/{talk.id}/uppfoljning",
+            f"/samtal/{talk.id}/stall-in",
+            "/kontrollera-kod",
+        ],
+        "hr": [
+            "/hr/",
+            "/hr/personal",
+            "/hr/samtalsomgangar/ny",
+            *(f"/hr/samtalsomgangar/{r[0]}" for r in rounds),
+            *(f"/samtalsomgangar/{r[0]}/lagg-till" for r in rounds),
+        ],
+    }
+    assert rounds
+    for role, paths in pages.items():
+        client = browser(app, "en")
+        sign_in(client, app, role)
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code == 200, (role, path)
+            assert language_of(response.text) == "en", path
+            header = text_of(parse(response.text).find("header"))
+            assert "Signed in as" in header and "Sign out" in header, path
+            main = text_of(parse(response.text).find("main"))
+            left = [w for w in SERVICE_WORDS if w in main]
+            assert left == [], (path, left)
+
+
+# Words of the service's own pages (never of the question sets, which are site_config data).
+SERVICE_WORDS = ["Tillbaka till", "Ladda ner", "Samtalsomgång", "Mina medarbetare", "Logga in"]
