@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from formserver import access
 from formserver.access import TalkAccess, rule
 from formserver.common.clock import local_today
-from formserver.common.languages import default_language, gettext, in_language
+from formserver.common.languages import gettext
 from formserver.common.text import clean_text
 from formserver.documents import plan_document
 from formserver.forms.base import ConfirmForm
@@ -26,14 +26,6 @@ from formserver.store import plans as store
 from formserver.store.db import Conflict, utc_now
 from formserver.store.talks import Talk
 from formserver.views.common import download, external_url, sign_in_rules
-
-
-def _archival_pdf(talk: Talk, version: store.PlanVersion) -> bytes:
-    """The signed plan's PDF for the employee's e-mail: in the organisation's language whoever
-    signs last, as the document itself is until it speaks the reader's (issue 14)."""
-    with in_language(default_language()):
-        return plan_document.pdf(talk, version)
-
 
 bp = Blueprint("plans", __name__, url_prefix="/samtal")
 
@@ -210,7 +202,7 @@ def sign(talk_id: str) -> Response | tuple[str, int]:
             event=opened.event("plan.sign", opened.role),
             mail_config=current_app.config,
             organisation=site_config().organisation.name,
-            render_pdf=_archival_pdf,
+            render_pdf=plan_document.pdf,
             pdf_name=plan_document.file_name(opened.talk),
             mailing=_mailing(),
         )

@@ -222,7 +222,7 @@ def test_an_organisation_offering_only_swedish_shows_no_switcher(
 
 
 @WEASYPRINT_ICC_LEAK
-def test_an_english_signer_still_gets_the_plan_document_in_swedish(
+def test_an_english_reader_still_gets_the_plan_document_in_swedish(
     mail_app: Flask, smtp_server: LoopbackSMTP
 ) -> None:
     # The documents speak Swedish until they are translated (issue 14, second pass): an English
@@ -236,6 +236,8 @@ def test_an_english_signer_still_gets_the_plan_document_in_swedish(
     [attachment] = list(message.iter_attachments())
     text = pdf_text(attachment.get_content())
     assert "Anteckningar" in text and "Notes" not in text
+    printed = text_of(parse(employee.get(plan_url(talk, "/utskrift")).text))
+    assert "Anteckningar" in printed and "Notes" not in printed
 
 
 def test_every_page_a_manager_and_hr_open_is_english_for_an_english_reader(app: Flask) -> None:
