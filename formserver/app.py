@@ -14,6 +14,7 @@ from werkzeug.routing import BaseConverter
 from formserver import access, siteconfig, views
 from formserver.cli import register_commands
 from formserver.common import clock
+from formserver.common import languages as i18n
 from formserver.config import UnsafeConfiguration, config_problems, load_config
 from formserver.documents import seal
 from formserver.forms import fields, messages
@@ -22,6 +23,7 @@ from formserver.paths import TEMPLATES_DIR
 from formserver.security.keys import signers
 from formserver.services import sign_in as signin
 from formserver.store import audit, chains, db
+from formserver.store.languages import get_language
 from formserver.views.common import provider_origin, sign_in_options
 from formserver.views.handbook import handbook_csp
 
@@ -136,9 +138,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["token"] = TokenConverter
     app.jinja_env.autoescape = True
     app.jinja_env.globals["texts"] = messages
-    app.jinja_env.filters["local_time"] = clock.local_time
-    app.jinja_env.filters["local_date"] = clock.local_date
+    app.jinja_env.filters["local_time"] = lambda v: clock.local_time(v, i18n.current_language())
+    app.jinja_env.filters["local_date"] = lambda v: clock.local_date(v, i18n.current_language())
     organisation = app.extensions[siteconfig.EXTENSION].organisation
+    i18n.init_app(app, organisation.languages, organisation.default_language)
     app.jinja_env.globals["handbook_url"] = organisation.handbook_url
     app.jinja_env.globals["routine_url"] = organisation.routine_url
     proxies = int(app.config["PROXY_COUNT"])
@@ -181,6 +184,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             if g.user is None:
                 session.clear()
                 g.session_ended = True
+            else:
+                g.language_choice = get_language(g.db, g.user.id)
 
     app.after_request(security_headers)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_datetime
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
@@ -24,15 +26,27 @@ def _moment(value: str | datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def local_time(value: str | datetime | None) -> str:
-    """A stored moment as people in Sweden read it: 2026-12-08 kl. 10.00 (Swedish time)."""
-    if not value:
-        return "–"
-    return _moment(value).astimezone(STOCKHOLM).strftime("%Y-%m-%d kl. %H.%M")
+# Swedish keeps the form people in Sweden write (2026-12-08 kl. 10.00); other languages get
+# their own order and words from Babel's locale data, still in Swedish time.
+_TIME_PATTERNS = {"sv": "yyyy-MM-dd 'kl.' HH.mm", "en": "d MMMM y 'at' HH:mm"}
+_DATE_PATTERNS = {"sv": "yyyy-MM-dd", "en": "d MMMM y"}
 
 
-def local_date(value: str | datetime | None) -> str:
-    """The Swedish date of a stored moment: 2026-12-08."""
+def local_time(value: str | datetime | None, language: str = "sv") -> str:
+    """A stored moment in Swedish time: 2026-12-08 kl. 10.00, 8 December 2026 at 10:00."""
     if not value:
         return "–"
-    return _moment(value).astimezone(STOCKHOLM).strftime("%Y-%m-%d")
+    moment = _moment(value).astimezone(STOCKHOLM)
+    pattern = _TIME_PATTERNS.get(language, _TIME_PATTERNS["en"])
+    return format_datetime(moment, pattern, tzinfo=STOCKHOLM, locale=language)
+
+
+def local_date(value: str | datetime | date | None, language: str = "sv") -> str:
+    """The Swedish date of a stored moment (or a date): 2026-12-08, 8 December 2026."""
+    if not value:
+        return "–"
+    day = value if isinstance(value, date) and not isinstance(value, datetime) else None
+    if day is None:
+        day = _moment(value).astimezone(STOCKHOLM).date()  # type: ignore[arg-type]
+    pattern = _DATE_PATTERNS.get(language, _DATE_PATTERNS["en"])
+    return format_date(day, pattern, locale=language)

@@ -21,6 +21,7 @@ from wtforms.fields import (
     TimeField,
 )
 from wtforms.form import BaseForm as WTBaseForm
+from wtforms.meta import DefaultMeta
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -31,6 +32,7 @@ from wtforms.validators import (
 )
 
 from formserver.common.clock import local_today
+from formserver.common.languages import _l, current_language, gettext
 from formserver.common.text import clean_line, clean_text
 from formserver.forms.messages import CSRF_EXPIRED, DATE_FORMAT, strict_date, too_long
 from formserver.security import tokens
@@ -70,16 +72,22 @@ class SignedCSRF(CSRF):
 
     def validate_csrf_token(self, form: WTBaseForm, field: Any) -> None:
         if not csrf_valid(field.data or ""):
-            raise ValidationError(CSRF_EXPIRED)
+            raise ValidationError(gettext(CSRF_EXPIRED))
 
 
 class BaseForm(Form):
-    """Every form: CSRF-protected, Swedish messages."""
+    """Every form: CSRF-protected, WTForms' own messages in the reader's language."""
 
-    class Meta:
+    class Meta(DefaultMeta):
         csrf = True
         csrf_class = SignedCSRF
         locales = ("sv_SE", "sv")
+
+        def get_translations(self, form: Any) -> Any:
+            # WTForms' built-in messages are English, with its own Swedish catalogue.
+            if current_language() == "sv":
+                return super().get_translations(form)
+            return None
 
 
 def _line(value: Any) -> Any:
@@ -98,13 +106,13 @@ class RequestLinkForm(BaseForm):
     """Ask for a new sign-in link."""
 
     email = EmailField(
-        "Din e-postadress",
+        _l("Din e-postadress"),
         filters=[_line],
         validators=[
-            DataRequired("Skriv din e-postadress."),
+            DataRequired(_l("Skriv din e-postadress.")),
             Regexp(
                 EMAIL_PATTERN.pattern + "$",
-                message="Skriv en hel e-postadress, till exempel anna@example.se.",
+                message=_l("Skriv en hel e-postadress, till exempel anna@example.se."),
             ),
             Length(max=254),
         ],
@@ -160,24 +168,26 @@ class SwedishSelectField(SelectField):
 class RosterForm(BaseForm):
     """Upload the roster CSV."""
 
-    roster = FileField("Personallista (CSV-fil)")
+    roster = FileField(_l("Personallista (CSV-fil)"))
 
 
 class OpenRoundForm(BaseForm):
     """Open a samtalsomgång."""
 
     year = SwedishIntegerField(
-        "År",
-        unreadable="Skriv året med fyra siffror, till exempel 2027.",
+        _l("År"),
+        unreadable=_l("Skriv året med fyra siffror, till exempel 2027."),
         validators=[
-            InputRequired("Skriv vilket år samtalsomgången gäller."),
-            NumberRange(2000, 2100, "Skriv ett år mellan 2000 och 2100."),
+            InputRequired(_l("Skriv vilket år samtalsomgången gäller.")),
+            NumberRange(2000, 2100, _l("Skriv ett år mellan 2000 och 2100.")),
         ],
     )
     question_set = SwedishSelectField(
-        "Frågeunderlag", not_a_choice="Välj ett av frågeunderlagen i listan."
+        _l("Frågeunderlag"), not_a_choice=_l("Välj ett av frågeunderlagen i listan.")
     )
-    plan_template = SwedishSelectField("Planmall", not_a_choice="Välj en av planmallarna i listan.")
+    plan_template = SwedishSelectField(
+        _l("Planmall"), not_a_choice=_l("Välj en av planmallarna i listan.")
+    )
 
 
 CALL_MAX_DAYS_AHEAD = 730
@@ -196,7 +206,10 @@ class SwedishDateField(DateField):
         except ValueError:
             self.data = None
             raise ValueError(
-                f"Det datumet finns inte. {DATE_FORMAT}, till exempel 2026-12-08."
+                gettext(
+                    "Det datumet finns inte. %(format)s, till exempel 2026-12-08.",
+                    format=gettext(DATE_FORMAT),
+                )
             ) from None
 
 
@@ -205,42 +218,42 @@ class CallForm(BaseForm):
     confirmation that a call at short notice is meant."""
 
     version = HiddenField()
-    short_notice_ok = BooleanField("Jag vill kalla ändå, trots kort tid att förbereda sig")
+    short_notice_ok = BooleanField(_l("Jag vill kalla ändå, trots kort tid att förbereda sig"))
 
-    day = SwedishDateField("Datum", validators=[InputRequired("Välj ett datum.")])
+    day = SwedishDateField(_l("Datum"), validators=[InputRequired(_l("Välj ett datum."))])
     start = SwedishTimeField(
-        "Tid",
-        unreadable="Skriv tiden som TT:MM, till exempel 09:30.",
-        validators=[InputRequired("Välj en tid.")],
+        _l("Tid"),
+        unreadable=_l("Skriv tiden som TT:MM, till exempel 09:30."),
+        validators=[InputRequired(_l("Välj en tid."))],
     )
     duration = SwedishIntegerField(
-        "Längd i minuter",
-        unreadable="Skriv längden i hela minuter med siffror, till exempel 45.",
+        _l("Längd i minuter"),
+        unreadable=_l("Skriv längden i hela minuter med siffror, till exempel 45."),
         validators=[
-            InputRequired("Skriv hur länge samtalet ska pågå."),
-            NumberRange(15, 480, "Skriv en längd mellan 15 och 480 minuter."),
+            InputRequired(_l("Skriv hur länge samtalet ska pågå.")),
+            NumberRange(15, 480, _l("Skriv en längd mellan 15 och 480 minuter.")),
         ],
     )
     place = StringField(
-        "Plats eller videolänk",
+        _l("Plats eller videolänk"),
         filters=[_line],
         validators=[
-            DataRequired("Skriv var ni ses."),
+            DataRequired(_l("Skriv var ni ses.")),
             Length(max=300, message=too_long(300)),
         ],
     )
     message = TextAreaField(
-        "Personligt meddelande (valfritt)",
+        _l("Personligt meddelande (valfritt)"),
         filters=[_text],
         validators=[Length(max=2000, message=too_long(2000))],
     )
 
     def validate_day(self, field: DateField) -> None:
         if field.data and field.data < local_today():
-            raise ValidationError("Datumet har redan passerat. Välj ett senare datum.")
+            raise ValidationError(_l("Datumet har redan passerat. Välj ett senare datum."))
         if field.data and field.data > local_today() + timedelta(days=CALL_MAX_DAYS_AHEAD):
             raise ValidationError(
-                "Datumet ligger mer än två år fram i tiden. Välj ett datum inom två år."
+                _l("Datumet ligger mer än två år fram i tiden. Välj ett datum inom två år.")
             )
 
     def starts_at(self) -> datetime:

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from markupsafe import Markup, escape
 
+from formserver.common.languages import gettext
 from formserver.forms.messages import (
     NEVER_DOCUMENTED,
     NEVER_DOCUMENTED_TITLE,
@@ -30,11 +31,12 @@ from formserver.siteconfig.model import Section
 
 Errors = str | Sequence[str] | None
 
-_PUBLIC_NOTE = escape(PUBLIC_NOTE)
-_NEVER_NOTE = Markup(
-    f'<p class="note"><strong>{escape(NEVER_DOCUMENTED_TITLE)}</strong> '
-    f"{escape(NEVER_DOCUMENTED)}</p>"
-)
+
+def _never_note() -> Markup:
+    return Markup(
+        f'<p class="note"><strong>{escape(gettext(NEVER_DOCUMENTED_TITLE))}</strong> '
+        f"{escape(gettext(NEVER_DOCUMENTED))}</p>"
+    )
 
 
 def _described(ids: str) -> str:
@@ -43,10 +45,15 @@ def _described(ids: str) -> str:
 
 def _error(safe_id: str, described: str, errors: Errors) -> tuple[str, str]:
     """The error paragraph, and aria-describedby naming the hints and the error."""
-    text = escape(errors if isinstance(errors, str) else " ".join(errors or ()))
+    # One message (a str, or a lazily translated one), or a list of them as WTForms gives.
+    if isinstance(errors, list | tuple):
+        text = escape(" ".join(str(e) for e in errors))
+    else:
+        text = escape(str(errors or ""))
     ids = f"{described} {safe_id}-fel" if described else f"{safe_id}-fel"
+    prefix = escape(gettext("Fel:"))
     return (
-        f'<p class="field-error" id="{safe_id}-fel"><strong>Fel:</strong> {text}</p>',
+        f'<p class="field-error" id="{safe_id}-fel"><strong>{prefix}</strong> {text}</p>',
         f' aria-describedby="{ids}"',
     )
 
@@ -62,7 +69,7 @@ def _hints(safe_id: str, hint: str, public: bool) -> tuple[str, str]:
         parts.append(f'<{tag} class="hint" id="{safe_id}-hjalp">{escape(hint)}</{tag}>')
         ids.append(f"{safe_id}-hjalp")
     if public:
-        parts.append(f'<p class="hint" id="{safe_id}-offentlig">{_PUBLIC_NOTE}</p>')
+        parts.append(f'<p class="hint" id="{safe_id}-offentlig">{escape(gettext(PUBLIC_NOTE))}</p>')
         ids.append(f"{safe_id}-offentlig")
     return "".join(parts), " ".join(ids)
 
@@ -256,8 +263,8 @@ def checkbox(
 def policy_note(section: Section) -> Markup:
     """The note on a section that is never documented, or need not be; empty otherwise."""
     if section.policy == "never":
-        return _NEVER_NOTE
+        return _never_note()
     if section.policy == "optional":
-        note = escape(f"{OPTIONAL_SECTION} {section.documentation_note}".strip())
+        note = escape(f"{gettext(OPTIONAL_SECTION)} {section.documentation_note}".strip())
         return Markup(f'<p class="note">{note}</p>')
     return Markup("")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
+from formserver.common.languages import _l
 from formserver.common.text import clean_text
 from formserver.forms.base import ConfirmForm
 from formserver.forms.messages import too_long
@@ -38,7 +39,7 @@ def read_followup_post(
         result = clean_text(form.get(f"result_{row_id}", ""))
         typed[row_id] = {"status": status, "result": result}
         if status not in FOLLOWUP_STATUSES:
-            errors[f"status_{row_id}"] = "Välj en status i listan."
+            errors[f"status_{row_id}"] = _l("Välj en status i listan.")
         if len(result) > max_chars:
             errors[f"result_{row_id}"] = too_long(max_chars)
         version = form.get(f"version_{row_id}", "0")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+from formserver.common.languages import current_language, gettext
 from formserver.forms import fields
 from formserver.forms.messages import SAVE_DRAFT, comment_label
 from formserver.forms.preparation import choices, comment_field, value_field
@@ -54,13 +55,17 @@ class SectionLayout:
     fields: list[FieldLayout] = field(default_factory=list)
 
 
-_cache: dict[tuple[str, int, bool, str], list[SectionLayout]] = {}
+_cache: dict[tuple[str, int, bool, str, str], list[SectionLayout]] = {}
+
+
 # Saving is within reach of every section of a long form, without JavaScript: each section's
 # button submits the whole form (all sections are one <form>), as the one at the end does.
-SECTION_SAVE = Markup(
-    '<div class="section-save"><button type="submit" name="action" value="spara" '
-    f'class="button-secondary">{escape(SAVE_DRAFT)}</button></div>'
-)
+def section_save() -> Markup:
+    """The save button at the end of each section, in the reader's language."""
+    return Markup(
+        '<div class="section-save"><button type="submit" name="action" value="spara" '
+        f'class="button-secondary">{escape(gettext(SAVE_DRAFT))}</button></div>'
+    )
 
 
 def render(
@@ -72,14 +77,14 @@ def render(
         parts.append(section.head)
         parts.extend(f.render(values.get(f.name, ""), errors.get(f.name)) for f in section.fields)
         if section.fields:
-            parts.append(SECTION_SAVE)
+            parts.append(section_save())
         parts.append("</fieldset>")
     return Markup("".join(parts))
 
 
 def layout(question_set: QuestionSet, *, public_sector: bool, role: str) -> list[SectionLayout]:
-    """The fixed markup of every section and field, cached per set, version and role."""
-    key = (question_set.id, question_set.version, public_sector, role)
+    """The fixed markup of every section and field, cached per set, version, role and language."""
+    key = (question_set.id, question_set.version, public_sector, role, current_language())
     if key not in _cache:
         _cache[key] = [
             _section(s, question_set, public_sector, role) for s in question_set.sections

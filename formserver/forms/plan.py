@@ -7,6 +7,7 @@ from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
+from formserver.common.languages import _l, gettext
 from formserver.common.text import clean_text
 from formserver.forms.base import ConfirmForm
 from formserver.forms.messages import DATE_FORMAT, strict_date, too_long
@@ -35,11 +36,17 @@ def _parse_date(value: str, talk_day: date | None) -> tuple[str, str | None]:
     try:
         day = strict_date(value)
     except ValueError:
-        return value, f"”{value}” är inte ett giltigt datum. {DATE_FORMAT}."
+        return value, gettext(
+            "”%(value)s” är inte ett giltigt datum. %(format)s.",
+            value=value,
+            format=gettext(DATE_FORMAT),
+        )
     if talk_day and day < talk_day:
         return value, (
-            "Datumet för genomförande och uppföljning kan inte vara före samtalet. Välj "
-            "samtalsdagen eller ett senare datum."
+            _l(
+                "Datumet för genomförande och uppföljning kan inte vara före samtalet. Välj "
+                "samtalsdagen eller ett senare datum."
+            )
         )
     return day.isoformat(), None
 

@@ -7,12 +7,13 @@ from typing import Any
 from wtforms.fields import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from formserver.common.languages import _l
 from formserver.common.text import clean_text
 from formserver.forms.base import BaseForm
 from formserver.forms.messages import too_long
 from formserver.services.short_employments import REASON_MAX_CHARS
 
-REASON_LABEL = "Varför ska samtalet hållas?"
+REASON_LABEL = _l("Varför ska samtalet hållas?")
 
 
 def _text(value: Any) -> Any:
@@ -27,8 +28,10 @@ class AddToRoundForm(BaseForm):
         filters=[_text],
         validators=[
             DataRequired(
-                "Skriv varför samtalet ska hållas, till exempel att anställningen "
-                "kommer att förlängas."
+                _l(
+                    "Skriv varför samtalet ska hållas, till exempel att anställningen "
+                    "kommer att förlängas."
+                )
             ),
             Length(max=REASON_MAX_CHARS, message=too_long(REASON_MAX_CHARS)),
         ],

@@ -7,6 +7,7 @@ from typing import Any
 from wtforms.fields import BooleanField, HiddenField, TextAreaField
 from wtforms.validators import Length
 
+from formserver.common.languages import _l
 from formserver.common.text import clean_text
 from formserver.forms.base import BaseForm
 from formserver.forms.messages import too_long
@@ -22,7 +23,7 @@ class CancelForm(BaseForm):
 
     version = HiddenField()
     message = TextAreaField(
-        "Meddelande till medarbetaren (valfritt)",
+        _l("Meddelande till medarbetaren (valfritt)"),
         filters=[_text],
         validators=[Length(max=2000, message=too_long(2000))],
     )
@@ -31,4 +32,6 @@ class CancelForm(BaseForm):
 class MarkHeldForm(BaseForm):
     """Mark the talk held; `early_ok` confirms it when the booked day is still far off."""
 
-    early_ok = BooleanField("Ja, samtalet är genomfört, fast det var bokat till ett senare datum")
+    early_ok = BooleanField(
+        _l("Ja, samtalet är genomfört, fast det var bokat till ett senare datum")
+    )

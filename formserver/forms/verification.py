@@ -5,6 +5,7 @@ from __future__ import annotations
 from wtforms.fields import StringField
 from wtforms.validators import DataRequired, Length
 
+from formserver.common.languages import _l
 from formserver.common.text import clean_line
 from formserver.forms.base import BaseForm
 from formserver.forms.messages import too_long
@@ -18,10 +19,10 @@ class VerifyCodeForm(BaseForm):
     """A verification code as printed on the plan document."""
 
     code = StringField(
-        "Verifieringskod",
+        _l("Verifieringskod"),
         filters=[_line],
         validators=[
-            DataRequired("Skriv in verifieringskoden från dokumentet."),
+            DataRequired(_l("Skriv in verifieringskoden från dokumentet.")),
             Length(max=100, message=too_long(100)),
         ],
     )

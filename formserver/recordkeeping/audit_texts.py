@@ -9,6 +9,7 @@ ACTIONS = {
     "sign_in": "Inloggning",
     "sign_out": "Utloggning",
     "new_link": "Begäran om en ny inloggningslänk",
+    "person.language": "Valde språk för formulärtjänsten",
     "route:": "Försök att öppna en sida i formulärtjänsten",
     # The talk
     "team.view": "Visade listan Mina medarbetare",

@@ -6,6 +6,8 @@ import calendar
 from datetime import date
 from typing import Protocol
 
+from formserver.common.languages import _l
+
 
 class Employment(Protocol):
     """What eligibility looks at: a RosterRow or the store's person record."""
@@ -55,7 +57,9 @@ def _full_months(start: date, end: date) -> int:
 
 
 def _months(count: int) -> str:
-    return f"{count} månad" if count == 1 else f"{count} månader"
+    return (
+        _l("%(count)s månad", count=count) if count == 1 else _l("%(count)s månader", count=count)
+    )
 
 
 def why_not_eligible(
@@ -67,14 +71,20 @@ def why_not_eligible(
     ):
         return None
     if person.start_date > on:
-        return f"anställningen börjar {person.start_date.isoformat()}, efter omgångens start"
+        return _l(
+            "anställningen börjar %(day)s, efter omgångens start", day=person.start_date.isoformat()
+        )
     if person.end_date is not None and person.end_date < on:
-        return f"anställningen slutade {person.end_date.isoformat()}"
+        return _l("anställningen slutade %(day)s", day=person.end_date.isoformat())
     if person.employment_type == "tillsvidare":
-        return "tillsvidareanställda ingår inte enligt policies.yml"
+        return _l("tillsvidareanställda ingår inte enligt policies.yml")
     if person.employment_type == "visstid" and person.end_date is not None:
         months = _full_months(person.start_date, person.end_date)
-        return f"tidsbegränsat anställd i {_months(months)}, under {_months(fixed_term_min_months)}"
+        return _l(
+            "tidsbegränsat anställd i %(months)s, under %(minimum)s",
+            months=_months(months),
+            minimum=_months(fixed_term_min_months),
+        )
     if person.employment_type == "annan":
-        return "anställningsformen ”annan” ingår inte enligt policies.yml"
-    return f"okänd anställningsform ({person.employment_type})"
+        return _l("anställningsformen ”annan” ingår inte enligt policies.yml")
+    return _l("okänd anställningsform (%(kind)s)", kind=person.employment_type)

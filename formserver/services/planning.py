@@ -5,10 +5,11 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from formserver.common.languages import _l
 from formserver.siteconfig.model import Grid, PlanTemplate, QuestionSet
 from formserver.store.plans import Content
 
-YES_NO = {"ja": "Ja", "nej": "Nej"}
+YES_NO = {"ja": _l("Ja"), "nej": _l("Nej")}
 
 
 def new_row_id() -> str:
@@ -69,7 +70,7 @@ def changes(
     for section in note_sections(question_set):
         a, b = old["notes"].get(section.id, ""), after["notes"].get(section.id, "")
         if a != b:
-            result.append((f"Anteckningar: {section.title}", a, b))
+            result.append((_l("Anteckningar: %(section)s", section=section.title), a, b))
     for question in check_questions(question_set):
         a, b = old["checks"].get(question.id, ""), after["checks"].get(question.id, "")
         if a != b:

@@ -10,12 +10,13 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
+from formserver.common.languages import _l
 from formserver.services.eligibility import why_not_eligible
 from formserver.siteconfig.model import Eligibility
 from formserver.store.people import outside_round
 from formserver.store.talks import STATUS_LABELS, Talk, round_talks
 
-NO_MANAGER = "har ingen chef i personallistan"
+NO_MANAGER = _l("har ingen chef i personallistan")
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,6 @@ def outside(
             on=opened_on,
         )
         if reason is None:
-            reason = NO_MANAGER if not has_manager else "lades till i personallistan senare"
+            reason = NO_MANAGER if not has_manager else _l("lades till i personallistan senare")
         found.append(Outside(person.name, person.unit, reason))
     return found

@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import dataclass, replace
 from datetime import date
 
+from formserver.common.languages import _l
 from formserver.services.eligibility import is_eligible
 from formserver.siteconfig.model import Eligibility
 from formserver.store import additions, audit
@@ -36,9 +37,9 @@ class Candidate:
 def why_outside(person: Person, manager: Person | None, rules: Eligibility, today: date) -> str:
     """Why the person has no talk in the round, in Swedish."""
     if manager is None:
-        return "Har ingen chef i personallistan."
+        return _l("Har ingen chef i personallistan.")
     if person.start_date > today:
-        return f"Anställningen börjar {person.start_date.isoformat()}."
+        return _l("Anställningen börjar %(day)s.", day=person.start_date.isoformat())
     eligible = is_eligible(
         person,
         permanent=rules.permanent,
@@ -47,12 +48,15 @@ def why_outside(person: Person, manager: Person | None, rules: Eligibility, toda
         on=today,
     )
     if eligible:
-        return "Kom med i personallistan efter att samtalsomgången öppnades."
+        return _l("Kom med i personallistan efter att samtalsomgången öppnades.")
     if person.employment_type == "visstid":
-        return f"Tidsbegränsat anställd kortare tid än {rules.fixed_term_min_months} månader."
+        return _l(
+            "Tidsbegränsat anställd kortare tid än %(months)s månader.",
+            months=rules.fixed_term_min_months,
+        )
     if person.employment_type == "annan":
-        return "Anställningsformen ingår inte i rutinen."
-    return "Anställningsformen ingår inte i rutinen enligt policies.yml."
+        return _l("Anställningsformen ingår inte i rutinen.")
+    return _l("Anställningsformen ingår inte i rutinen enligt policies.yml.")
 
 
 def candidates(

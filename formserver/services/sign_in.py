@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from formserver.common.languages import _l
 from formserver.security import tokens
 from formserver.store import audit, auth
 from formserver.store.people import Person, get_person
@@ -22,15 +23,20 @@ ROLES = ("employee", "manager", "hr")
 METHODS = ("link", "sso")
 
 LINK_PROBLEMS = {
-    "invalid": "Länken fungerar inte. Den kan ha kopierats ofullständigt, eller vara så gammal "
-    "att den inte gäller längre. Logga in på ett av sätten nedan.",
-    "expired": "Länken har gått ut. En inloggningslänk gäller en begränsad tid.",
-    "used": "Länken har redan använts. En inloggningslänk fungerar bara en gång.",
-    "revoked": "Länken har spärrats.",
-    "left": "Du finns inte längre med i personallistan och kan därför inte logga in. Kontakta HR "
-    "om det är fel.",
-    "sso_only": "Du loggar in med organisationens inloggning, inte med länk. Länken har inte "
-    "använts.",
+    "invalid": _l(
+        "Länken fungerar inte. Den kan ha kopierats ofullständigt, eller vara så gammal "
+        "att den inte gäller längre. Logga in på ett av sätten nedan."
+    ),
+    "expired": _l("Länken har gått ut. En inloggningslänk gäller en begränsad tid."),
+    "used": _l("Länken har redan använts. En inloggningslänk fungerar bara en gång."),
+    "revoked": _l("Länken har spärrats."),
+    "left": _l(
+        "Du finns inte längre med i personallistan och kan därför inte logga in. Kontakta HR "
+        "om det är fel."
+    ),
+    "sso_only": _l(
+        "Du loggar in med organisationens inloggning, inte med länk. Länken har inte använts."
+    ),
 }
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from formserver.common.languages import _l
 from formserver.services import sign_in as signin
 from formserver.store import audit
 from formserver.store.people import Person, person_by_email, person_by_number, set_hr
@@ -27,65 +28,81 @@ class Problem:
 
 PROBLEMS = {
     "state": Problem(
-        "Inloggningen kunde inte slutföras",
-        "Inloggningen tog för lång tid, startades i ett annat fönster eller har redan använts. "
-        "Börja om med knappen nedan.",
+        _l("Inloggningen kunde inte slutföras"),
+        _l(
+            "Inloggningen tog för lång tid, startades i ett annat fönster eller har redan använts. "
+            "Börja om med knappen nedan."
+        ),
         400,
         retry=True,
     ),
     "cancelled": Problem(
-        "Inloggningen avbröts",
-        "Inloggningen avbröts hos organisationens inloggning. Försök igen när du vill logga in.",
+        _l("Inloggningen avbröts"),
+        _l(
+            "Inloggningen avbröts hos organisationens inloggning. Försök igen när du vill logga in."
+        ),
         400,
         retry=True,
         link=True,
     ),
     "provider_error": Problem(
-        "Inloggningen misslyckades",
-        "Organisationens inloggning godkände inte inloggningen. Börja om med knappen nedan. "
-        "Fungerar det ändå inte, kontakta IT-supporten.",
+        _l("Inloggningen misslyckades"),
+        _l(
+            "Organisationens inloggning godkände inte inloggningen. Börja om med knappen nedan. "
+            "Fungerar det ändå inte, kontakta IT-supporten."
+        ),
         400,
         retry=True,
     ),
     "token_invalid": Problem(
-        "Inloggningen kunde inte godkännas",
-        "Svaret från organisationens inloggning gick inte att kontrollera: det kan ha varit för "
-        "gammalt eller inte avsett för den här tjänsten. Börja om med knappen nedan. Fungerar det "
-        "ändå inte, kontakta IT-supporten.",
+        _l("Inloggningen kunde inte godkännas"),
+        _l(
+            "Svaret från organisationens inloggning gick inte att kontrollera: det kan ha varit "
+            "för gammalt eller inte avsett för den här tjänsten. Börja om med knappen nedan. "
+            "Fungerar det ändå inte, kontakta IT-supporten."
+        ),
         400,
         retry=True,
     ),
     "unavailable": Problem(
-        "Inloggningen fungerar inte just nu",
-        "Tjänsten får inte kontakt med organisationens inloggning. Försök igen om en stund.",
+        _l("Inloggningen fungerar inte just nu"),
+        _l("Tjänsten får inte kontakt med organisationens inloggning. Försök igen om en stund."),
         503,
         retry=True,
         link=True,
     ),
     "claim_missing": Problem(
-        "Vi vet inte vem du är",
-        "Organisationens inloggning skickade inte den uppgift som tjänsten känner igen dig med. "
-        "Kontakta IT-supporten och be dem kontrollera inställningarna för inloggningen.",
+        _l("Vi vet inte vem du är"),
+        _l(
+            "Organisationens inloggning skickade inte den uppgift som tjänsten känner igen dig "
+            "med. Kontakta IT-supporten och be dem kontrollera inställningarna för inloggningen."
+        ),
         403,
     ),
     "email_unverified": Problem(
-        "E-postadressen är inte bekräftad",
-        "Organisationens inloggning har inte bekräftat din e-postadress, så vi kan inte logga in "
-        "dig med den. Kontakta IT-supporten.",
+        _l("E-postadressen är inte bekräftad"),
+        _l(
+            "Organisationens inloggning har inte bekräftat din e-postadress, så vi kan inte logga "
+            "in dig med den. Kontakta IT-supporten."
+        ),
         403,
     ),
     "unknown": Problem(
-        "Du finns inte i personallistan",
-        "Du är inloggad hos organisationen, men vi hittar dig inte i personallistan för "
-        "medarbetarsamtal. Kontakta HR och be dem kontrollera att du finns med i listan, med "
-        "uppgiften nedan.",
+        _l("Du finns inte i personallistan"),
+        _l(
+            "Du är inloggad hos organisationen, men vi hittar dig inte i personallistan för "
+            "medarbetarsamtal. Kontakta HR och be dem kontrollera att du finns med i listan, med "
+            "uppgiften nedan."
+        ),
         403,
     ),
-    "left": Problem("Du kan inte logga in", signin.LINK_PROBLEMS["left"], 403),
+    "left": Problem(_l("Du kan inte logga in"), signin.LINK_PROBLEMS["left"], 403),
     "method_not_allowed": Problem(
-        "Logga in med länk",
-        "Du loggar in med en personlig länk, inte med organisationens inloggning. Har du ingen "
-        "länk kan du be om en ny.",
+        _l("Logga in med länk"),
+        _l(
+            "Du loggar in med en personlig länk, inte med organisationens inloggning. Har du ingen "
+            "länk kan du be om en ny."
+        ),
         403,
         link=True,
     ),

@@ -176,9 +176,42 @@ def _read_organisation(r: Reader) -> Organisation:
         contact_email=r.text("contact_email"),
         default_question_set=r.identifier("default_question_set"),
         routine_owner=r.text("routine_owner"),
+        **_read_languages(r),
     )
     r.finish()
     return org
+
+
+# The languages the service has catalogues for (formserver/translations/).
+KNOWN_LANGUAGES = ("sv", "en")
+
+
+def _read_languages(r: Reader) -> dict[str, Any]:
+    """`languages` (default [sv]) and `default_language` (default the first offered)."""
+    offered = r.texts("languages") if "languages" in r.data else ("sv",)
+    for index, code in enumerate(offered):
+        if code not in KNOWN_LANGUAGES:
+            r.problems.append(
+                Problem(
+                    r.file,
+                    r.line_of("languages"),
+                    f"{r.field('languages')}[{index + 1}]",
+                    f"”{code}” är inte ett språk som tjänsten har. Tillgängliga språk: "
+                    f"{', '.join(KNOWN_LANGUAGES)}.",
+                )
+            )
+    if not offered and "languages" in r.data:
+        r.fail("languages", "Listan är tom. Lägg till minst ett språk, till exempel sv.")
+    if len(set(offered)) != len(offered):
+        r.fail("languages", "Samma språk står flera gånger. Skriv varje språk en gång.")
+    languages = tuple(code for code in dict.fromkeys(offered) if code in KNOWN_LANGUAGES)
+    default = r.text("default_language", required=False) or (languages or ("sv",))[0]
+    if languages and default not in languages:
+        r.fail(
+            "default_language",
+            f"”{default}” finns inte bland languages ({', '.join(languages)}). Välj ett av dem.",
+        )
+    return {"languages": languages or ("sv",), "default_language": default}
 
 
 def _read_policies(r: Reader) -> Policies:

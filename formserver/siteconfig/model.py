@@ -168,6 +168,10 @@ class Organisation:
     contact_email: str
     default_question_set: str
     routine_owner: str
+    # The languages the service offers (Swedish first by convention) and the one used when a
+    # person has chosen none and their browser asks for none of them: the record's language.
+    languages: tuple[str, ...] = ("sv",)
+    default_language: str = "sv"
 
     @property
     def routine_url(self) -> str:

@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
+from formserver.common.languages import _l
 from formserver.store import audit
 from formserver.store.db import Conflict, iso, transaction, utc_now
 
@@ -13,12 +14,12 @@ from formserver.store.db import Conflict, iso, transaction, utc_now
 # a talk goes through it. The first four are stored in talks.status; the last two are read off
 # the signatures (see Talk.progress).
 STATUS_LABELS = {
-    "ej_kallad": "Ej kallad",
-    "kallad": "Kallad",
-    "forberedd": "Förberedd",
-    "genomford": "Genomförd",
-    "vantar_underskrift": "Väntar på underskrift",
-    "underskriven": "Underskriven av båda",
+    "ej_kallad": _l("Ej kallad"),
+    "kallad": _l("Kallad"),
+    "forberedd": _l("Förberedd"),
+    "genomford": _l("Genomförd"),
+    "vantar_underskrift": _l("Väntar på underskrift"),
+    "underskriven": _l("Underskriven av båda"),
 }
 
 

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, SecurityError
 
 from formserver import access
 from formserver.access import typed_text
+from formserver.common.languages import _l
 from formserver.documents.seal import SealError
 from formserver.security.records import ChainBroken, RecordTampered
 from formserver.views import (
@@ -20,6 +21,7 @@ from formserver.views import (
     handbook,
     home,
     hr,
+    language,
     plans,
     round_additions,
     sso,
@@ -29,29 +31,37 @@ from formserver.views import (
 )
 
 ERROR_TEXTS = {
-    400: ("Något blev fel i förfrågan", "Gå tillbaka och försök igen."),
+    400: (_l("Något blev fel i förfrågan"), _l("Gå tillbaka och försök igen.")),
     403: (
-        "Du har inte behörighet",
-        "Du är inloggad, men sidan hör till en annan roll (till exempel HR), så vi visar den "
-        "inte. Gå till startsidan. Behöver du sidan i ditt arbete, kontakta HR.",
+        _l("Du har inte behörighet"),
+        _l(
+            "Du är inloggad, men sidan hör till en annan roll (till exempel HR), så vi visar den "
+            "inte. Gå till startsidan. Behöver du sidan i ditt arbete, kontakta HR."
+        ),
     ),
     404: (
-        "Sidan finns inte",
-        "Sidan finns inte, eller så har du inte behörighet att se den. Kontrollera adressen "
-        "eller gå till startsidan.",
+        _l("Sidan finns inte"),
+        _l(
+            "Sidan finns inte, eller så har du inte behörighet att se den. Kontrollera adressen "
+            "eller gå till startsidan."
+        ),
     ),
-    405: ("Det går inte att göra så här", "Gå tillbaka och använd knapparna på sidan."),
+    405: (_l("Det går inte att göra så här"), _l("Gå tillbaka och använd knapparna på sidan.")),
     413: (
-        "Det du skickade var för stort",
-        "Ingenting sparades. Gå tillbaka i webbläsaren: det du skrev finns kvar där. Korta "
-        "texten eller dela upp den och spara igen.",
+        _l("Det du skickade var för stort"),
+        _l(
+            "Ingenting sparades. Gå tillbaka i webbläsaren: det du skrev finns kvar där. Korta "
+            "texten eller dela upp den och spara igen."
+        ),
     ),
     415: (
-        "Formuläret kunde inte läsas",
-        "Ingenting sparades. Skicka formuläret från sidan i formulärtjänsten, inte från ett annat "
-        "program.",
+        _l("Formuläret kunde inte läsas"),
+        _l(
+            "Ingenting sparades. Skicka formuläret från sidan i formulärtjänsten, inte från ett "
+            "annat program."
+        ),
     ),
-    429: ("För många försök", "Vänta en stund och försök sedan igen."),
+    429: (_l("För många försök"), _l("Vänta en stund och försök sedan igen.")),
 }
 SEAL_FAILED_TITLE = "Planen kunde inte förseglas just nu"
 SEAL_FAILED_TEXT = (
@@ -73,11 +83,13 @@ CHAIN_BROKEN_TEXT = (
     "planen ur en säkerhetskopia."
 )
 WRONG_HOST = (
-    "Fel adress",
-    "Formulärtjänsten nås inte på den här adressen. Använd länken i din kallelse eller på "
-    "intranätet.",
+    _l("Fel adress"),
+    _l(
+        "Formulärtjänsten nås inte på den här adressen. Använd länken i din kallelse eller på "
+        "intranätet."
+    ),
 )
-INVALID_TEXT = (
+INVALID_TEXT = _l(
     "Formuläret innehöll tecken som inte kunde läsas, så ingenting sparades. Gå tillbaka i "
     "webbläsaren, kontrollera texten och spara igen."
 )
@@ -88,14 +100,15 @@ def register(app: Flask) -> None:
     for module in (auth, downloads, followup, handbook, home, hr, plans, sso, talks, team, verify):
         app.register_blueprint(module.bp)
     app.register_blueprint(round_additions.bp)
+    app.register_blueprint(language.bp)
     common.register_sso(app)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
-        title, text = ERROR_TEXTS.get(code, ("Något gick fel", "Försök igen om en stund."))
+        title, text = ERROR_TEXTS.get(code, (_l("Något gick fel"), _l("Försök igen om en stund.")))
         if error.description == "invalid-utf8":
-            title, text = "Formuläret kunde inte läsas", INVALID_TEXT
+            title, text = _l("Formuläret kunde inte läsas"), INVALID_TEXT
         if isinstance(error, SecurityError):
             title, text = WRONG_HOST
         if request_ctx.url_adapter is None:

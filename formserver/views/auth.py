@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from formserver import access
 from formserver.access import current_user, rule
 from formserver.common import background
+from formserver.common.languages import gettext
 from formserver.forms.base import ConfirmForm, RequestLinkForm
 from formserver.security import tokens
 from formserver.security.keys import current_keys
@@ -151,7 +152,7 @@ def logout() -> Response | tuple[str, int]:
     return render_template(
         "errors/error.html",
         title="Utloggningen misslyckades",
-        text="Sidan var för gammal. Tryck på Logga ut igen.",
+        text=gettext("Sidan var för gammal. Tryck på Logga ut igen."),
         code=400,
     ), 400
 

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from formserver import access
 from formserver.access import rule
+from formserver.common.languages import gettext
 from formserver.forms.base import ConfirmForm
 from formserver.forms.followup import read_followup_post
 from formserver.forms.messages import CSRF_EXPIRED
@@ -58,7 +59,7 @@ def save(talk_id: str) -> Response | tuple[str, int]:
         request.form, _rows(talk), int(current_app.config["TEXT_FIELD_MAX_CHARS"])
     )
     if not posted.csrf_ok:
-        return _page(talk, 400, typed=posted.typed, error=CSRF_EXPIRED)
+        return _page(talk, 400, typed=posted.typed, error=gettext(CSRF_EXPIRED))
     if posted.errors:
         return _page(talk, 400, typed=posted.typed, errors=posted.errors)
     try:

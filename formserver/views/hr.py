@@ -12,6 +12,7 @@ from wtforms import SelectChoice  # type: ignore[attr-defined]  # stubs predate 
 from formserver import access
 from formserver.access import rule
 from formserver.common.clock import STOCKHOLM
+from formserver.common.languages import gettext
 from formserver.forms.base import OpenRoundForm, RosterForm
 from formserver.services import round_people, rounds
 from formserver.services.roster import COLUMNS, parse_roster
@@ -48,7 +49,7 @@ def roster() -> str | tuple[str, int]:
     upload = request.files.get("roster")
     valid = form.validate()
     if not valid or upload is None or not upload.filename:
-        error = "Välj en CSV-fil att läsa in." if valid else None
+        error = gettext("Välj en CSV-fil att läsa in.") if valid else None
         return render_template("hr/roster.html", form=form, columns=COLUMNS, file_error=error), 400
     result = parse_roster(upload.read())
     if not result.ok:
@@ -96,7 +97,7 @@ def new_round() -> Response | str | tuple[str, int]:
         )
     except round_store.RoundExists:
         form.year.errors = [
-            "Det finns redan en samtalsomgång för det året med det frågeunderlaget."
+            gettext("Det finns redan en samtalsomgång för det året med det frågeunderlaget.")
         ]
         return render_template("hr/new_round.html", form=form), 409
     return redirect(url_for("hr.round_status", round_id=opened.round_id, opened=1))

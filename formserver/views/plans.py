@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from formserver import access
 from formserver.access import TalkAccess, rule
 from formserver.common.clock import local_today
+from formserver.common.languages import gettext
 from formserver.common.text import clean_text
 from formserver.documents import plan_document, plan_record
 from formserver.forms.base import ConfirmForm
@@ -124,7 +125,9 @@ def save(talk_id: str) -> Response | tuple[str, int]:
     )
     content = posted.plan.content
     if not posted.csrf_ok:
-        return _page(opened, 400, content=content, error=CSRF_EXPIRED, expected=posted.expected)
+        return _page(
+            opened, 400, content=content, error=gettext(CSRF_EXPIRED), expected=posted.expected
+        )
     if posted.plan.errors:
         return _page(
             opened, 400, content=content, errors=posted.plan.errors, expected=posted.expected
@@ -153,7 +156,7 @@ def mark_held(talk_id: str) -> Response | tuple[str, int]:
     opened = access.open_talk(talk_id, "talk.held")
     form = MarkHeldForm(request.form)
     if not form.validate():
-        return _page(opened, 400, error=CSRF_EXPIRED)
+        return _page(opened, 400, error=gettext(CSRF_EXPIRED))
     early = calling.days_early(opened.talk, local_today())
     if early and not form.early_ok.data:
         opened.audit("talk.held", f"{early} dagar före bokat datum", outcome="unconfirmed")
@@ -163,8 +166,10 @@ def mark_held(talk_id: str) -> Response | tuple[str, int]:
         return _page(
             opened,
             409,
-            error="Skriv och spara anteckningar eller plan först. "
-            "Markera sedan samtalet som genomfört.",
+            error=gettext(
+                "Skriv och spara anteckningar eller plan först. "
+                "Markera sedan samtalet som genomfört."
+            ),
         )
     store.mark_held(g.db, opened.talk.id, event=opened.event("talk.held"))
     return redirect(url_for("plans.show", talk_id=opened.talk.id))
@@ -177,7 +182,7 @@ def sign(talk_id: str) -> Response | tuple[str, int]:
     opened = access.open_talk(talk_id, "plan.sign")
     comment = clean_text(request.form.get("comment", ""))
     if not ConfirmForm(request.form).validate():
-        return _page(opened, 400, error=CSRF_EXPIRED, comment=comment)
+        return _page(opened, 400, error=gettext(CSRF_EXPIRED), comment=comment)
     if len(comment) > COMMENT_MAX:
         return _page(
             opened,
@@ -208,9 +213,11 @@ def sign(talk_id: str) -> Response | tuple[str, int]:
             opened,
             409,
             comment=comment,
-            error="Samtalet är inte markerat som genomfört ännu. Planen kan skrivas "
-            "under först när chefen har markerat samtalet som genomfört. Vänta tills chefen "
-            "har gjort det och skriv under då.",
+            error=gettext(
+                "Samtalet är inte markerat som genomfört ännu. Planen kan skrivas "
+                "under först när chefen har markerat samtalet som genomfört. Vänta tills chefen "
+                "har gjort det och skriv under då."
+            ),
         )
     except (Conflict, ValueError):
         opened.audit("plan.sign", "planen ändrad", outcome="refused")
@@ -218,8 +225,10 @@ def sign(talk_id: str) -> Response | tuple[str, int]:
             opened,
             409,
             comment=comment,
-            error="Planen har ändrats sedan du öppnade sidan, eller så har du redan "
-            "skrivit under. Läs igenom versionen nedan och skriv under igen.",
+            error=gettext(
+                "Planen har ändrats sedan du öppnade sidan, eller så har du redan "
+                "skrivit under. Läs igenom versionen nedan och skriv under igen."
+            ),
         )
     return redirect(url_for("plans.show", talk_id=opened.talk.id, underskriven=1))
 

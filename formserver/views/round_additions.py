@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from formserver import access
 from formserver.access import rule
 from formserver.common.clock import local_today
+from formserver.common.languages import gettext
 from formserver.forms.messages import CSRF_EXPIRED
 from formserver.forms.round_additions import AddToRoundForm
 from formserver.services import short_employments as service
@@ -80,7 +81,7 @@ def add(round_id: str, person_id: str) -> Response | tuple[str, int]:
         access.deny("round.add_person", "round", round_id, status=404)
     form = AddToRoundForm(request.form)
     if not form.validate():
-        message = CSRF_EXPIRED if "csrf_token" in form.errors else None
+        message = gettext(CSRF_EXPIRED) if "csrf_token" in form.errors else None
         return _page(found, candidates, 400, failed=person_id, failed_form=form, error=message)
     try:
         service.add(

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from formserver import access
 from formserver.access import TalkAccess, rule
+from formserver.common.languages import gettext
 from formserver.forms import layout
 from formserver.forms import preparation as prep
 from formserver.forms.base import ConfirmForm
@@ -97,7 +98,7 @@ def prepare(talk_id: str) -> Response | str | tuple[str, int]:
         request.form, question_set, int(current_app.config["TEXT_FIELD_MAX_CHARS"])
     )
     if not posted.valid:
-        message = None if posted.csrf_ok else CSRF_EXPIRED
+        message = None if posted.csrf_ok else gettext(CSRF_EXPIRED)
         return page(400, form=posted.state, version=posted.version, error=message)
     action = "preparation.submit" if posted.submit else "preparation.save"
     try:
@@ -132,7 +133,9 @@ def delete_draft(talk_id: str) -> Response | tuple[str, int]:
             "errors/error.html",
             code=400,
             title="Utkastet togs inte bort",
-            text="Sidan hade varit öppen för länge. Gå tillbaka och tryck Ta bort utkastet igen.",
+            text=gettext(
+                "Sidan hade varit öppen för länge. Gå tillbaka och tryck Ta bort utkastet igen."
+            ),
         ), 400
     deleted = maintenance_store.delete_draft(
         g.db, opened.talk.id, opened.role, opened.event("preparation.delete", opened.role)

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 from formserver import access
 from formserver.access import rule
 from formserver.common.clock import STOCKHOLM, local_start, local_today
+from formserver.common.languages import gettext
 from formserver.documents.invitations import calendar_invite
 from formserver.forms.base import CallForm
 from formserver.forms.messages import CSRF_EXPIRED
@@ -81,8 +82,8 @@ def call(talk_id: str) -> str | tuple[str, int] | Response:
         return render_template(
             "errors/error.html",
             code=409,
-            title=f"{talk.employee_name} har slutat",
-            text="Personen finns inte längre med i personallistan och ska inte kallas.",
+            title=gettext("%(name)s har slutat", name=talk.employee_name),
+            text=gettext("Personen finns inte längre med i personallistan och ska inte kallas."),
         ), 409
     if request.method == "GET":
         opened.audit("talk.call_form", opened.role)
@@ -170,7 +171,7 @@ def cancel(talk_id: str) -> str | tuple[str, int]:
         return render_template("team/cancel.html", talk=talk, form=form, access=opened)
     form = CancelForm(request.form)
     if not form.validate():
-        error = CSRF_EXPIRED if "csrf_token" in form.errors else None
+        error = gettext(CSRF_EXPIRED) if "csrf_token" in form.errors else None
         return render_template(
             "team/cancel.html", talk=talk, form=form, access=opened, error=error
         ), 400

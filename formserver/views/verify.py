@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, g, render_template, request
 
 from formserver import access
 from formserver.access import rule
+from formserver.common.languages import _l, gettext
 from formserver.forms.messages import CSRF_EXPIRED
 from formserver.forms.verification import VerifyCodeForm
 from formserver.recordkeeping import verification
@@ -16,8 +17,8 @@ from formserver.store.db import utc_now
 
 bp = Blueprint("verify", __name__)
 
-ROLE_NAMES = {"employee": "medarbetare", "manager": "chef"}
-TOO_MANY = (
+ROLE_NAMES = {"employee": _l("medarbetare"), "manager": _l("chef")}
+TOO_MANY = _l(
     "Du har kontrollerat många koder på kort tid. Vänta en timme och försök igen. Koden du "
     "skrev finns kvar i rutan."
 )
@@ -31,7 +32,7 @@ def check() -> str | tuple[str, int]:
     if request.method == "GET":
         return render_template("verify/check.html", form=form)
     if not form.validate():
-        error = CSRF_EXPIRED if "csrf_token" in form.errors else None
+        error = gettext(CSRF_EXPIRED) if "csrf_token" in form.errors else None
         return render_template("verify/check.html", form=form, error=error), 400
     user = access.signed_in_user()
     now, limit = utc_now(), int(current_app.config["VERIFY_LIMIT_PER_HOUR"])
