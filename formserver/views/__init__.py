@@ -63,19 +63,19 @@ ERROR_TEXTS = {
     ),
     429: (_l("För många försök"), _l("Vänta en stund och försök sedan igen.")),
 }
-SEAL_FAILED_TITLE = "Planen kunde inte förseglas just nu"
-SEAL_FAILED_TEXT = (
+SEAL_FAILED_TITLE = _l("Planen kunde inte förseglas just nu")
+SEAL_FAILED_TEXT = _l(
     "Planen är underskriven, men organisationens försegling av PDF-filen gick inte att göra just "
     "nu. Försök igen om en stund. Om felet finns kvar, kontakta den som sköter tjänsten."
 )
-TAMPERED_TITLE = "Uppgifterna kunde inte visas"
-TAMPERED_TEXT = (
+TAMPERED_TITLE = _l("Uppgifterna kunde inte visas")
+TAMPERED_TEXT = _l(
     "De sparade uppgifterna har ändrats utanför formulärtjänsten eller är skadade, så vi "
     "visar dem inte: du ska aldrig läsa något som kan vara fel. Du har inte gjort något "
     "fel, och ingenting har ändrats nu. Vi har antecknat händelsen. Kontakta HR, som kan "
     "ta fram uppgifterna ur en säkerhetskopia."
 )
-CHAIN_BROKEN_TEXT = (
+CHAIN_BROKEN_TEXT = _l(
     "Planen är inte hel: en version eller en underskrift har tagits bort eller flyttats "
     "utanför formulärtjänsten, så vi visar den inte. Det som finns kvar kan ge en felaktig "
     "bild, till exempel att någon inte har skrivit under. Du har inte gjort något fel, och "
