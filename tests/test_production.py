@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 
 from formserver import siteconfig
-from tests.factories import PEOPLE, conn, csrf_token, make_service
+from tests.factories import PEOPLE, conn, csrf_token, make_service, sent_after_response
 from tests.smtp import HOST, LoopbackSMTP
 
 ANNA = PEOPLE["employee_a"].split(";")[2]
@@ -102,9 +102,11 @@ def test_behind_the_proxy_one_client_cannot_use_up_everyone_elses_links(
         for n in range(per_client + 3):
             _ask_from(app, f"okand.{n}@example.se", "198.51.100.7")
         _ask_from(app, ANNA, "198.51.100.7")
+        sent_after_response(app)
         assert smtp_server.messages == []
         # Anna, another client behind the same proxy, still gets her link.
         _ask_from(app, ANNA, "203.0.113.20")
+        sent_after_response(app)
         assert smtp_server.rcpt_tos == [[ANNA]]
         # The audit log names the real clients, not the proxy.
         clients = [
