@@ -42,8 +42,6 @@ from tests.documents.seal_ca import (
     make_pki,
     write_pkcs12,
 )
-from tests.factories import make_service
-from tests.views.plan_helpers import WEASYPRINT_ICC_LEAK, plan_url, signed_plan
 
 SIGNATORIES = [
     seal.Signatory("Anna Andersson", "employee", "2026-12-01T09:15:00+00:00"),
@@ -360,34 +358,6 @@ def test_a_timestamp_authority_that_does_not_answer_stops_the_seal(
 
 
 # --- the real plan ------------------------------------------------------------------------------
-
-
-@WEASYPRINT_ICC_LEAK
-def test_a_plan_signed_in_a_sealing_service_is_stored_sealed_naming_both_signatories(
-    tmp_path: Path, pki: Authority, caplog: pytest.LogCaptureFixture
-) -> None:
-    """The service with a seal configured: the copy stored when both sign, and handed out by
-    every download, carries the seal, still PDF/A, its stamp naming both people."""
-    path = write_pkcs12(tmp_path / "sigill.p12", pki.seal, [pki.intermediate, pki.root])
-    service = make_service(tmp_path, SEAL_PKCS12=str(path), SEAL_PASSPHRASE=PASSPHRASE)
-    app = next(service)
-    with caplog.at_level(logging.INFO, logger="formserver.documents.seal"):
-        talk, manager, employee = signed_plan(app)
-    with manager.get(plan_url(talk, ".pdf")) as response:
-        downloaded = response.get_data()
-    with employee.get(plan_url(talk, ".pdf")) as response:
-        assert response.get_data() == downloaded
-
-    status = validate(downloaded, pki)
-    assert status.bottom_line and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    assert re.search(rb"pdfaid:part(>|=\")2", xmp(downloaded))
-    text, _ = stamp_strings(seal_widget(downloaded)[1])
-    assert talk.employee_name in text and talk.manager_name in text
-    assert "(medarbetare)" in text and "(chef)" in text
-    assert [r.getMessage() for r in caplog.records if r.name == seal.__name__] == [
-        "seal: plan PDF sealed, PAdES B-B (no revocation data to embed)"
-    ]
-    assert PASSPHRASE not in caplog.text
 
 
 # --- start-up ------------------------------------------------------------------------------------
