@@ -85,16 +85,28 @@ def _stylesheet(path: Path) -> Any:
     return CSS(string=path.read_text("utf-8"), font_config=_font_config())
 
 
-def pdf_bytes(html: str, *, static_dir: Path, stylesheets: Sequence[str] = ()) -> bytes:
+@cache
+def _css(text: str) -> Any:
+    from weasyprint import CSS
+
+    return CSS(string=text, font_config=_font_config())
+
+
+def pdf_bytes(
+    html: str, *, static_dir: Path, stylesheets: Sequence[str] = (), extra_css: str = ""
+) -> bytes:
     """A PDF/A-2b document from HTML, fonts embedded (WeasyPrint, imported lazily).
 
     `stylesheets` name files in `static_dir`, parsed once and applied to every document (the
-    HTML then leaves out its own links to them). Other links to /static/… are read from
-    `static_dir`; nothing is ever fetched over the network.
+    HTML then leaves out its own links to them); `extra_css` is applied after them (parsed once
+    per distinct text, e.g. the page numbers' words in the document's language). Other links to
+    /static/… are read from `static_dir`; nothing is ever fetched over the network.
     """
     from weasyprint import HTML
 
     sheets = [_stylesheet(static_dir / name) for name in stylesheets]
+    if extra_css:
+        sheets.append(_css(extra_css))
     with _PDF_LOCK:  # pango is not safe across threads sharing one font configuration
         document = HTML(
             string=html,

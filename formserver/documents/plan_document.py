@@ -91,4 +91,15 @@ def pdf(talk: Talk, version: PlanVersion) -> bytes:
     """The plan version freshly rendered as PDF/A-2b. A version both signed is rendered once
     and stored: hand out plan_record.stored_pdf instead."""
     html = document_html(talk, version, for_pdf=True)
-    return exports.pdf_bytes(html, static_dir=STATIC_DIR, stylesheets=STYLESHEETS)
+    return exports.pdf_bytes(
+        html, static_dir=STATIC_DIR, stylesheets=STYLESHEETS, extra_css=page_numbers_css()
+    )
+
+
+def page_numbers_css() -> str:
+    """The page numbers' words ("Sida 1 av 2") in the document's language, as the CSS of the
+    page's bottom-right box (templates/static/document.css has the Swedish default)."""
+    words = gettext("Sida %(page)s av %(pages)s", page="\x00", pages="\x01")
+    quoted = '"' + words.replace("\\", "").replace('"', "") + '"'
+    content = quoted.replace("\x00", '" counter(page) "').replace("\x01", '" counter(pages) "')
+    return "@page { @bottom-right { content: " + content + "; } }"

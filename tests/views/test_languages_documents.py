@@ -100,6 +100,7 @@ def test_the_manager_in_swedish_and_the_employee_in_english_each_get_their_own(
     english = one_line(pdf_text(attachment.get_content()))
     assert ENGLISH_COPY + " Swedish" in english
     assert "Notes" in english and "Anteckningar" not in english
+    assert "Page 1 of" in english and "Sida" not in english
 
 
 @WEASYPRINT_ICC_LEAK
@@ -115,6 +116,7 @@ def test_the_archival_copy_stays_swedish_and_a_reader_may_download_either(
     assert set(stored) == {"sv", "en"}  # the archival copy first, then the employee's
     archival = one_line(pdf_text(stored["sv"]))
     assert ARCHIVAL in archival and "Anteckningar" in archival and "Notes" not in archival
+    assert "Sida 1 av" in archival and "Page" not in archival
     # Each reader downloads the stored copy in their language; the other one on request.
     assert manager.get(plan_url(talk, ".pdf")).data == stored["sv"]
     employee_browser = chooses(mail_app, "employee_a", "en")
