@@ -12,15 +12,14 @@ the Python version's folder would have done.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 from typing import Any
 
+from formserver.common.text import visible_line
+
 ADDRESS_HEADERS = frozenset({"from", "to", "cc", "bcc", "reply-to", "sender"})
-# ZWNJ/ZWJ are format characters too, but Persian and Indic names and emoji need them.
-_KEEP_FORMAT = frozenset({"\u200c", "\u200d"})
 # A name of only these words is written as it is; anything else is encoded.
 _PLAIN_WORDS = re.compile(r"[A-Za-z0-9'-]{1,40}(?: [A-Za-z0-9'-]{1,40})*")
 # Characters an encoded word in a phrase may hold literally (RFC 2047 section 5 (3)).
@@ -35,18 +34,7 @@ _ADDRESS_PART = re.compile(f"[{_ATEXT}.]+")
 
 def clean_display_name(name: str) -> str:
     """A name as mail clients will show it: NFC, one line, no controls or hidden marks."""
-    chars = []
-    for char in unicodedata.normalize("NFC", name):
-        category = unicodedata.category(char)
-        # CR, LF, NEL and U+2028 may end a line for some parser; a space keeps words apart.
-        if category in ("Cc", "Zl", "Zp"):
-            chars.append(" ")
-        # Bidi overrides and zero-width marks can make a name read as someone else's.
-        elif category in ("Cf", "Cs") and char not in _KEEP_FORMAT:
-            continue
-        else:
-            chars.append(char)
-    return " ".join("".join(chars).split())
+    return visible_line(name)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -13,6 +12,7 @@ from icalendar import Calendar, Event, vCalAddress
 
 from formserver.common.clock import STOCKHOLM
 from formserver.common.languages import current_language, gettext
+from formserver.common.text import visible_line
 from formserver.documents.addresses import Mailbox, mailbox, new_message
 
 PRODID = "-//Medarbetarsamtal//Formulartjanst//SV"
@@ -21,8 +21,6 @@ MONTHS = (
     "januari", "februari", "mars", "april", "maj", "juni",
     "juli", "augusti", "september", "oktober", "november", "december",
 )  # fmt: skip
-# ZWNJ/ZWJ are format characters too, but Persian and Indic names need them to be spelled right.
-_KEEP_FORMAT = {"\u200c", "\u200d"}
 
 
 @dataclass(frozen=True)
@@ -50,19 +48,7 @@ class Invitation:
 
 def _one_line(text: str) -> str:
     """Text safe for a header or a single-line calendar value: no line breaks or hidden marks."""
-    chars = []
-    for char in text:
-        category = unicodedata.category(char)
-        # Cc/Zl/Zp include CR, LF, NEL and U+2028, which mail and calendar parsers may treat as
-        # line ends; a space keeps the words apart. Bidi overrides and zero-width marks (Cf) can
-        # make a name look like someone else's, so they go entirely.
-        if category in ("Cc", "Zl", "Zp"):
-            chars.append(" ")
-        elif category in ("Cf", "Cs") and char not in _KEEP_FORMAT:
-            continue
-        else:
-            chars.append(char)
-    return " ".join("".join(chars).split())
+    return visible_line(text)
 
 
 def _multi_line(text: str) -> str:
