@@ -16,7 +16,7 @@ from formserver.services import first_hr
 from formserver.services import rounds as round_logic
 from formserver.services import sign_in as signin
 from formserver.services.roster import parse_roster
-from formserver.siteconfig import current as site_config
+from formserver.siteconfig import localized as site_config
 from formserver.store import audit, db
 from formserver.store.people import (
     RosterNotEmpty,

@@ -18,7 +18,7 @@ from formserver.paths import STATIC_DIR
 from formserver.recordkeeping import Refused, backup, person_export, retention, verification
 from formserver.security.keys import signers, signers_for
 from formserver.security.records import ChainBroken, RecordTampered
-from formserver.siteconfig import current as site_config
+from formserver.siteconfig import localized as site_config
 from formserver.store import audit, db, plan_pdfs, plans, preparations
 from formserver.store.plans import FOLLOWUP_STATUSES
 from formserver.store.talks import STATUS_LABELS, get_talk

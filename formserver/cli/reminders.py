@@ -11,7 +11,7 @@ from formserver.documents import mail as mailer
 from formserver.security.keys import signers_for
 from formserver.services import reminders
 from formserver.services import sign_in as signin
-from formserver.siteconfig import current as site_config
+from formserver.siteconfig import localized as site_config
 from formserver.store import db
 
 

@@ -8,7 +8,7 @@ from formserver.documents import exports
 from formserver.paths import STATIC_DIR
 from formserver.recordkeeping.verification import VERIFY_PATH, verification_code
 from formserver.security.keys import current_keys
-from formserver.siteconfig import current as site_config
+from formserver.siteconfig import localized as site_config
 from formserver.siteconfig.model import PlanTemplate
 from formserver.store.plans import PlanVersion
 from formserver.store.talks import Talk

@@ -10,7 +10,7 @@ from formserver.documents import exports, plan_document
 from formserver.documents.seal import Signatory, current_seal, seal_pdf
 from formserver.security.keys import signers
 from formserver.security.records import ChainBroken, RecordSigner, RecordTampered
-from formserver.siteconfig import current as site_config
+from formserver.siteconfig import localized as site_config
 from formserver.store import chains, plan_pdfs, plans
 from formserver.store.plan_pdfs import NewestSigned, StoredPdf
 from formserver.store.plans import PlanVersion

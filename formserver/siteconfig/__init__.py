@@ -1,6 +1,7 @@
 """The organisation's data in `site_config/`: loading and validation, and the running app's copy."""
 
 from flask import current_app
+from flask_babel import get_locale
 
 from formserver.siteconfig.errors import ConfigError, Problem
 from formserver.siteconfig.loader import load_site_config
@@ -15,6 +16,15 @@ def current() -> SiteConfig:
     return config
 
 
+def localized() -> SiteConfig:
+    """The site configuration in the language being rendered: the reader's on a page, the one
+    forced by `in_language` for an e-mail or the archival copy. Only texts differ: ids,
+    versions and kinds are the same in every language."""
+    locale = get_locale()  # Flask-Babel's (formserver.common.languages selects it)
+    config = current()
+    return config.localized(locale.language) if locale is not None else config
+
+
 __all__ = [
     "EXTENSION",
     "ConfigError",
@@ -23,5 +33,6 @@ __all__ = [
     "QuestionSet",
     "SiteConfig",
     "current",
+    "localized",
     "load_site_config",
 ]

@@ -26,7 +26,7 @@ from formserver.security import tokens
 from formserver.security.keys import current_keys
 from formserver.services import new_links
 from formserver.services import sign_in as signin
-from formserver.siteconfig import current as site_config
+from formserver.siteconfig import localized as site_config
 from formserver.store import audit, auth, db
 from formserver.store.db import utc_now
 from formserver.views.common import external_url, provider_logout_url, sign_in_rules

@@ -14,7 +14,7 @@ from formserver.documents import exports, plan_record
 from formserver.security.keys import signers
 from formserver.security.records import ChainBroken, RecordTampered
 from formserver.services import round_people
-from formserver.siteconfig import current as site_config
+from formserver.siteconfig import localized as site_config
 from formserver.store import plans as store
 from formserver.store import rounds as round_store
 from formserver.store.talks import STATUS_LABELS, Talk

@@ -15,7 +15,7 @@ from formserver.forms.followup import read_followup_post
 from formserver.forms.messages import CSRF_EXPIRED
 from formserver.security.keys import signers
 from formserver.services.following_up import FOLLOWUP_STATUSES, SignedRow, signed_rows
-from formserver.siteconfig import current as site_config
+from formserver.siteconfig import localized as site_config
 from formserver.store import plans as store
 from formserver.store.db import Conflict
 from formserver.store.talks import Talk

@@ -16,7 +16,7 @@ from formserver.common.languages import gettext
 from formserver.forms.base import OpenRoundForm, RosterForm
 from formserver.services import round_people, rounds
 from formserver.services.roster import COLUMNS, parse_roster
-from formserver.siteconfig import current as site_config
+from formserver.siteconfig import localized as site_config
 from formserver.store import rounds as round_store
 from formserver.store.db import utc_now
 from formserver.store.people import count_people, import_roster

@@ -22,7 +22,7 @@ from formserver.security.keys import current_keys, signers
 from formserver.services import calling, planning
 from formserver.services.signing import COMMENT_MAX, save_plan, sign_plan
 from formserver.services.waiting import Mailing
-from formserver.siteconfig import current as site_config
+from formserver.siteconfig import localized as site_config
 from formserver.store import plans as store
 from formserver.store.db import Conflict, utc_now
 from formserver.store.talks import Talk
@@ -38,6 +38,7 @@ def _context(talk: Talk) -> dict[str, Any]:
         "question_set": config.question_sets[talk.question_set_id],
         "template": config.plan_templates[talk.plan_template_id],
         "public_sector": config.organisation.public_sector,
+        "sources": config.sources,
     }
 
 

@@ -13,7 +13,7 @@ from formserver.common.languages import gettext
 from formserver.forms.messages import CSRF_EXPIRED
 from formserver.forms.round_additions import AddToRoundForm
 from formserver.services import short_employments as service
-from formserver.siteconfig import current as site_config
+from formserver.siteconfig import localized as site_config
 from formserver.store import additions, audit
 from formserver.store import rounds as round_store
 from formserver.store.people import get_person

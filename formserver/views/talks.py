@@ -16,7 +16,7 @@ from formserver.forms.base import ConfirmForm
 from formserver.forms.messages import CSRF_EXPIRED
 from formserver.security.keys import signers
 from formserver.services.following_up import FOLLOWUP_STATUSES, signed_rows
-from formserver.siteconfig import current as site_config
+from formserver.siteconfig import localized as site_config
 from formserver.store import maintenance as maintenance_store
 from formserver.store import plans
 from formserver.store.db import Conflict
@@ -82,6 +82,7 @@ def prepare(talk_id: str) -> Response | str | tuple[str, int]:
             talk=talk,
             access=opened,
             question_set=question_set,
+            sources=config.sources,
             layout=layout.layout(
                 question_set, public_sector=config.organisation.public_sector, role=role
             ),

@@ -16,7 +16,7 @@ from formserver.forms.talk_changes import CancelForm
 from formserver.security.keys import current_keys, signers
 from formserver.services import calling
 from formserver.services.team_summary import summarise
-from formserver.siteconfig import current as site_config
+from formserver.siteconfig import localized as site_config
 from formserver.store import rounds as round_store
 from formserver.store.db import Conflict, utc_now
 from formserver.store.people import get_person
