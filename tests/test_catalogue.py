@@ -27,29 +27,6 @@ TEMPLATES = PROJECT_ROOT / "templates"
 CATALOGUE = PACKAGE / "translations/en/LC_MESSAGES/messages.po"
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None}
 
-# PENDING (issue 14, second pass): texts that other branches are changing in this pass. They
-# are still Swedish only; remove each entry as its texts move into the catalogue.
-PENDING_TEMPLATES = {
-    "plan/document.html",  # the plan's PDF and print layout (documents branch)
-    "maintenance/person_export.html",  # the registerutdrag, made by a CLI command
-}
-PENDING_MODULES = {
-    "formserver/documents/exports.py",  # CSV headers and JSON labels
-    "formserver/documents/invitations.py",  # .ics texts
-    "formserver/documents/mail.py",  # e-mails
-    "formserver/documents/plan_document.py",  # the PDF
-    "formserver/documents/reminder_mail.py",  # reminder e-mails
-    "formserver/views/downloads.py",  # CSV headers and download names
-    "formserver/services/reminders.py",  # reminder texts (e-mail)
-    "formserver/services/waiting.py",  # what the reminder e-mails say waits
-    "formserver/services/calling.py",  # invitation e-mail texts
-    "formserver/services/roster.py",  # the roster import's error messages (HR)
-}
-# Shown on pages but defined outside the scanned modules, in a file another branch changes in
-# this pass: the follow-up statuses ("Inte påbörjad", "Pågår", "Klar", "Utgår").
-PENDING_ELSEWHERE = {"formserver/store/plans.py": "FOLLOWUP_STATUSES"}
-PENDING_LITERALS: set[tuple[str, str]] = set()
-
 
 def test_every_message_has_a_finished_english_translation() -> None:
     with (PROJECT_ROOT / "babel.cfg").open() as cfg:
@@ -104,7 +81,6 @@ def service_templates() -> list[str]:
         str(p.relative_to(TEMPLATES))
         for p in TEMPLATES.rglob("*.html")
         if p.relative_to(TEMPLATES).parts[0] != "handbook"
-        and str(p.relative_to(TEMPLATES)) not in PENDING_TEMPLATES
     )
 
 
@@ -216,7 +192,7 @@ def _python_files() -> list[Path]:
     for entry in SCANNED:
         path = PROJECT_ROOT / entry
         files.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
-    return [f for f in files if str(f.relative_to(PROJECT_ROOT)) not in PENDING_MODULES]
+    return files
 
 
 def _call_name(node: ast.AST) -> str:
@@ -249,8 +225,6 @@ def swedish_literals_outside_gettext(path: Path) -> list[str]:
         if _call_name(ancestor) in GETTEXT_CALLS | NOT_SHOWN_CALLS if ancestor else False:
             continue
         relative = str(path.relative_to(PROJECT_ROOT))
-        if any(relative == f and node.value.startswith(t) for f, t in PENDING_LITERALS):
-            continue
         found.append(f"{relative}:{node.lineno}: {node.value[:60]!r}")
     return found
 
@@ -258,15 +232,3 @@ def swedish_literals_outside_gettext(path: Path) -> list[str]:
 def test_no_swedish_literal_in_views_forms_or_services_escapes_gettext() -> None:
     found = [line for path in _python_files() for line in swedish_literals_outside_gettext(path)]
     assert found == []
-
-
-def test_the_pending_list_names_files_that_exist() -> None:
-    # An entry left after its file is renamed would hide nothing and mislead.
-    missing = [p for p in PENDING_MODULES if not (PROJECT_ROOT / p).is_file()]
-    missing += [t for t in PENDING_TEMPLATES if not (TEMPLATES / t).is_file()]
-    missing += [
-        f"{path}: {name}"
-        for path, name in PENDING_ELSEWHERE.items()
-        if name not in (PROJECT_ROOT / path).read_text(encoding="utf-8")
-    ]
-    assert missing == []

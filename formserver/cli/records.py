@@ -18,6 +18,7 @@ from formserver.paths import STATIC_DIR
 from formserver.recordkeeping import Refused, backup, person_export, retention, verification
 from formserver.security.keys import signers, signers_for
 from formserver.security.records import ChainBroken, RecordTampered
+from formserver.services.recipients import writing_to
 from formserver.siteconfig import localized as site_config
 from formserver.store import audit, db, plan_pdfs, plans, preparations
 from formserver.store.plans import FOLLOWUP_STATUSES
@@ -151,15 +152,16 @@ def export_person(email: str, out_dir: Path) -> None:
     for path in (json_path, pdf_path, *(out_dir / file for file in copies)):
         if path.exists():
             raise Stop(f"{path} finns redan. Flytta eller ta bort den, eller välj en annan mapp.")
-    config = site_config()
-    html = render_template(
-        "maintenance/person_export.html",
-        export=data,
-        question_sets=config.question_sets,
-        plan_templates=config.plan_templates,
-        status_labels=STATUS_LABELS,
-        followup_statuses=FOLLOWUP_STATUSES,
-    )
+    with writing_to(conn, person["id"]):  # the registerutdrag in the person's own language
+        config = site_config()
+        html = render_template(
+            "maintenance/person_export.html",
+            export=data,
+            question_sets=config.question_sets,
+            plan_templates=config.plan_templates,
+            status_labels=STATUS_LABELS,
+            followup_statuses=FOLLOWUP_STATUSES,
+        )
     pdf = exports.pdf_bytes(html, static_dir=STATIC_DIR, stylesheets=("document.css",))
     backup.write_new_file(json_path, exports.json_bytes(data))
     backup.write_new_file(pdf_path, pdf)

@@ -9,7 +9,7 @@ wheel, and nothing to forget to rebuild).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 from typing import Any, cast
@@ -20,12 +20,10 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import (
     Flask,
-    before_render_template,
     current_app,
     g,
     has_request_context,
     request,
-    template_rendered,
 )
 from flask_babel import Babel, Domain, get_locale, lazy_gettext
 
@@ -35,11 +33,9 @@ SOURCE_LANGUAGE = "sv"
 NAMES = {"sv": "Svenska", "en": "English"}
 COOKIE = "sprak"  # a visitor's choice before signing in (a signed-in person's is stored)
 COOKIE_MAX_AGE = 365 * 24 * 3600
+# "Download in <language>", in that language: the plan page's link to the plan in the other one.
+DOWNLOAD_IN = {"sv": "Ladda ner på svenska", "en": "Download in English"}
 EXTENSION = "formserver.languages"
-# Documents whose texts are not in the catalogue yet (issue 14, second pass): they render in
-# the organisation's language whoever asks, so that no English word from a shared macro (the
-# plan record) slips into a Swedish document, its print view, PDF or e-mailed copy.
-UNTRANSLATED_DOCUMENTS = {"plan/document.html", "maintenance/person_export.html"}
 
 
 def gettext(message: str, **variables: Any) -> str:
@@ -139,24 +135,10 @@ def init_app(app: Flask, languages: tuple[str, ...], default: str) -> None:
     # `{% trans %}` blocks are written over several lines; their msgids are single-spaced.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
-    before_render_template.connect(_pin_untranslated_document, app)
-    template_rendered.connect(_unpin_document, app)
-
     @app.context_processor
     def language_helpers() -> dict[str, Any]:
         return {
             "current_language": current_language,
             "offered_languages": lambda: [(code, NAMES[code]) for code in offered()],
+            "DOWNLOAD_IN": DOWNLOAD_IN,
         }
-
-
-def _pin_untranslated_document(sender: Flask, template: Any, **extra: Any) -> None:
-    if template.name in UNTRANSLATED_DOCUMENTS:
-        stack = ExitStack()
-        stack.enter_context(flask_babel.force_locale(default_language()))
-        g.setdefault("pinned_documents", []).append(stack)
-
-
-def _unpin_document(sender: Flask, template: Any, **extra: Any) -> None:
-    if template.name in UNTRANSLATED_DOCUMENTS and g.get("pinned_documents"):
-        g.pinned_documents.pop().close()

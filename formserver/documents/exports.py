@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from formserver.common.languages import gettext
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -42,8 +44,10 @@ def json_bytes(data: Any) -> bytes:
 def in_progress_note(names: Iterable[str]) -> bytes:
     """The note in a team's zip naming the plans where a newer version waits for signatures."""
     lines = [
-        "För de här medarbetarna finns en nyare version av planen som inte är underskriven av "
-        "båda ännu. Zip-filen innehåller den senaste versionen som båda har skrivit under.",
+        gettext(
+            "För de här medarbetarna finns en nyare version av planen som inte är underskriven "
+            "av båda ännu. Zip-filen innehåller den senaste versionen som båda har skrivit under."
+        ),
         "",
         *(f"- {name}" for name in names),
     ]
@@ -54,9 +58,11 @@ def refused_note(names: Iterable[str]) -> bytes:
     """The note in a team's zip naming the plans left out because their stored copy failed its
     check (changed outside the service)."""
     lines = [
-        "De här planerna finns inte med i zip-filen. Den sparade PDF-filen har ändrats utanför "
-        "formulärtjänsten eller är skadad, så den lämnas inte ut. Händelsen är antecknad. "
-        "Kontakta HR, som kan ta fram planen ur en säkerhetskopia.",
+        gettext(
+            "De här planerna finns inte med i zip-filen. Den sparade PDF-filen har ändrats "
+            "utanför formulärtjänsten eller är skadad, så den lämnas inte ut. Händelsen är "
+            "antecknad. Kontakta HR, som kan ta fram planen ur en säkerhetskopia."
+        ),
         "",
         *(f"- {name}" for name in names),
     ]

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import localtime, make_msgid
 
+from babel.dates import format_datetime
 from icalendar import Calendar, Event, vCalAddress
 
 from formserver.common.clock import STOCKHOLM
+from formserver.common.languages import current_language, gettext
 from formserver.documents.addresses import Mailbox, mailbox, new_message
 
 PRODID = "-//Medarbetarsamtal//Formulartjanst//SV"
@@ -88,6 +90,20 @@ def swedish_datetime(value: datetime) -> str:
     return f"{weekday} {value.day} {month} {value.year} kl. {value:%H.%M}"
 
 
+def spoken_datetime(value: datetime) -> str:
+    """The talk's start as the e-mail's language says it: swedish_datetime, or from Babel's
+    locale data ('Tuesday 8 December 2026 at 10:00')."""
+    language = current_language()
+    if language == "sv":
+        return swedish_datetime(value)
+    return format_datetime(value, "EEEE d MMMM y 'at' HH:mm", tzinfo=value.tzinfo, locale=language)
+
+
+def _clock(value: datetime) -> str:
+    """An end time: 11.00 in Swedish, 11:00 in English."""
+    return f"{value:%H.%M}" if current_language() == "sv" else f"{value:%H:%M}"
+
+
 def calendar_invite(
     inv: Invitation, *, sequence: int = 0, now: datetime | None = None, cancelled: bool = False
 ) -> bytes:
@@ -110,11 +126,11 @@ def calendar_invite(
         part
         for part in (
             _multi_line(inv.message),
-            f"Samtalets sida i formulärtjänsten, där du förbereder dig (logga in där):\n"
-            f"{_one_line(inv.talk_url)}"
+            gettext("Samtalets sida i formulärtjänsten, där du förbereder dig (logga in där):")
+            + f"\n{_one_line(inv.talk_url)}"
             if inv.talk_url
             else "",
-            f"Rutinen för medarbetarsamtal:\n{_one_line(inv.routine_url)}",
+            gettext("Rutinen för medarbetarsamtal:") + f"\n{_one_line(inv.routine_url)}",
         )
         if part
     )
@@ -124,8 +140,11 @@ def calendar_invite(
         sequence=sequence,
         start=start,
         end=start + timedelta(minutes=inv.duration_minutes),
-        summary=("Inställt: " if cancelled else "")
-        + f"Medarbetarsamtal med {manager.display_name or 'din chef'}",
+        summary=(gettext("Inställt: ") if cancelled else "")
+        + gettext(
+            "Medarbetarsamtal med %(manager)s",
+            manager=manager.display_name or gettext("din chef"),
+        ),
         location=_one_line(inv.place),
         description=description,
         organizer=organizer,
@@ -146,7 +165,7 @@ def calendar_invite(
         last_date=start.date() + timedelta(days=366),
     )
     for timezone in calendar.walk("VTIMEZONE"):
-        # icalendar notes the covered dates in English; the file stays in Swedish.
+        # icalendar notes the covered dates in English; the file stays in the e-mail's language.
         timezone.pop("COMMENT", None)
     return bytes(calendar.to_ical())  # to_ical() is unannotated in icalendar
 
@@ -155,62 +174,70 @@ def _when_and_where(inv: Invitation) -> list[str]:
     """The talk's time and place, as the invitation and the moved e-mail give them."""
     start = _local_start(inv)
     end = start + timedelta(minutes=inv.duration_minutes)
-    return [f"När: {swedish_datetime(start)}–{end:%H.%M}", f"Var: {_one_line(inv.place)}"]
+    return [
+        gettext("När: %(start)s–%(end)s", start=spoken_datetime(start), end=_clock(end)),
+        gettext("Var: %(place)s", place=_one_line(inv.place)),
+    ]
 
 
 def _message_lines(inv: Invitation, caller: str) -> list[str]:
     """The manager's own message, when there is one."""
     message = _multi_line(inv.message)
-    return ["", f"Meddelande från {caller}:", message] if message else []
+    return ["", gettext("Meddelande från %(caller)s:", caller=caller), message] if message else []
 
 
 def _body(inv: Invitation, manager: str, employee: str) -> str:
-    """The Swedish plain-text body, in the order the employee needs it."""
-    greeting = f"Hej {employee}!" if employee else "Hej!"
-    caller = manager or "Din chef"
+    """The plain-text body, in the order the employee needs it."""
+    greeting = gettext("Hej %(name)s!", name=employee) if employee else gettext("Hej!")
+    caller = manager or gettext("Din chef")
     lines = [
         greeting,
         "",
-        f"{caller} kallar dig till medarbetarsamtal.",
+        gettext("%(caller)s kallar dig till medarbetarsamtal.", caller=caller),
         "",
         *_when_and_where(inv),
     ]
     lines += _message_lines(inv, caller)
     lines += [
         "",
-        "Förbered dig i formuläret före samtalet. Här är din länk:",
+        gettext("Förbered dig i formuläret före samtalet. Här är din länk:"),
         _one_line(inv.sign_in_url),
-        "Länken är personlig och leder till dina egna svar. Skicka inte vidare länken eller "
-        "det här e-postmeddelandet.",
+        gettext(
+            "Länken är personlig och leder till dina egna svar. Skicka inte vidare länken eller "
+            "det här e-postmeddelandet."
+        ),
     ]
     if inv.public_sector:
         lines += [
             "",
-            "Det du skriver i formuläret kan bli en allmän handling. Det betyder att andra kan "
-            "ha rätt att läsa det, om inte uppgifterna omfattas av sekretess.",
+            gettext(
+                "Det du skriver i formuläret kan bli en allmän handling. Det betyder att andra "
+                "kan ha rätt att läsa det, om inte uppgifterna omfattas av sekretess."
+            ),
         ]
     lines += [
         "",
-        f"Läs gärna hela rutinen för medarbetarsamtal: {_one_line(inv.routine_url)}",
+        gettext(
+            "Läs gärna hela rutinen för medarbetarsamtal: %(url)s", url=_one_line(inv.routine_url)
+        ),
         "",
-        "Samtalet finns som kalenderinbjudan i den bifogade filen medarbetarsamtal.ics.",
-        f"Har du frågor? Svara på det här e-postmeddelandet, så kommer svaret till {caller}.",
-        "",
-        "Hälsningar",
-        caller,
-        _one_line(inv.organisation),
+        gettext("Samtalet finns som kalenderinbjudan i den bifogade filen medarbetarsamtal.ics."),
+        *_closing(inv, caller)[1:],
     ]
     return "\n".join(lines) + "\n"
 
 
 def invitation_email(inv: Invitation, *, sender: str, ics: bytes) -> EmailMessage:
-    """The call to the talk: a plain-text Swedish e-mail with the .ics attached."""
+    """The call to the talk: a plain-text e-mail (in the language being rendered) with the .ics
+    attached."""
     manager = _address(inv.manager_name, inv.manager_email)
     employee = _address(inv.employee_name, inv.employee_email)
     return _talk_email(
         inv,
         sender=sender,
-        subject=f"Kallelse till medarbetarsamtal {swedish_datetime(_local_start(inv))}",
+        subject=gettext(
+            "Kallelse till medarbetarsamtal %(start)s", start=spoken_datetime(_local_start(inv))
+        ),
         body=_body(inv, manager.display_name, employee.display_name),
         ics=ics,
     )
@@ -219,9 +246,12 @@ def invitation_email(inv: Invitation, *, sender: str, ics: bytes) -> EmailMessag
 def _closing(inv: Invitation, caller: str) -> list[str]:
     return [
         "",
-        f"Har du frågor? Svara på det här e-postmeddelandet, så kommer svaret till {caller}.",
+        gettext(
+            "Har du frågor? Svara på det här e-postmeddelandet, så kommer svaret till %(caller)s.",
+            caller=caller,
+        ),
         "",
-        "Hälsningar",
+        gettext("Hälsningar"),
         caller,
         _one_line(inv.organisation),
     ]
@@ -231,29 +261,38 @@ def moved_email(inv: Invitation, *, sender: str, ics: bytes, sign_in_url: str) -
     """The talk has a new date, time or place: the e-mail with the updated calendar entry."""
     manager = _address(inv.manager_name, inv.manager_email).display_name
     employee = _address(inv.employee_name, inv.employee_email).display_name
-    caller = manager or "Din chef"
+    caller = manager or gettext("Din chef")
     lines = [
-        f"Hej {employee}!" if employee else "Hej!",
+        gettext("Hej %(name)s!", name=employee) if employee else gettext("Hej!"),
         "",
-        f"{caller} har ändrat tid eller plats för ditt medarbetarsamtal. Det här gäller nu:",
+        gettext(
+            "%(caller)s har ändrat tid eller plats för ditt medarbetarsamtal. Det här gäller nu:",
+            caller=caller,
+        ),
         "",
         *_when_and_where(inv),
     ]
     lines += _message_lines(inv, caller)
     lines += [
         "",
-        "Kalenderinbjudan i den bifogade filen medarbetarsamtal.ics ersätter den du fick "
-        "tidigare. Öppna den, så flyttas samtalet i din kalender.",
+        gettext(
+            "Kalenderinbjudan i den bifogade filen medarbetarsamtal.ics ersätter den du fick "
+            "tidigare. Öppna den, så flyttas samtalet i din kalender."
+        ),
         "",
-        "Din förberedelse finns kvar. Här är en ny personlig länk till formulärtjänsten "
-        "(skicka inte vidare den):",
+        gettext(
+            "Din förberedelse finns kvar. Här är en ny personlig länk till formulärtjänsten "
+            "(skicka inte vidare den):"
+        ),
         _one_line(sign_in_url),
         *_closing(inv, caller),
     ]
     return _talk_email(
         inv,
         sender=sender,
-        subject=f"Medarbetarsamtalet är flyttat till {swedish_datetime(_local_start(inv))}",
+        subject=gettext(
+            "Medarbetarsamtalet är flyttat till %(start)s", start=spoken_datetime(_local_start(inv))
+        ),
         body="\n".join(lines) + "\n",
         ics=ics,
     )
@@ -263,25 +302,35 @@ def cancelled_email(inv: Invitation, *, sender: str, ics: bytes) -> EmailMessage
     """The talk is cancelled: the e-mail with the calendar cancellation."""
     manager = _address(inv.manager_name, inv.manager_email).display_name
     employee = _address(inv.employee_name, inv.employee_email).display_name
-    caller = manager or "Din chef"
+    caller = manager or gettext("Din chef")
     start = _local_start(inv)
     lines = [
-        f"Hej {employee}!" if employee else "Hej!",
+        gettext("Hej %(name)s!", name=employee) if employee else gettext("Hej!"),
         "",
-        f"{caller} har ställt in ditt medarbetarsamtal {swedish_datetime(start)}.",
+        gettext(
+            "%(caller)s har ställt in ditt medarbetarsamtal %(start)s.",
+            caller=caller,
+            start=spoken_datetime(start),
+        ),
     ]
     lines += _message_lines(inv, caller)
     lines += [
         "",
-        f"Du får en ny kallelse när {caller} har bokat en ny tid. Din förberedelse finns kvar.",
+        gettext(
+            "Du får en ny kallelse när %(caller)s har bokat en ny tid. "
+            "Din förberedelse finns kvar.",
+            caller=caller,
+        ),
         "",
-        "Öppna den bifogade filen medarbetarsamtal.ics, så tas samtalet bort ur din kalender.",
+        gettext(
+            "Öppna den bifogade filen medarbetarsamtal.ics, så tas samtalet bort ur din kalender."
+        ),
         *_closing(inv, caller),
     ]
     return _talk_email(
         inv,
         sender=sender,
-        subject=f"Medarbetarsamtalet {swedish_datetime(start)} är inställt",
+        subject=gettext("Medarbetarsamtalet %(start)s är inställt", start=spoken_datetime(start)),
         body="\n".join(lines) + "\n",
         ics=ics,
         method="CANCEL",
@@ -291,7 +340,7 @@ def cancelled_email(inv: Invitation, *, sender: str, ics: bytes) -> EmailMessage
 def _talk_email(
     inv: Invitation, *, sender: str, subject: str, body: str, ics: bytes, method: str = "REQUEST"
 ) -> EmailMessage:
-    """A plain-text Swedish e-mail from the manager (via the service) with the .ics attached."""
+    """A plain-text e-mail from the manager (via the service) with the .ics attached."""
     manager = _address(inv.manager_name, inv.manager_email)
     employee = _address(inv.employee_name, inv.employee_email)
     organisation = _one_line(inv.organisation)
@@ -310,7 +359,7 @@ def _talk_email(
     # Quoted-printable keeps åäö intact even through relays that do not accept 8-bit mail.
     msg.set_content(body, cte="quoted-printable")
     # Set after set_content, which clears Content-* headers; add_attachment moves it to the text.
-    msg["Content-Language"] = "sv"
+    msg["Content-Language"] = current_language()
     msg.add_attachment(
         ics,
         maintype="text",

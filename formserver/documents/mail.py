@@ -8,15 +8,17 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
+from formserver.common.languages import _l, current_language, gettext
 from formserver.common.text import clean_line
 from formserver.documents.addresses import Mailbox, envelope, mailbox, new_message
 
 
 class MailError(Exception):
-    """The message could not be handed to the mail server; the text is for the manager."""
+    """The message could not be handed to the mail server; the text is for the manager (lazy:
+    in the language of the page that shows it, not the recipient's)."""
 
 
-BAD_ADDRESS = (
+BAD_ADDRESS = _l(
     "E-postmeddelandet skickades inte eftersom mottagarens e-postadress inte är en giltig adress. "
     "Kontrollera adressen i personallistan."
 )
@@ -47,24 +49,43 @@ def send(config: Any, msg: EmailMessage) -> None:
     )
 
 
+def _from(organisation: str, sender: str) -> Mailbox:
+    return mailbox(gettext("Medarbetarsamtal, %(organisation)s", organisation=organisation), sender)
+
+
+def _text(msg: EmailMessage, body: str) -> None:
+    """The plain-text body, and the language it is written in."""
+    msg.set_content(body, cte="quoted-printable")
+    # Set after set_content, which clears Content-* headers; add_attachment moves it to the text.
+    msg["Content-Language"] = current_language()
+
+
 def sign_in_email(
     *, sender: str, organisation: str, name: str, email: str, url: str, days: int
 ) -> EmailMessage:
     """A new sign-in link, asked for by the person themself."""
     msg = new_message()
-    msg["From"] = mailbox(f"Medarbetarsamtal, {organisation}", sender)
+    msg["From"] = _from(organisation, sender)
     msg["To"] = to_mailbox(name, email)
-    msg["Subject"] = "Din inloggningslänk till medarbetarsamtal"
+    msg["Subject"] = gettext("Din inloggningslänk till medarbetarsamtal")
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=sender.partition("@")[2] or None)
-    msg.set_content(
-        f"Hej {clean_line(name)}!\n\n"
-        "Du har bett om en ny länk för att logga in i formulärtjänsten för medarbetarsamtal.\n\n"
-        f"{url}\n\n"
-        f"Länken fungerar en gång och gäller i {days} dagar. Den är personlig: skicka inte "
-        "vidare den.\n\nHar du inte bett om en länk kan du bortse från det här "
-        "e-postmeddelandet.\n",
-        cte="quoted-printable",
+    _text(
+        msg,
+        gettext("Hej %(name)s!", name=clean_line(name))
+        + "\n\n"
+        + gettext(
+            "Du har bett om en ny länk för att logga in i formulärtjänsten för medarbetarsamtal."
+        )
+        + f"\n\n{url}\n\n"
+        + gettext(
+            "Länken fungerar en gång och gäller i %(days)s dagar. Den är personlig: skicka inte "
+            "vidare den.",
+            days=days,
+        )
+        + "\n\n"
+        + gettext("Har du inte bett om en länk kan du bortse från det här e-postmeddelandet.")
+        + "\n",
     )
     return msg
 
@@ -81,16 +102,23 @@ def signed_plan_email(
 ) -> EmailMessage:
     """The employee's own copy of the plan both have signed."""
     msg = new_message()
-    msg["From"] = mailbox(f"Medarbetarsamtal, {organisation}", sender)
+    msg["From"] = _from(organisation, sender)
     msg["To"] = to_mailbox(name, email)
-    msg["Subject"] = f"Din underskrivna plan från medarbetarsamtalet {year}"
+    msg["Subject"] = gettext("Din underskrivna plan från medarbetarsamtalet %(year)s", year=year)
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=sender.partition("@")[2] or None)
-    msg.set_content(
-        f"Hej {clean_line(name)}!\n\nDu och din chef har båda skrivit under planen från "
-        f"medarbetarsamtalet {year}. Här är din kopia som PDF.\n\nDu kan också alltid ladda "
-        "ner den i formulärtjänsten.\n",
-        cte="quoted-printable",
+    _text(
+        msg,
+        gettext("Hej %(name)s!", name=clean_line(name))
+        + "\n\n"
+        + gettext(
+            "Du och din chef har båda skrivit under planen från medarbetarsamtalet %(year)s. Här "
+            "är din kopia som PDF.",
+            year=year,
+        )
+        + "\n\n"
+        + gettext("Du kan också alltid ladda ner den i formulärtjänsten.")
+        + "\n",
     )
     msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
     return msg
@@ -112,27 +140,38 @@ def signature_waiting_email(
     fresh single-use sign-in link (`link_days` valid) or, for those who sign in otherwise, the
     plan page's address."""
     msg = new_message()
-    msg["From"] = mailbox(f"Medarbetarsamtal, {organisation}", sender)
+    msg["From"] = _from(organisation, sender)
     msg["To"] = to_mailbox(name, email)
-    msg["Subject"] = f"Planen från medarbetarsamtalet {year} väntar på din underskrift"
+    msg["Subject"] = gettext(
+        "Planen från medarbetarsamtalet %(year)s väntar på din underskrift", year=year
+    )
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=sender.partition("@")[2] or None)
     if link_days is not None:
         how = (
-            "Läs igenom planen och skriv under med den här länken:\n\n"
-            f"{url}\n\nLänken fungerar en gång och gäller i {link_days} dagar. Den är "
-            "personlig: skicka inte vidare den."
+            gettext("Läs igenom planen och skriv under med den här länken:")
+            + f"\n\n{url}\n\n"
+            + gettext(
+                "Länken fungerar en gång och gäller i %(days)s dagar. Den är personlig: skicka "
+                "inte vidare den.",
+                days=link_days,
+            )
         )
     else:
         how = (
-            "Läs igenom planen och skriv under i formulärtjänsten. Logga in som du brukar:"
-            f"\n\n{url}"
+            gettext("Läs igenom planen och skriv under i formulärtjänsten. Logga in som du brukar:")
+            + f"\n\n{url}"
         )
-    msg.set_content(
-        f"Hej {clean_line(name)}!\n\n{clean_line(why)} Version {number} av planen väntar nu "
-        f"på din underskrift.\n\nPå sidan ser du vad som har ändrats sedan du skrev under "
-        f"senast.\n\n{how}\n",
-        cte="quoted-printable",
+    _text(
+        msg,
+        gettext("Hej %(name)s!", name=clean_line(name))
+        + "\n\n"
+        + clean_line(why)
+        + " "
+        + gettext("Version %(number)s av planen väntar nu på din underskrift.", number=number)
+        + "\n\n"
+        + gettext("På sidan ser du vad som har ändrats sedan du skrev under senast.")
+        + f"\n\n{how}\n",
     )
     return msg
 
@@ -160,22 +199,30 @@ def send_email(
             refused = smtp.send_message(msg, from_addr=sender, to_addrs=recipients)
     except smtplib.SMTPAuthenticationError as exc:
         raise MailError(
-            "Kallelsen skickades inte. E-postservern godkände inte inloggningen. "
-            "Kontakta den som sköter tjänsten."
+            _l(
+                "Kallelsen skickades inte. E-postservern godkände inte inloggningen. "
+                "Kontakta den som sköter tjänsten."
+            )
         ) from exc
     except smtplib.SMTPRecipientsRefused as exc:
         raise MailError(
-            "Kallelsen skickades inte. E-postservern tog inte emot mottagarens adress. "
-            "Kontrollera e-postadressen och försök igen."
+            _l(
+                "Kallelsen skickades inte. E-postservern tog inte emot mottagarens adress. "
+                "Kontrollera e-postadressen och försök igen."
+            )
         ) from exc
     except (smtplib.SMTPException, OSError) as exc:
         # OSError covers refused connections, unknown hosts and timeouts.
         raise MailError(
-            "Kallelsen skickades inte eftersom tjänsten inte fick kontakt med e-postservern. "
-            "Försök igen om en stund. Om felet finns kvar, kontakta den som sköter tjänsten."
+            _l(
+                "Kallelsen skickades inte eftersom tjänsten inte fick kontakt med e-postservern. "
+                "Försök igen om en stund. Om felet finns kvar, kontakta den som sköter tjänsten."
+            )
         ) from exc
     if refused:
         raise MailError(
-            "Kallelsen skickades inte till alla mottagare. Kontrollera e-postadressen och "
-            "försök igen."
+            _l(
+                "Kallelsen skickades inte till alla mottagare. Kontrollera e-postadressen och "
+                "försök igen."
+            )
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, has_request_context, render_template, request
 
+from formserver.common.languages import N_, current_language, default_language, gettext
 from formserver.documents import exports
 from formserver.paths import STATIC_DIR
 from formserver.recordkeeping.verification import VERIFY_PATH, verification_code
@@ -13,6 +14,9 @@ from formserver.siteconfig.model import PlanTemplate
 from formserver.store.plans import PlanVersion
 from formserver.store.talks import Talk
 
+# Each language's name as a document names it ("Dokumentet är på svenska").
+LANGUAGE_NAMES = {"sv": N_("svenska"), "en": N_("engelska")}
+
 
 def signer_names(talk: Talk) -> dict[str, str]:
     """Who signs, by role."""
@@ -20,12 +24,13 @@ def signer_names(talk: Talk) -> dict[str, str]:
 
 
 # Which fact of the talk a header field of the plan template names, by the words in its label
-# ("Ansvarig chef", "Verksamhet, enhet"); the default labels where a template leaves one out.
+# ("Ansvarig chef", "Verksamhet, enhet"; the English copy's "Manager", "Unit"); the default
+# labels where a template leaves one out.
 HEADER_FACTS = (
-    ("date", ("datum",), "Datum"),
-    ("employee", ("medarbetare",), "Medarbetare"),
-    ("manager", ("chef",), "Chef"),
-    ("unit", ("enhet", "verksamhet"), "Verksamhet, enhet"),
+    ("date", ("datum", "date"), N_("Datum")),
+    ("employee", ("medarbetare", "employee"), N_("Medarbetare")),
+    ("manager", ("chef", "manager"), N_("Chef")),
+    ("unit", ("enhet", "verksamhet", "unit"), N_("Verksamhet, enhet")),
 )
 
 
@@ -34,7 +39,7 @@ def header_labels(template: PlanTemplate) -> dict[str, str]:
     labels = {}
     for fact, words, default in HEADER_FACTS:
         named = [f for f in template.header_fields if any(w in f.lower() for w in words)]
-        labels[fact] = named[0] if named else default
+        labels[fact] = named[0] if named else gettext(default)
     return labels
 
 
@@ -68,6 +73,9 @@ def document_html(talk: Talk, version: PlanVersion, *, for_pdf: bool = False) ->
         question_set=config.question_sets[talk.question_set_id],
         template=config.plan_templates[talk.plan_template_id],
         public_sector=config.organisation.public_sector,
+        archive_language=default_language(),
+        language_name=gettext(LANGUAGE_NAMES[current_language()]),
+        archive_name=gettext(LANGUAGE_NAMES[default_language()]),
     )
 
 

@@ -1,11 +1,17 @@
 """A signed plan's record copy: its PDF rendered once, stored with its SHA-256, then served as
-stored by every download, zip, e-mail and export."""
+stored by every download, zip, e-mail and export.
+
+The organisation's archival copy is in its own language (organisation.yml default_language) and
+is always made first. A reader in another language gets a second stored copy in theirs, made the
+same way (rendered once, sealed as the archival copy is: both are handed out by the organisation
+as the signed plan, so both can be checked), which says that the record is the archival copy."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
 
+from formserver.common.languages import current_language, default_language, in_language
 from formserver.documents import exports, plan_document
 from formserver.documents.seal import Signatory, current_seal, seal_pdf
 from formserver.security.keys import signers
@@ -42,28 +48,46 @@ def finish_for_archive(pdf: bytes, talk: Talk, version: PlanVersion) -> bytes:
     )
 
 
-def stored_copy(conn: sqlite3.Connection, talk: Talk, version: PlanVersion) -> StoredPdf:
+def stored_copy(
+    conn: sqlite3.Connection, talk: Talk, version: PlanVersion, language: str | None = None
+) -> StoredPdf:
     """The stored copy of a version both signed, verified; rendered and stored first if none is.
+    Without `language` (or in the organisation's own), the archival copy; in another, that
+    language's copy, the archival copy made first if it is not yet.
 
     Raises RecordTampered when the stored copy fails its SHA-256 or MAC check. Two requests
     rendering the same version at once store one copy and both return it.
     """
     if not version.signed_by_both:
         raise ValueError(f"plan version {version.id} is not signed by both")
+    archival = _stored(conn, talk, version, default_language())
+    if language is None or language == archival.language:
+        return archival
+    return _stored(conn, talk, version, language)
+
+
+def _stored(conn: sqlite3.Connection, talk: Talk, version: PlanVersion, language: str) -> StoredPdf:
     signer = signers().plan_pdf
-    found = plan_pdfs.get(conn, version.id, version.content_hash, signer)
+    found = plan_pdfs.get(conn, version.id, version.content_hash, signer, language)
     if found is not None:
         return found
-    pdf = finish_for_archive(plan_document.pdf(talk, version), talk, version)
-    return plan_pdfs.store(conn, version.id, version.content_hash, pdf, signer)
+    with in_language(language):
+        rendered = plan_document.pdf(talk, version)
+    pdf = finish_for_archive(rendered, talk, version)
+    return plan_pdfs.store(conn, version.id, version.content_hash, pdf, signer, language)
 
 
-def stored_pdf(conn: sqlite3.Connection, talk: Talk, version: PlanVersion) -> bytes:
-    """The version's PDF as handed out: the stored copy once both have signed (see
-    stored_copy), else rendered on demand and not stored (it may still change)."""
+def stored_pdf(
+    conn: sqlite3.Connection, talk: Talk, version: PlanVersion, language: str | None = None
+) -> bytes:
+    """The version's PDF as handed out, in `language` (else the language being rendered): the
+    stored copy once both have signed (see stored_copy), else rendered on demand and not stored
+    (it may still change)."""
+    language = language or current_language()
     if not version.signed_by_both:
-        return plan_document.pdf(talk, version)
-    return stored_copy(conn, talk, version).pdf
+        with in_language(language):
+            return plan_document.pdf(talk, version)
+    return stored_copy(conn, talk, version, language).pdf
 
 
 def team_copies(

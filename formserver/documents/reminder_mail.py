@@ -1,4 +1,5 @@
-"""The reminder e-mails of `formserver send-reminders`: Swedish plain text, never any content.
+"""The reminder e-mails of `formserver send-reminders`: plain text in the recipient's language
+(the caller renders them inside `in_language`), never any content.
 
 Each function returns the subject and the paragraphs for one kind of reminder; `reminder_email`
 wraps them in a message with the link to the service page. Only names, units, dates and the
@@ -13,10 +14,13 @@ from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import localtime, make_msgid
 
+from babel.dates import format_date
+
 from formserver.common.clock import STOCKHOLM
+from formserver.common.languages import current_language, gettext
 from formserver.common.text import clean_line
 from formserver.documents.addresses import mailbox, new_message
-from formserver.documents.invitations import MONTHS, swedish_datetime
+from formserver.documents.invitations import MONTHS, spoken_datetime
 from formserver.documents.mail import to_mailbox
 
 
@@ -33,19 +37,31 @@ def swedish_date(day: date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
+def spoken_date(day: date) -> str:
+    """A date as the e-mail's language says it: '8 december 2026', '8 December 2026'."""
+    language = current_language()
+    return swedish_date(day) if language == "sv" else format_date(day, "d MMMM y", locale=language)
+
+
 def _when(starts_at: datetime) -> str:
-    return swedish_datetime(starts_at.astimezone(STOCKHOLM))
+    return spoken_datetime(starts_at.astimezone(STOCKHOLM))
 
 
 def preparation_employee(*, manager: str, starts_at: datetime) -> Text:
     """The employee has not submitted their preparation and the talk is near."""
     return Text(
-        "Påminnelse: förbered ditt medarbetarsamtal",
+        gettext("Påminnelse: förbered ditt medarbetarsamtal"),
         (
-            f"Ditt medarbetarsamtal med {clean_line(manager)} är {_when(starts_at)}. Du har ännu "
-            "inte skickat in din förberedelse.",
-            "Fyll i formuläret och skicka in det före samtalet. Det du redan har sparat finns "
-            "kvar.",
+            gettext(
+                "Ditt medarbetarsamtal med %(manager)s är %(when)s. Du har ännu inte skickat in "
+                "din förberedelse.",
+                manager=clean_line(manager),
+                when=_when(starts_at),
+            ),
+            gettext(
+                "Fyll i formuläret och skicka in det före samtalet. Det du redan har sparat finns "
+                "kvar."
+            ),
         ),
     )
 
@@ -53,12 +69,21 @@ def preparation_employee(*, manager: str, starts_at: datetime) -> Text:
 def preparation_manager(*, employee: str, starts_at: datetime) -> Text:
     """The manager has not submitted their own preparation and the talk is near."""
     return Text(
-        f"Påminnelse: förbered medarbetarsamtalet med {clean_line(employee)}",
+        gettext(
+            "Påminnelse: förbered medarbetarsamtalet med %(employee)s",
+            employee=clean_line(employee),
+        ),
         (
-            f"Medarbetarsamtalet med {clean_line(employee)} är {_when(starts_at)}. Du har ännu "
-            "inte skickat in din egen förberedelse.",
-            "Fyll i formuläret och skicka in det före samtalet. Ni ser varandras förberedelser "
-            "när ni båda har skickat in.",
+            gettext(
+                "Medarbetarsamtalet med %(employee)s är %(when)s. Du har ännu inte skickat in din "
+                "egen förberedelse.",
+                employee=clean_line(employee),
+                when=_when(starts_at),
+            ),
+            gettext(
+                "Fyll i formuläret och skicka in det före samtalet. Ni ser varandras "
+                "förberedelser när ni båda har skickat in."
+            ),
         ),
     )
 
@@ -66,12 +91,18 @@ def preparation_manager(*, employee: str, starts_at: datetime) -> Text:
 def plan_unsigned(*, other: str, held_on: date) -> Text:
     """The plan of a held talk waits for the recipient's signature."""
     return Text(
-        "Planen från medarbetarsamtalet väntar på din underskrift",
+        gettext("Planen från medarbetarsamtalet väntar på din underskrift"),
         (
-            f"Medarbetarsamtalet hölls {swedish_date(held_on)}. Planen är ännu inte underskriven "
-            "av er båda: din underskrift saknas.",
-            "Läs planen och skriv under den. Om något inte stämmer, prata med "
-            f"{clean_line(other)} innan du skriver under.",
+            gettext(
+                "Medarbetarsamtalet hölls %(day)s. Planen är ännu inte underskriven av er båda: "
+                "din underskrift saknas.",
+                day=spoken_date(held_on),
+            ),
+            gettext(
+                "Läs planen och skriv under den. Om något inte stämmer, prata med %(other)s "
+                "innan du skriver under.",
+                other=clean_line(other),
+            ),
         ),
     )
 
@@ -79,11 +110,15 @@ def plan_unsigned(*, other: str, held_on: date) -> Text:
 def followup_due(*, year: int, due: date) -> Text:
     """Rows of a signed plan have a date that has come."""
     return Text(
-        "Dags att följa upp planen från medarbetarsamtalet",
+        gettext("Dags att följa upp planen från medarbetarsamtalet"),
         (
-            f"I planen från medarbetarsamtalet {year} har en eller flera rader datumet "
-            f"{swedish_date(due)}. Nu är det dags att följa upp dem: hur blev resultatet?",
-            "Skriv in resultatet på sidan för uppföljning.",
+            gettext(
+                "I planen från medarbetarsamtalet %(year)s har en eller flera rader datumet "
+                "%(day)s. Nu är det dags att följa upp dem: hur blev resultatet?",
+                year=year,
+                day=spoken_date(due),
+            ),
+            gettext("Skriv in resultatet på sidan för uppföljning."),
         ),
     )
 
@@ -92,12 +127,21 @@ def not_called(*, year: int, opened_on: date, employees: Sequence[str]) -> Text:
     """A manager has eligible employees not yet called, some weeks into the round."""
     names = "\n".join(f"  - {clean_line(name)}" for name in employees)
     return Text(
-        f"Medarbetare som du ännu inte har kallat till medarbetarsamtal {year}",
+        gettext(
+            "Medarbetare som du ännu inte har kallat till medarbetarsamtal %(year)s", year=year
+        ),
         (
-            f"Samtalsomgången {year} öppnade {swedish_date(opened_on)}. De här medarbetarna har "
-            f"du ännu inte kallat till medarbetarsamtal:\n{names}",
-            "Kalla dem från sidan Mina medarbetare. Kalla i god tid, så att de hinner förbereda "
-            "sig.",
+            gettext(
+                "Samtalsomgången %(year)s öppnade %(day)s. De här medarbetarna har du ännu inte "
+                "kallat till medarbetarsamtal:",
+                year=year,
+                day=spoken_date(opened_on),
+            )
+            + f"\n{names}",
+            gettext(
+                "Kalla dem från sidan Mina medarbetare. Kalla i god tid, så att de hinner "
+                "förbereda sig."
+            ),
         ),
     )
 
@@ -110,17 +154,30 @@ def hr_digest(
         clean_line(unit)
         + "\n"
         + "\n".join(
-            f"  - {clean_line(name)} (chef: {clean_line(manager)})" for name, manager in people
+            "  - "
+            + gettext(
+                "%(name)s (chef: %(manager)s)", name=clean_line(name), manager=clean_line(manager)
+            )
+            for name, manager in people
         )
         for unit, people in by_unit
     )
     count = sum(len(people) for _, people in by_unit)
     return Text(
-        f"{count} medarbetare är ännu inte kallade till medarbetarsamtal {year}",
+        gettext(
+            "%(count)s medarbetare är ännu inte kallade till medarbetarsamtal %(year)s",
+            count=count,
+            year=year,
+        ),
         (
-            f"Samtalsomgången {year} öppnade {swedish_date(opened_on)}. De här medarbetarna är "
-            f"ännu inte kallade till medarbetarsamtal, per enhet:\n\n{units}",
-            "Cheferna har fått en påminnelse. Hela omgången ser du i formulärtjänsten.",
+            gettext(
+                "Samtalsomgången %(year)s öppnade %(day)s. De här medarbetarna är ännu inte "
+                "kallade till medarbetarsamtal, per enhet:",
+                year=year,
+                day=spoken_date(opened_on),
+            )
+            + f"\n\n{units}",
+            gettext("Cheferna har fått en påminnelse. Hela omgången ser du i formulärtjänsten."),
         ),
     )
 
@@ -135,34 +192,43 @@ def reminder_email(
     url: str,
     personal_link_days: int | None,
 ) -> EmailMessage:
-    """One reminder as a plain-text Swedish e-mail, ending with the link to the service page.
+    """One reminder as a plain-text e-mail, ending with the link to the service page.
 
     `personal_link_days` is set when `url` is a personal single-use sign-in link (as in the
     invitation); otherwise `url` is the page itself, which asks for sign-in.
     """
     if personal_link_days is not None:
         link = (
-            f"Här är din personliga länk. Den fungerar en gång och gäller i {personal_link_days} "
-            f"dagar. Skicka inte vidare den eller det här e-postmeddelandet.\n{url}"
+            gettext(
+                "Här är din personliga länk. Den fungerar en gång och gäller i %(days)s dagar. "
+                "Skicka inte vidare den eller det här e-postmeddelandet.",
+                days=personal_link_days,
+            )
+            + f"\n{url}"
         )
     else:
-        link = f"Logga in i formulärtjänsten här:\n{url}"
+        link = gettext("Logga in i formulärtjänsten här:") + f"\n{url}"
     body = "\n\n".join(
         (
-            f"Hej {clean_line(name)}!",
+            gettext("Hej %(name)s!", name=clean_line(name)),
             *text.paragraphs,
             link,
-            "Det här är en automatisk påminnelse från formulärtjänsten.\n\nHälsningar\n"
-            f"Medarbetarsamtal, {clean_line(organisation)}",
+            gettext("Det här är en automatisk påminnelse från formulärtjänsten.")
+            + "\n\n"
+            + gettext("Hälsningar")
+            + "\n"
+            + gettext("Medarbetarsamtal, %(organisation)s", organisation=clean_line(organisation)),
         )
     )
     msg = new_message()
-    from_address = mailbox(f"Medarbetarsamtal, {organisation}", sender)
+    from_address = mailbox(
+        gettext("Medarbetarsamtal, %(organisation)s", organisation=organisation), sender
+    )
     msg["From"] = from_address
     msg["To"] = to_mailbox(name, email)
     msg["Subject"] = text.subject
     msg["Date"] = localtime()
     msg["Message-ID"] = make_msgid(domain=from_address.addr_spec.rpartition("@")[2])
     msg.set_content(body + "\n", cte="quoted-printable")
-    msg["Content-Language"] = "sv"
+    msg["Content-Language"] = current_language()
     return msg

@@ -18,6 +18,7 @@ from formserver.documents.invitations import (
     moved_email,
 )
 from formserver.services import sign_in as signin
+from formserver.services.recipients import writing_to
 from formserver.siteconfig import SiteConfig
 from formserver.store import audit, talks
 from formserver.store.db import Conflict
@@ -138,12 +139,13 @@ def call_talk(
         routine_url=site_config.organisation.routine_url,
         talk_url=talk_url,
     )
-    ics = calendar_invite(invitation, sequence=called.calendar_sequence, now=now)
     sender = app_config["MAIL_SENDER"]
-    if moving:
-        msg = moved_email(invitation, sender=sender, ics=ics, sign_in_url=sign_in_url)
-    else:
-        msg = invitation_email(invitation, sender=sender, ics=ics)
+    with writing_to(conn, talk.employee_id):  # the e-mail and its .ics in the employee's language
+        ics = calendar_invite(invitation, sequence=called.calendar_sequence, now=now)
+        if moving:
+            msg = moved_email(invitation, sender=sender, ics=ics, sign_in_url=sign_in_url)
+        else:
+            msg = invitation_email(invitation, sender=sender, ics=ics)
     error = _send(conn, app_config, msg, replace(event, action="talk.invitation_mail"))
     return CallResult(version, sign_in_url, sent=error is None, mail_error=error, moved=moving)
 
@@ -212,9 +214,13 @@ def cancel_talk(
         routine_url=site_config.organisation.handbook_url,
         talk_url=talk_url,
     )
-    ics = calendar_invite(invitation, sequence=cancelled.calendar_sequence, now=now, cancelled=True)
+    with writing_to(conn, talk.employee_id):  # the employee's calendar, the employee's language
+        ics = calendar_invite(
+            invitation, sequence=cancelled.calendar_sequence, now=now, cancelled=True
+        )
     if not by_mail:
         return CancelResult(ics, sent=False, mail_error=None)
-    msg = cancelled_email(invitation, sender=app_config["MAIL_SENDER"], ics=ics)
+    with writing_to(conn, talk.employee_id):
+        msg = cancelled_email(invitation, sender=app_config["MAIL_SENDER"], ics=ics)
     error = _send(conn, app_config, msg, replace(event, action="talk.cancel_mail"))
     return CancelResult(ics, sent=error is None, mail_error=error)

@@ -15,6 +15,7 @@ from typing import Any
 
 from formserver.documents import mail
 from formserver.services import sign_in as signin
+from formserver.services.recipients import writing_to
 from formserver.store import audit
 from formserver.store.people import person_by_email
 
@@ -28,6 +29,7 @@ class LinkRequest:
     client: str | None
     now: datetime
     link_prefix: str  # the absolute address of a sign-in link, without its token
+    language: str = ""  # the language of the page that asked (a fallback for the e-mail)
 
 
 @dataclass(frozen=True)
@@ -55,14 +57,15 @@ def answer(conn: sqlite3.Connection, ask: LinkRequest, mailing: LinkMailing) -> 
         outcome = "issued"
         if mail.smtp_configured(mailing.config):
             try:
-                msg = mail.sign_in_email(
-                    sender=mailing.config["MAIL_SENDER"],
-                    organisation=mailing.organisation,
-                    name=person.name,
-                    email=person.email,
-                    url=ask.link_prefix + token,
-                    days=mailing.days,
-                )
+                with writing_to(conn, person.id, ask.language):
+                    msg = mail.sign_in_email(
+                        sender=mailing.config["MAIL_SENDER"],
+                        organisation=mailing.organisation,
+                        name=person.name,
+                        email=person.email,
+                        url=ask.link_prefix + token,
+                        days=mailing.days,
+                    )
                 mail.send(mailing.config, msg)
                 outcome = "sent"
             except mail.MailError:  # also for an address we cannot write

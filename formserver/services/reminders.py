@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from formserver.common.clock import STOCKHOLM
@@ -30,6 +31,7 @@ from formserver.documents import reminder_mail as texts
 from formserver.security.keys import Signers
 from formserver.services import sign_in as signin
 from formserver.services.following_up import signed_rows
+from formserver.services.recipients import writing_to
 from formserver.siteconfig import SiteConfig
 from formserver.store import audit, plans
 from formserver.store import reminders as store
@@ -49,7 +51,7 @@ class Reminder:
 
     key: store.Key
     recipient: Person
-    text: texts.Text
+    text: Callable[[], texts.Text]  # made in the language being rendered
     path: str
     object_type: str
     object_id: str
@@ -87,7 +89,8 @@ def due_reminders(
     return found
 
 
-Found = Iterator[tuple[str, str, str, texts.Text, str, tuple[str, str]]]
+# Each reminder's text is made when it is sent, in the recipient's language.
+Found = Iterator[tuple[str, str, str, Callable[[], texts.Text], str, tuple[str, str]]]
 
 
 def _preparations(conn: sqlite3.Connection, config: SiteConfig, _: Signers, now: datetime) -> Found:
@@ -102,10 +105,14 @@ def _preparations(conn: sqlite3.Connection, config: SiteConfig, _: Signers, now:
         subject = f"{talk.id}@{starts_at.isoformat()}"  # a moved talk is a new reminder
         path = f"/samtal/{talk.id}/forberedelse"
         if "employee" not in called.submitted:
-            text = texts.preparation_employee(manager=talk.manager_name, starts_at=starts_at)
+            text = partial(
+                texts.preparation_employee, manager=talk.manager_name, starts_at=starts_at
+            )
             yield "preparation_employee", subject, talk.employee_id, text, path, ("talk", talk.id)
         if "manager" not in called.submitted:
-            text = texts.preparation_manager(employee=talk.employee_name, starts_at=starts_at)
+            text = partial(
+                texts.preparation_manager, employee=talk.employee_name, starts_at=starts_at
+            )
             yield "preparation_manager", subject, talk.manager_id, text, path, ("talk", talk.id)
 
 
@@ -122,7 +129,7 @@ def _unsigned(conn: sqlite3.Connection, config: SiteConfig, _: Signers, now: dat
         )
         for role, person_id, other in parties:
             if role not in held.signed:
-                text = texts.plan_unsigned(other=other, held_on=_local_date(held.held_at))
+                text = partial(texts.plan_unsigned, other=other, held_on=_local_date(held.held_at))
                 yield "plan_unsigned", talk.id, person_id, text, path, ("talk", talk.id)
 
 
@@ -153,7 +160,7 @@ def _followups(
                     due_dates.add(day)
         path = f"/samtal/{talk.id}/uppfoljning"
         for day in sorted(due_dates):
-            text = texts.followup_due(year=talk.year, due=day)
+            text = partial(texts.followup_due, year=talk.year, due=day)
             subject = f"{talk.id}@{day.isoformat()}"
             for person_id in (talk.employee_id, talk.manager_id):
                 yield "followup_due", subject, person_id, text, path, ("talk", talk.id)
@@ -175,9 +182,11 @@ def _uncalled(conn: sqlite3.Connection, config: SiteConfig, _: Signers, now: dat
             by_manager[u.talk.manager_id].append(u.talk.employee_name)
             by_unit[u.talk.unit].append((u.talk.employee_name, u.talk.manager_name))
         for manager_id, names in by_manager.items():
-            text = texts.not_called(year=year, opened_on=opened_on, employees=names)
+            text = partial(texts.not_called, year=year, opened_on=opened_on, employees=names)
             yield "not_called", round_id, manager_id, text, "/chef", ("round", round_id)
-        digest = texts.hr_digest(year=year, opened_on=opened_on, by_unit=sorted(by_unit.items()))
+        digest = partial(
+            texts.hr_digest, year=year, opened_on=opened_on, by_unit=sorted(by_unit.items())
+        )
         for person in hr:
             path = f"/hr/samtalsomgangar/{round_id}"
             yield "hr_digest", round_id, person.id, digest, path, ("round", round_id)
@@ -228,15 +237,16 @@ def send_reminders(
             detail=f"{reminder.key.kind} till {person.id}",
         )
         try:
-            msg = texts.reminder_email(
-                reminder.text,
-                sender=app_config["MAIL_SENDER"],
-                organisation=site_config.organisation.name,
-                name=person.name,
-                email=person.email,
-                url=url,
-                personal_link_days=link_days,
-            )
+            with writing_to(conn, person.id):
+                msg = texts.reminder_email(
+                    reminder.text(),
+                    sender=app_config["MAIL_SENDER"],
+                    organisation=site_config.organisation.name,
+                    name=person.name,
+                    email=person.email,
+                    url=url,
+                    personal_link_days=link_days,
+                )
             mailer.send(app_config, msg)
         except mailer.MailError as error:
             store.release(conn, reminder.key, _failed(event))

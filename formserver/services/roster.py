@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from formserver.common.languages import N_, current_language, gettext
 from formserver.common.text import clean_line
 from formserver.store.people import RosterRow
 
@@ -23,12 +24,12 @@ COLUMNS = (
 # everyone would silently become the top of the organisation.
 _OPTIONAL_COLUMNS = frozenset({"befattning", "slutdatum"})
 _MISSING_HINTS = {
-    "anstallningsnummer": "Fyll i personens anställningsnummer.",
-    "namn": "Fyll i personens namn.",
-    "epost": "Fyll i personens e-postadress.",
-    "enhet": "Fyll i vilken enhet personen tillhör.",
-    "anstallningsform": "Skriv tillsvidare, visstid eller annan.",
-    "startdatum": "Fyll i när anställningen började, som ÅÅÅÅ-MM-DD.",
+    "anstallningsnummer": N_("Fyll i personens anställningsnummer."),
+    "namn": N_("Fyll i personens namn."),
+    "epost": N_("Fyll i personens e-postadress."),
+    "enhet": N_("Fyll i vilken enhet personen tillhör."),
+    "anstallningsform": N_("Skriv tillsvidare, visstid eller annan."),
+    "startdatum": N_("Fyll i när anställningen började, som ÅÅÅÅ-MM-DD."),
 }
 _LIMITS = {"anstallningsnummer": 32, "chef_anstallningsnummer": 32, "epost": 254}
 _ALIASES = {t: t for t in EMPLOYMENT_TYPES} | {
@@ -36,7 +37,7 @@ _ALIASES = {t: t for t in EMPLOYMENT_TYPES} | {
     "fixed-term": "visstid",
     "other": "annan",
 }
-_HEADER_LETTERS = str.maketrans("åäö", "aao")
+_HEADER_LETTERS = str.maketrans({0xE5: "a", 0xE4: "a", 0xF6: "o"})  # å, ä, ö
 _NUMBER = re.compile(r"[A-Za-z0-9-]{1,32}")
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -44,10 +45,14 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # control character is invisible garbage that would end up in e-mails and pages.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _BREAKS = re.compile(r"\s*[\t\r\n]\s*")
-_EMPTY = "Filen är tom. Välj en CSV-fil med en rubrikrad och en rad per person."
-_BAD_QUOTES = (
+_EMPTY = N_("Filen är tom. Välj en CSV-fil med en rubrikrad och en rad per person.")
+_BAD_QUOTES = N_(
     'raden kunde inte läsas eftersom citattecknen (") inte stämmer. Kontrollera att varje '
     "värde som börjar med citattecken också slutar med ett."
+)
+_BAD_HEADER_QUOTES = N_(
+    'rubrikraden kunde inte läsas eftersom citattecknen (") inte stämmer. Kontrollera att '
+    "varje värde som börjar med citattecken också slutar med ett."
 )
 
 
@@ -60,7 +65,9 @@ class RosterError:
 
     def __str__(self) -> str:
         """The message as HR reads it, with the line first when there is one."""
-        return f"Rad {self.line}: {self.message}" if self.line else self.message
+        if not self.line:
+            return self.message
+        return gettext("Rad %(line)s: %(problem)s", line=self.line, problem=self.message)
 
 
 @dataclass(frozen=True)
@@ -104,10 +111,13 @@ def _decode(data: bytes) -> str | RosterError:
         line = data.count(b"\n", 0, exc.start) + 1
         return RosterError(
             0,
-            "Filen är inte sparad som UTF-8, så tecken som å, ä och ö kan inte läsas "
-            f"(första felet finns på rad {line}). Spara om filen i Excel: välj Arkiv > "
-            "Spara som och filformatet ”CSV UTF-8 (kommaavgränsad) (*.csv)”. "
-            "Ladda sedan upp den nya filen.",
+            gettext(
+                "Filen är inte sparad som UTF-8, så tecken som å, ä och ö kan inte läsas "
+                "(första felet finns på rad %(line)s). Spara om filen i Excel: välj Arkiv > "
+                "Spara som och filformatet ”CSV UTF-8 (kommaavgränsad) (*.csv)”. "
+                "Ladda sedan upp den nya filen.",
+                line=line,
+            ),
         )
 
 
@@ -138,7 +148,7 @@ def _header_cell(raw: str) -> str:
 
 def _read_header(fields: list[str], line: int, delimiter: str, errors: _Errors) -> dict[str, int]:
     """Map column names to positions; empty when required columns are missing."""
-    expected = f"Rubrikraden ska vara: {delimiter.join(COLUMNS)}"
+    expected = gettext("Rubrikraden ska vara: %(columns)s", columns=delimiter.join(COLUMNS))
     columns: dict[str, int] = {}
     unknown: list[str] = []
     for index, raw in enumerate(fields):
@@ -150,18 +160,34 @@ def _read_header(fields: list[str], line: int, delimiter: str, errors: _Errors) 
         if name not in COLUMNS:
             unknown.append(_quote(shown))
         elif name in columns:
-            errors.add(line, f"kolumnen {name} finns flera gånger. Ta bort den extra kolumnen.")
+            errors.add(
+                line,
+                gettext(
+                    "kolumnen %(name)s finns flera gånger. Ta bort den extra kolumnen.", name=name
+                ),
+            )
         else:
             columns[name] = index
     if unknown:
         errors.add(
-            line, f"okända kolumner i rubrikraden: {', '.join(unknown)}. Ta bort dem. {expected}"
+            line,
+            gettext(
+                "okända kolumner i rubrikraden: %(names)s. Ta bort dem.", names=", ".join(unknown)
+            )
+            + f" {expected}",
         )
     missing = [name for name in COLUMNS if name not in columns and name not in _OPTIONAL_COLUMNS]
     if len(missing) == 1:
-        errors.add(line, f"kolumnen {missing[0]} saknas i rubrikraden. {expected}")
+        errors.add(
+            line,
+            gettext("kolumnen %(name)s saknas i rubrikraden.", name=missing[0]) + f" {expected}",
+        )
     elif missing:
-        errors.add(line, f"kolumnerna {', '.join(missing)} saknas i rubrikraden. {expected}")
+        errors.add(
+            line,
+            gettext("kolumnerna %(names)s saknas i rubrikraden.", names=", ".join(missing))
+            + f" {expected}",
+        )
     return {} if missing else columns
 
 
@@ -186,7 +212,12 @@ def _parse_date(column: str, value: str | None, line: int, errors: _Errors) -> d
         except ValueError:
             pass
     errors.add(
-        line, f"{column} {_quote(value)} är inte ett giltigt datum. Skriv datum som ÅÅÅÅ-MM-DD."
+        line,
+        gettext(
+            "%(column)s %(value)s är inte ett giltigt datum. Skriv datum som ÅÅÅÅ-MM-DD.",
+            column=column,
+            value=_quote(value),
+        ),
     )
     return None
 
@@ -202,16 +233,30 @@ def _parse_row(line: int, fields: list[str], columns: dict[str, int], errors: _E
         if value is None:
             errors.add(
                 line,
-                f"{column} innehåller ett osynligt styrtecken. Skriv in värdet på nytt för hand "
-                "i stället för att klistra in det.",
+                gettext(
+                    "%(column)s innehåller ett osynligt styrtecken. Skriv in värdet på nytt för "
+                    "hand i stället för att klistra in det.",
+                    column=column,
+                ),
             )
         elif not value and column in _MISSING_HINTS:
-            errors.add(line, f"{column} saknas. {_MISSING_HINTS[column]}")
+            errors.add(
+                line,
+                gettext("%(column)s saknas.", column=column)
+                + " "
+                + gettext(_MISSING_HINTS[column]),
+            )
             value = None
         elif len(value) > limit:
             errors.add(
                 line,
-                f"{column} är för långt ({len(value)} tecken). Det får vara högst {limit} tecken.",
+                gettext(
+                    "%(column)s är för långt (%(length)s tecken). Det får vara högst %(limit)s "
+                    "tecken.",
+                    column=column,
+                    length=len(value),
+                    limit=limit,
+                ),
             )
             value = None
         values[column] = value
@@ -220,16 +265,23 @@ def _parse_row(line: int, fields: list[str], columns: dict[str, int], errors: _E
         if value and not _NUMBER.fullmatch(value):
             errors.add(
                 line,
-                f"{column} {_quote(value)} är inte giltigt. Det får bara innehålla bokstäverna "
-                "A–Z, siffror och bindestreck.",
+                gettext(
+                    "%(column)s %(value)s är inte giltigt. Det får bara innehålla bokstäverna "
+                    "A–Z, siffror och bindestreck.",
+                    column=column,
+                    value=_quote(value),
+                ),
             )
             values[column] = None
     email = values["epost"]
     if email and not EMAIL_PATTERN.fullmatch(email):
         errors.add(
             line,
-            f"epost {_quote(email)} är inte en giltig e-postadress. Skriv adressen som "
-            "namn@exempel.se, utan mellanslag.",
+            gettext(
+                "epost %(value)s är inte en giltig e-postadress. Skriv adressen som "
+                "namn@exempel.se, utan mellanslag.",
+                value=_quote(email),
+            ),
         )
         email = None
     kind = values["anstallningsform"]
@@ -237,13 +289,23 @@ def _parse_row(line: int, fields: list[str], columns: dict[str, int], errors: _E
     if kind and employment_type is None:
         errors.add(
             line,
-            f"anstallningsform {_quote(kind)} är inte giltig. "
-            "Skriv tillsvidare, visstid eller annan.",
+            gettext(
+                "anstallningsform %(value)s är inte giltig. Skriv tillsvidare, visstid eller "
+                "annan.",
+                value=_quote(kind),
+            ),
         )
     start = _parse_date("startdatum", values["startdatum"], line, errors)
     end = _parse_date("slutdatum", values["slutdatum"], line, errors)
     if start and end and end < start:
-        errors.add(line, f"slutdatum {end} är före startdatum {start}. Rätta något av datumen.")
+        errors.add(
+            line,
+            gettext(
+                "slutdatum %(end)s är före startdatum %(start)s. Rätta något av datumen.",
+                end=end,
+                start=start,
+            ),
+        )
     number, name, unit = values["anstallningsnummer"], values["namn"], values["enhet"]
     email, manager = email.lower() if email else None, values["chef_anstallningsnummer"] or None
     row = None
@@ -264,16 +326,24 @@ def _check_people(parsed: list[_Parsed], errors: _Errors) -> None:
         if p.number is not None and p.number in lines:
             errors.add(
                 p.line,
-                f"anstallningsnummer {_quote(p.number)} finns redan på rad {lines[p.number]}. "
-                "Varje person ska finnas med en gång och ha ett eget anställningsnummer.",
+                gettext(
+                    "anstallningsnummer %(value)s finns redan på rad %(line)s. Varje person ska "
+                    "finnas med en gång och ha ett eget anställningsnummer.",
+                    value=_quote(p.number),
+                    line=lines[p.number],
+                ),
             )
         elif p.number is not None:
             lines[p.number], managers[p.number] = p.line, p.manager
         if p.email is not None and p.email in email_lines:
             errors.add(
                 p.line,
-                f"epost {_quote(p.email)} finns redan på rad {email_lines[p.email]}. "
-                "Varje person ska ha en egen e-postadress.",
+                gettext(
+                    "epost %(value)s finns redan på rad %(line)s. Varje person ska ha en egen "
+                    "e-postadress.",
+                    value=_quote(p.email),
+                    line=email_lines[p.email],
+                ),
             )
         elif p.email is not None:
             email_lines[p.email] = p.line
@@ -281,15 +351,21 @@ def _check_people(parsed: list[_Parsed], errors: _Errors) -> None:
         if p.manager is not None and p.manager == p.number:
             errors.add(
                 p.line,
-                f"personen är angiven som sin egen chef ({_quote(p.manager)}). Ange personens "
-                "chef, eller lämna chef_anstallningsnummer tomt om personen är högst upp i "
-                "organisationen.",
+                gettext(
+                    "personen är angiven som sin egen chef (%(value)s). Ange personens chef, "
+                    "eller lämna chef_anstallningsnummer tomt om personen är högst upp i "
+                    "organisationen.",
+                    value=_quote(p.manager),
+                ),
             )
         elif p.manager is not None and p.manager not in lines:
             errors.add(
                 p.line,
-                f"chef_anstallningsnummer {_quote(p.manager)} finns inte som anställningsnummer "
-                "i filen. Lägg till chefen i filen eller rätta numret.",
+                gettext(
+                    "chef_anstallningsnummer %(value)s finns inte som anställningsnummer i filen. "
+                    "Lägg till chefen i filen eller rätta numret.",
+                    value=_quote(p.manager),
+                ),
             )
     # Walk each chain upwards once, without recursion: 1 = on this walk, 2 = already walked.
     state: dict[str, int] = {}
@@ -306,12 +382,16 @@ def _check_people(parsed: list[_Parsed], errors: _Errors) -> None:
             for position, member in enumerate(ring):
                 # Start the chain at the person on the line; long rings are shortened.
                 chain = [ring[(position + step) % len(ring)] for step in range(min(len(ring), 6))]
-                chain += [f"… ({len(ring)} personer)"] if len(ring) > 6 else []
+                more = gettext("… (%(count)s personer)", count=len(ring))
+                chain += [more] if len(ring) > 6 else []
                 errors.add(
                     lines[member],
-                    "chef_anstallningsnummer bildar en ring där ingen är högst upp: "
-                    f"{' → '.join([*chain, member])}. Ändra chefen för någon i ringen, eller "
-                    "lämna fältet tomt för den som är högst upp i organisationen.",
+                    gettext(
+                        "chef_anstallningsnummer bildar en ring där ingen är högst upp: %(ring)s. "
+                        "Ändra chefen för någon i ringen, eller lämna fältet tomt för den som är "
+                        "högst upp i organisationen.",
+                        ring=" → ".join([*chain, member]),
+                    ),
                 )
         for member in walk:
             state[member] = 2
@@ -328,12 +408,12 @@ def parse_roster(data: bytes, max_rows: int = 200_000) -> RosterResult:
     records = _records(text, delimiter)
     first = next(records, None)
     if first is None:  # nothing, or only whitespace and delimiters
-        return RosterResult((), (RosterError(0, _EMPTY),))
+        return RosterResult((), (RosterError(0, gettext(_EMPTY)),))
     errors = _Errors()
     line, header = first
     columns = _read_header(header, line, delimiter, errors) if header else {}
     if header is None:
-        errors.add(line, f"rubrik{_BAD_QUOTES}")  # "rubrikraden kunde inte läsas …"
+        errors.add(line, gettext(_BAD_HEADER_QUOTES))
     if not columns:
         return RosterResult((), tuple(errors))
     width = len(header or ())
@@ -341,14 +421,16 @@ def parse_roster(data: bytes, max_rows: int = 200_000) -> RosterResult:
     parsed: list[_Parsed] = []
     for line, fields in records:
         if len(parsed) >= max_rows:
-            limit = f"{max_rows:,}".replace(",", " ")  # Swedish digit grouping
-            message = (
-                f"Filen innehåller fler än {limit} personer, vilket är mer än tjänsten tar emot. "
-                "Dela upp filen eller kontrollera att den bara har en rad per person."
+            grouped = f"{max_rows:,}"  # 200 000 in Swedish, 200,000 in English
+            limit = grouped.replace(",", " ") if current_language() == "sv" else grouped
+            message = gettext(
+                "Filen innehåller fler än %(limit)s personer, vilket är mer än tjänsten tar "
+                "emot. Dela upp filen eller kontrollera att den bara har en rad per person.",
+                limit=limit,
             )
             return RosterResult((), (RosterError(0, message),))
         if fields is None:
-            errors.add(line, _BAD_QUOTES)
+            errors.add(line, gettext(_BAD_QUOTES))
             parsed.append(_Parsed(line, None, None, None, None))
             continue
         own = _Errors()
@@ -361,8 +443,11 @@ def parse_roster(data: bytes, max_rows: int = 200_000) -> RosterResult:
         ):
             errors.add(
                 line,
-                "raden har fler värden än rubrikraden har kolumnnamn. Ta bort de extra "
-                "värdena, eller sätt citattecken runt värden som innehåller avgränsningstecknet.",
+                gettext(
+                    "raden har fler värden än rubrikraden har kolumnnamn. Ta bort de extra "
+                    "värdena, eller sätt citattecken runt värden som innehåller "
+                    "avgränsningstecknet."
+                ),
             )
             person = _Parsed(line, person.number, None, None, None)
         else:
@@ -370,7 +455,10 @@ def parse_roster(data: bytes, max_rows: int = 200_000) -> RosterResult:
         parsed.append(person)
     if not parsed:
         errors.add(
-            0, "Filen innehåller inga personer. Lägg till en rad per person under rubrikraden."
+            0,
+            gettext(
+                "Filen innehåller inga personer. Lägg till en rad per person under rubrikraden."
+            ),
         )
     _check_people(parsed, errors)
     bad = {error.line for error in errors}

@@ -11,6 +11,7 @@ from formserver.documents import mail
 from formserver.documents.seal import SealError
 from formserver.security.records import RecordSigner
 from formserver.services import waiting
+from formserver.services.recipients import writing_to
 from formserver.store import audit, plans
 from formserver.store.plans import Content, PlanVersion
 from formserver.store.talks import Talk
@@ -71,14 +72,14 @@ def sign_plan(
             talk,
             role="manager",
             number=version.number,
-            why=waiting.why_signed(talk),
+            why=waiting.why_signed,
             mailing=mailing,
             event=event,
         )
     if not version.signed_by_both:
         return Signed(version, None)
     try:
-        pdf = stored_pdf(talk, version)  # sealed now: rendered once, here, and stored
+        stored_pdf(talk, version)  # the archival copy, sealed now: rendered once, here, and stored
     except SealError as error:
         # Both signatures stand; the archived copy is made on its first download instead.
         detail = f"version {version.number}; {error}"
@@ -87,18 +88,19 @@ def sign_plan(
     if not mail.smtp_configured(mail_config):
         return Signed(version, None)
     try:
-        msg = mail.signed_plan_email(
-            sender=mail_config["MAIL_SENDER"],
-            organisation=organisation,
-            name=talk.employee_name,
-            email=talk.employee_email,
-            year=talk.year,
-            pdf=pdf,
-            filename=pdf_name,
-        )
+        with writing_to(conn, talk.employee_id):  # the employee's copy in their language
+            msg = mail.signed_plan_email(
+                sender=mail_config["MAIL_SENDER"],
+                organisation=organisation,
+                name=talk.employee_name,
+                email=talk.employee_email,
+                year=talk.year,
+                pdf=stored_pdf(talk, version),
+                filename=pdf_name,
+            )
         mail.send(mail_config, msg)
         sent = True
-    except mail.MailError:
+    except (mail.MailError, SealError):  # SealError: the employee's language's copy
         sent = False
     outcome = "ok" if sent else "failed"
     detail = f"version {version.number}"
@@ -135,7 +137,7 @@ def save_plan(
             talk,
             role="employee",
             number=saved[0],
-            why=waiting.why_changed(talk),
+            why=waiting.why_changed,
             mailing=mailing,
             event=event,
         )

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from formserver.common.languages import gettext
 from formserver.documents import mail
 from formserver.services import sign_in as signin
+from formserver.services.recipients import writing_to
 from formserver.store import audit
 from formserver.store.people import get_person
 from formserver.store.talks import Talk
@@ -31,15 +33,21 @@ class Mailing:
 
 def why_changed(talk: Talk) -> str:
     """What the employee is told when the manager changed a plan she had signed."""
-    return (
-        f"{talk.manager_name} har ändrat planen från medarbetarsamtalet {talk.year} efter att "
-        "du skrev under den."
+    return gettext(
+        "%(manager)s har ändrat planen från medarbetarsamtalet %(year)s efter att du skrev "
+        "under den.",
+        manager=talk.manager_name,
+        year=talk.year,
     )
 
 
 def why_signed(talk: Talk) -> str:
     """What the manager is told when the employee has signed and the manager has not."""
-    return f"{talk.employee_name} har skrivit under planen från medarbetarsamtalet {talk.year}."
+    return gettext(
+        "%(employee)s har skrivit under planen från medarbetarsamtalet %(year)s.",
+        employee=talk.employee_name,
+        year=talk.year,
+    )
 
 
 def ask_to_sign(
@@ -48,12 +56,13 @@ def ask_to_sign(
     *,
     role: str,
     number: int,
-    why: str,
+    why: Callable[[Talk], str],
     mailing: Mailing,
     event: audit.Event,
 ) -> bool | None:
     """E-mail the talk's employee or manager (`role`) that version `number` waits for their
-    signature, audited as plan.sign_request_mail; None when there is no mail server or the
+    signature (`why` says what happened, in the person's language: why_changed, why_signed),
+    audited as plan.sign_request_mail; None when there is no mail server or the
     person has left, else whether the e-mail went. The sign-in link, never its token, goes
     only into the e-mail."""
     if not mail.smtp_configured(mailing.config):
@@ -71,17 +80,18 @@ def ask_to_sign(
     else:
         url, days = mailing.plan_url(talk.id), None
     try:
-        msg = mail.signature_waiting_email(
-            sender=mailing.config["MAIL_SENDER"],
-            organisation=mailing.organisation,
-            name=person.name,
-            email=person.email,
-            year=talk.year,
-            number=number,
-            url=url,
-            link_days=days,
-            why=why,
-        )
+        with writing_to(conn, person.id):
+            msg = mail.signature_waiting_email(
+                sender=mailing.config["MAIL_SENDER"],
+                organisation=mailing.organisation,
+                name=person.name,
+                email=person.email,
+                year=talk.year,
+                number=number,
+                url=url,
+                link_days=days,
+                why=why(talk),
+            )
         mail.send(mailing.config, msg)
         sent = True
     except mail.MailError:

@@ -8,6 +8,7 @@ import sqlite3
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from formserver.common.languages import _l
 from formserver.security.records import RecordSigner, RecordTampered, canonical
 from formserver.store import audit, chains
 from formserver.store.chains import GENESIS
@@ -252,11 +253,11 @@ def sign(
     return signature
 
 
-FOLLOWUP_STATUSES = {
-    "ej_paborjad": "Inte påbörjad",
-    "pagar": "Pågår",
-    "klar": "Klar",
-    "utgar": "Utgår",
+FOLLOWUP_STATUSES = {  # lazy: each shown in the reader's language
+    "ej_paborjad": _l("Inte påbörjad"),
+    "pagar": _l("Pågår"),
+    "klar": _l("Klar"),
+    "utgar": _l("Utgår"),
 }
 
 

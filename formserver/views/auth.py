@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 from formserver import access
 from formserver.access import current_user, rule
 from formserver.common import background
-from formserver.common.languages import gettext
+from formserver.common.languages import current_language, gettext
 from formserver.forms.base import ConfirmForm, RequestLinkForm
 from formserver.security import tokens
 from formserver.security.keys import current_keys
@@ -113,7 +113,9 @@ def new_link() -> str | tuple[str, int]:
     ) and auth.allow(g.db, f"ny-lank:e-post:{email}", limit=limit, window=window, now=now)
     # A token cannot contain "/", so the link is this prefix and the token.
     prefix = external_url("auth.confirm_page", token="-").removesuffix("-")
-    ask = new_links.LinkRequest(email, allowed, access.client(), now, prefix)
+    ask = new_links.LinkRequest(
+        email, allowed, access.client(), now, prefix, language=current_language()
+    )
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     background.worker(app).submit(partial(_answer_link_request, app, ask))
     return render_template("auth/new_link_sent.html")

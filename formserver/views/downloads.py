@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from formserver import access
 from formserver.access import rule
+from formserver.common.languages import _l, gettext
 from formserver.documents import exports, plan_record
 from formserver.security.keys import signers
 from formserver.security.records import ChainBroken, RecordTampered
@@ -67,14 +68,15 @@ def team_zip(round_id: str) -> Response:
     )
 
 
+# The CSV headers, in the reader's language (lazy: translated when the file is made).
 OVERVIEW_HEADER = (
-    "Medarbetare",
-    "Enhet",
-    "Status",
-    "Datum",
-    "Plats",
-    "Planversion",
-    "Underskriven av båda",
+    _l("Medarbetare"),
+    _l("Enhet"),
+    _l("Status"),
+    _l("Datum"),
+    _l("Plats"),
+    _l("Planversion"),
+    _l("Underskriven av båda"),
 )
 
 
@@ -94,7 +96,7 @@ def team_csv(round_id: str) -> Response:
                 talk.starts_at.strftime("%Y-%m-%d %H.%M") if talk.starts_at else "",
                 talk.place,
                 version.number if version else "",
-                "Ja" if version and version.signed_by_both else "Nej",
+                gettext("Ja") if version and version.signed_by_both else gettext("Nej"),
             )
         )
     _audit("team.download", round_id, "csv")
@@ -140,7 +142,7 @@ def team_json(round_id: str) -> Response:
     return download(exports.json_bytes(data), "application/json", f"planer-{talks[0].year}.json")
 
 
-COVERAGE_HEADER = ("Enhet", "Chef", "Ska ha samtal", *STATUS_LABELS.values())
+COVERAGE_HEADER = (_l("Enhet"), _l("Chef"), _l("Ska ha samtal"), *STATUS_LABELS.values())
 
 
 @bp.get("/hr/samtalsomgangar/<rid:round_id>/tackning.csv")

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from formserver import access
 from formserver.access import TalkAccess, rule
 from formserver.common.clock import local_today
-from formserver.common.languages import gettext
+from formserver.common.languages import current_language, gettext, in_language, offered
 from formserver.common.text import clean_text
 from formserver.documents import plan_document, plan_record
 from formserver.forms.base import ConfirmForm
@@ -275,7 +275,14 @@ def print_view(talk_id: str) -> str:
     """The newest version as a document to print."""
     opened, version = _newest_version(talk_id, "plan.print")
     opened.audit("plan.print", opened.role)
-    return plan_document.document_html(opened.talk, version)
+    with in_language(_document_language()):
+        return plan_document.document_html(opened.talk, version)
+
+
+def _document_language() -> str:
+    """The language asked for with ?sprak= (one the organisation offers), else the reader's."""
+    asked = request.args.get("sprak", "")
+    return asked if asked in offered() else current_language()
 
 
 @bp.get("/<rid:talk_id>/plan.pdf")
@@ -284,6 +291,7 @@ def pdf(talk_id: str) -> Response:
     """The newest version as PDF/A-2b (once both signed, the copy stored at signing): server-made
     file name, attachment, no-store, audited."""
     opened, version = _newest_version(talk_id, "plan.download")
-    body = plan_record.stored_pdf(g.db, opened.talk, version)
+    language = _document_language()
+    body = plan_record.stored_pdf(g.db, opened.talk, version, language)
     opened.audit("plan.download", f"pdf version {version.number}")
     return download(body, "application/pdf", plan_document.file_name(opened.talk))
