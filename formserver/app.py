@@ -142,8 +142,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["local_date"] = lambda v: clock.local_date(v, i18n.current_language())
     organisation = app.extensions[siteconfig.EXTENSION].organisation
     i18n.init_app(app, organisation.languages, organisation.default_language)
+    # The handbook in the reader's language (the English one under en/): a page, or an e-mail
+    # rendered in its recipient's language.
     app.jinja_env.globals["handbook_url"] = organisation.handbook_url
     app.jinja_env.globals["routine_url"] = organisation.routine_url
+
+    @app.context_processor
+    def handbook_links() -> dict[str, str]:
+        language = i18n.current_language()
+        return {
+            "handbook_url": organisation.handbook_url_in(language),
+            "routine_url": organisation.routine_url_in(language),
+        }
+
     proxies = int(app.config["PROXY_COUNT"])
     if proxies:
         # Behind that many reverse proxies, trust their X-Forwarded-For/-Proto/-Host: the

@@ -157,6 +157,10 @@ class PlanTemplate:
         return self.language != SOURCE_LANGUAGE
 
 
+# The handbook's own default language (mkdocs.yml, i18n): its pages at the root of handbook_url.
+HANDBOOK_ROOT_LANGUAGE = "sv"
+
+
 @dataclass(frozen=True)
 class Organisation:
     """The organisation's own facts."""
@@ -177,7 +181,17 @@ class Organisation:
     def routine_url(self) -> str:
         """The handbook's page with the whole routine, made to be read and printed in one go
         (docs/hela-rutinen.md): where "the routine" links, rather than the start page."""
-        return f"{self.handbook_url.rstrip('/')}/hela-rutinen/"
+        return self.routine_url_in(HANDBOOK_ROOT_LANGUAGE)
+
+    def handbook_url_in(self, language: str) -> str:
+        """The handbook's start page in `language`: Swedish at the root, every other language
+        under its code (mkdocs-static-i18n, mkdocs.yml), e.g. …/handbok/en/."""
+        root = self.handbook_url.rstrip("/")
+        return f"{root}/" if language == HANDBOOK_ROOT_LANGUAGE else f"{root}/{language}/"
+
+    def routine_url_in(self, language: str) -> str:
+        """The page with the whole routine in `language` (docs/hela-rutinen[.en].md)."""
+        return f"{self.handbook_url_in(language)}hela-rutinen/"
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -33,16 +34,61 @@ PHRASES = (
 )
 
 
+# The service's words the journey looks for, in each language a person may read it in (the
+# English ones as formserver/translations/en/LC_MESSAGES/messages.po has them).
+WORDS = {
+    "sv": {
+        "menu": "Huvudmeny",
+        "yes": "Ja",
+        "no": "Nej",
+        "rating": "Skattning: {value} av {max}",
+        "comment": "Kommentar till ”{question}” (valfritt)",
+        "signature_comment": "Kommentar till underskriften (valfritt)",
+        "sign": "Skriv under version",
+        "signed": "Din underskrift är sparad.",
+        "talk_link": "Medarbetarsamtal {year} med {manager}",
+        "manager_preparation": "Chefens förberedelse",
+    },
+    "en": {
+        "menu": "Main menu",
+        "yes": "Yes",
+        "no": "No",
+        "rating": "Rating: {value} of {max}",
+        "comment": "Comment on ”{question}” (optional)",
+        "signature_comment": "Comment on the signature (optional)",
+        "sign": "Sign version",
+        "signed": "Your signature is saved.",
+        "talk_link": "Development dialogue {year} with {manager}",
+        "manager_preparation": "The manager's preparation",
+    },
+}
+
+
 def heading(page: Page) -> Locator:
     """The page's main heading."""
     return page.get_by_role("heading", level=1)
 
 
-def menu(page: Page, name: str) -> Locator:
+def menu(page: Page, name: str, language: str = "sv") -> Locator:
     """A link in the header's main menu."""
-    return page.get_by_role("navigation", name="Huvudmeny").get_by_role(
+    return page.get_by_role("navigation", name=WORDS[language]["menu"]).get_by_role(
         "link", name=name, exact=True
     )
+
+
+def choose_language_by_keyboard(page: Page, name: str, most: int = 40) -> None:
+    """Tab to the header's language button `name` (as it names itself) and press Enter."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => [document.activeElement.tagName, document.activeElement.textContent.trim()]"
+        )
+        if focused == ["BUTTON", name]:
+            break
+    else:
+        raise AssertionError(f"{most} tabbar når inte språkknappen {name!r}")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
 
 
 def main(page: Page) -> Locator:
@@ -62,9 +108,12 @@ def coverage_row(page: Page, manager: str) -> list[str]:
     return [cell.strip() for cell in row.get_by_role("cell").all_inner_texts()]
 
 
-def fill_preparation(page: Page, question_set: QuestionSet, who: str) -> list[str]:
-    """Answer every question of the set (text, yes/no, rating, comments); returns what the
-    talk's page should show of it."""
+def fill_preparation(
+    page: Page, question_set: QuestionSet, who: str, language: str = "sv"
+) -> list[str]:
+    """Answer every question of the set (text, yes/no, rating, comments) as the page shows it
+    in `language` (pass the set localized to it); returns what the talk's page should show."""
+    words = WORDS[language]
     shown = []
     for n, question in enumerate(question_set.questions(), start=1):
         if question.kind == "text":
@@ -74,19 +123,40 @@ def fill_preparation(page: Page, question_set: QuestionSet, who: str) -> list[st
             continue
         group = page.get_by_role("group", name=question.text, exact=True)
         if question.kind == "yesno":
-            choice = "Ja" if n % 2 else "Nej"
+            choice = words["yes"] if n % 2 else words["no"]
             shown.append(choice)
         else:
             scale = question_set.scale
             assert scale is not None
             value = scale.min + n % len(scale.values)
             choice = f"{value} – {scale.labels[value]}" if value in scale.labels else str(value)
-            shown.append(f"Skattning: {value} av {scale.max}")
+            shown.append(words["rating"].format(value=value, max=scale.max))
         group.get_by_label(choice, exact=True).check()
         comment = f"{who} kommentar {n:02d}: {PHRASES[(n + 2) % len(PHRASES)]}"
-        page.get_by_label(f"Kommentar till ”{question.text}” (valfritt)", exact=True).fill(comment)
+        label = words["comment"].format(question=question.text)
+        page.get_by_label(label, exact=True).fill(comment)
         shown.append(comment)
     return shown
+
+
+def seen_in(answers: list[str], language: str) -> list[str]:
+    """What `fill_preparation` returned, as a reader of `language` sees it: the typed texts as
+    they are, the yes/no choices and ratings in their words."""
+    words = WORDS[language]
+    choices = {w[key]: words[key] for w in WORDS.values() for key in ("yes", "no")}
+    ratings = [
+        re.compile(
+            re.escape(w["rating"]).replace(r"\{value\}", r"(\d+)").replace(r"\{max\}", r"(\d+)")
+        )
+        for w in WORDS.values()
+    ]
+    seen = []
+    for answer in answers:
+        rated = next((m for r in ratings if (m := r.fullmatch(answer))), None)
+        if rated:
+            answer = words["rating"].format(value=rated[1], max=rated[2])
+        seen.append(choices.get(answer, answer))
+    return seen
 
 
 def assert_nothing_to_fill_in_never_sections(page: Page, question_set: QuestionSet) -> None:
@@ -121,6 +191,8 @@ class JourneyBase:
     signed_version: int = 0
     old_note: str = ""
     employee_comment: str = ""
+    # The language the employee reads the service in (the manager and HR read it in Swedish).
+    employee_language: str = "sv"
 
     def context(self) -> BrowserContext:
         """A browser context of one person, with or without JavaScript."""

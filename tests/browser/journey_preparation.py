@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.journey_base import (
     MESSAGE,
     PLACE,
+    WORDS,
     JourneyBase,
     assert_nothing_to_fill_in_never_sections,
     coverage_row,
@@ -16,6 +17,7 @@ from tests.browser.journey_base import (
     heading,
     main_text,
     menu,
+    seen_in,
 )
 from tests.browser.support import (
     EMPLOYEE,
@@ -237,14 +239,15 @@ class PreparationSteps(JourneyBase):
         expect(page.get_by_role("status")).to_have_text("Din förberedelse är inskickad.")
         expect(page.get_by_role("heading", name="Medarbetarens förberedelse")).to_be_visible()
         text = main_text(page)
-        for answer in [*self.employee_answers, *manager_answers]:
+        for answer in [*seen_in(self.employee_answers, "sv"), *manager_answers]:
             assert answer in text, answer
         self.check(page, "chef-ser-bada-forberedelserna")
 
         employee = self.pages["employee"]
         employee.reload()
-        expect(employee.get_by_role("heading", name="Chefens förberedelse")).to_be_visible()
+        theirs = WORDS[self.employee_language]["manager_preparation"]
+        expect(employee.get_by_role("heading", name=theirs)).to_be_visible()
         text = main_text(employee)
-        for answer in [*self.employee_answers, *manager_answers]:
+        for answer in [*self.employee_answers, *seen_in(manager_answers, self.employee_language)]:
             assert answer in text, answer
         self.check(employee, "medarbetare-ser-bada-forberedelserna")

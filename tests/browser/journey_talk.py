@@ -12,6 +12,7 @@ from tests.browser.journey_base import (
     MESSAGE,
     PHRASES,
     PLACE,
+    WORDS,
     JourneyBase,
     assert_nothing_to_fill_in_never_sections,
     coverage_row,
@@ -67,9 +68,10 @@ class TalkSteps(JourneyBase):
         expect(main(page)).to_contain_text("Status: Genomförd.")
         self.check(page, "chef-samtalet-genomfort")
 
-    def talk_link(self, page: Page) -> Locator:
+    def talk_link(self, page: Page, language: str = "sv") -> Locator:
         """The start page's link to the employee's talk."""
-        return page.get_by_role("link", name=f"Medarbetarsamtal {self.year} med {MANAGER.name}")
+        name = WORDS[language]["talk_link"].format(year=self.year, manager=MANAGER.name)
+        return page.get_by_role("link", name=name)
 
     def row(self, page: Page, grid_title: str, number: int) -> Locator:
         """A plan row's fields (a fieldset named after the grid and the row number)."""
@@ -173,14 +175,15 @@ class TalkSteps(JourneyBase):
         pdf.write_bytes(attachments[0].get_payload(decode=True))
         assert squash(self.notes[section.id]) in squash(pdf_text(pdf))
 
-    def sign(self, page: Page, comment: str) -> int:
+    def sign(self, page: Page, comment: str, language: str = "sv") -> int:
         """Sign the version shown; returns its number."""
-        button = page.get_by_role("button", name=re.compile(r"^Skriv under version \d+$"))
+        words = WORDS[language]
+        button = page.get_by_role("button", name=re.compile(rf"^{words['sign']} \d+$"))
         number = int(button.inner_text().rsplit(" ", 1)[1])
         if comment:
-            page.get_by_label("Kommentar till underskriften (valfritt)").fill(comment)
+            page.get_by_label(words["signature_comment"]).fill(comment)
         button.click()
-        expect(page.get_by_role("status")).to_have_text("Din underskrift är sparad.")
+        expect(page.get_by_role("status")).to_have_text(words["signed"])
         return number
 
     # 7 -----------------------------------------------------------------------------------------

@@ -133,11 +133,17 @@ CONTEXT: dict[str, Any] = {
 }
 
 
+# The confirmation button of a sign-in link, in the language the page is in.
+SIGN_IN = {"sv": "Logga in", "en": "Sign in"}
+
+
 def sign_in_by_link(context: BrowserContext, link: str) -> Page:
-    """Open a sign-in link and press the confirmation button, as a person does."""
+    """Open a sign-in link and press the confirmation button, as a person does (in the page's
+    language: the browser's Accept-Language, or the visitor's choice, decides it)."""
     page = context.new_page()
     page.goto(link)
-    page.get_by_role("button", name="Logga in", exact=True).click()
+    language = page.evaluate("document.documentElement.lang")
+    page.get_by_role("button", name=SIGN_IN[language], exact=True).click()
     page.wait_for_load_state()
     return page
 

@@ -92,20 +92,43 @@ def write_a_plan_row(page: Page) -> str:
     return page.url.split("?")[0]
 
 
+# What the employee and HR read, in each language (the manager writes the row in Swedish).
+VIEWERS = {
+    "sv": {
+        "locale": "sv-SE",
+        "grid": GRID,
+        "round": "Samtalsomgång {year}",
+        "coverage": "Antal personer per status, per enhet och chef",
+    },
+    "en": {
+        "locale": "en-GB",
+        "grid": "Individual goals and competence development",
+        "round": "Round {year}",
+        "coverage": "Number of people per status, per unit and manager",
+    },
+}
+
+
+@pytest.mark.parametrize("language", list(VIEWERS))
 def test_coverage_and_the_plan_grid_show_every_column_at_1280_and_reflow_at_320(
-    layout_service: Service, sign_in: Callable[..., Page], a11y: Accessibility
+    layout_service: Service, sign_in: Callable[..., Page], a11y: Accessibility, language: str
 ) -> None:
+    """The employee's plan and HR's coverage in Swedish and, for a browser asking for English,
+    in English (longer words, the same columns); axe on each at both widths."""
+    words = VIEWERS[language]
     wide = {"viewport": {"width": 1280, "height": 800}}
     manager = sign_in(layout_service, MANAGER, **wide)
     plan_url = write_a_plan_row(manager)
-    employee = sign_in(layout_service, EMPLOYEE, **wide)
+    viewer = {**wide, "locale": words["locale"]}
+    employee = sign_in(layout_service, EMPLOYEE, **viewer)
     employee.goto(plan_url)
-    plan_table = f"table:has(caption:text-is('{GRID}'))"
+    assert employee.evaluate("document.documentElement.lang") == language
+    plan_table = f'table:has(caption:text-is("{words["grid"]}"))'
     expect(employee.locator(plan_table)).to_contain_text(f"{YEAR + 1}-06-15")
-    hr = sign_in(layout_service, HR, **wide)
+    hr = sign_in(layout_service, HR, **viewer)
     hr.get_by_role("link", name="HR", exact=True).first.click()
-    hr.get_by_role("link", name=f"Samtalsomgång {YEAR}").click()
-    coverage_table = "table:has(caption:text-is('Antal personer per status, per enhet och chef'))"
+    hr.get_by_role("link", name=words["round"].format(year=YEAR)).click()
+    coverage_table = f"table:has(caption:text-is('{words['coverage']}'))"
 
     problems = []
     for width in (1280, 320):

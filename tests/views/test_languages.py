@@ -252,3 +252,15 @@ def test_every_page_a_manager_and_hr_open_is_english_for_an_english_reader(app: 
 
 # Words of the service's own pages (never of the question sets, which are site_config data).
 SERVICE_WORDS = ["Tillbaka till", "Ladda ner", "Samtalsomgång", "Mina medarbetare", "Logga in"]
+
+
+def test_the_handbook_links_lead_to_the_handbook_in_the_readers_language(app: Flask) -> None:
+    """The menu's handbook link and the footer's routine link: Swedish at the handbook's root,
+    English under en/ (the handbook's own language switcher, mkdocs-static-i18n)."""
+    for language, folder in (("sv", ""), ("en", "en/")):
+        page = parse(browser(app, language).get("/").text)
+        links = {text_of(a): a["href"] for a in page.find_all("a") if "/handbok/" in a["href"]}
+        handbook = "Handbook" if language == "en" else "Handboken"
+        assert links[handbook] == f"http://127.0.0.1:5000/handbok/{folder}", links
+        routine = {href for href in links.values() if href.endswith("hela-rutinen/")}
+        assert routine == {f"http://127.0.0.1:5000/handbok/{folder}hela-rutinen/"}, links
