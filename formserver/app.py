@@ -23,7 +23,7 @@ from formserver.paths import TEMPLATES_DIR
 from formserver.security.keys import signers
 from formserver.services import sign_in as signin
 from formserver.store import audit, chains, db
-from formserver.store.languages import get_language
+from formserver.store.languages import get_language, set_language
 from formserver.views.common import provider_origin, sign_in_options
 from formserver.views.handbook import handbook_csp
 
@@ -197,6 +197,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                 g.session_ended = True
             else:
                 g.language_choice = get_language(g.db, g.user.id)
+                remember_visitor_language()
+
+    def remember_visitor_language() -> None:
+        """A language chosen before signing in (the visitor's cookie) becomes the person's own
+        choice, once, when they have none: their e-mails and reminders then follow it."""
+        chosen = request.cookies.get(i18n.COOKIE)
+        if g.language_choice is None and chosen in i18n.offered() and request.method == "GET":
+            event = access.event("person.language", detail=f"{chosen}; valt före inloggningen")
+            set_language(g.db, g.user.id, str(chosen), event)
+            g.language_choice = chosen
 
     app.after_request(security_headers)
 

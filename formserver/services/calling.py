@@ -18,7 +18,7 @@ from formserver.documents.invitations import (
     moved_email,
 )
 from formserver.services import sign_in as signin
-from formserver.services.recipients import writing_to
+from formserver.services.recipients import language_of, writing_to
 from formserver.siteconfig import SiteConfig
 from formserver.store import audit, talks
 from formserver.store.db import Conflict
@@ -136,7 +136,7 @@ def call_talk(
         place=place,
         message=message,
         sign_in_url=sign_in_url,
-        routine_url=site_config.organisation.routine_url,
+        routine_url=site_config.organisation.routine_url_in(language_of(conn, talk.employee_id)),
         talk_url=talk_url,
     )
     sender = app_config["MAIL_SENDER"]
@@ -211,7 +211,7 @@ def cancel_talk(
         place=talk.place,
         message=message,
         sign_in_url="",
-        routine_url=site_config.organisation.handbook_url,
+        routine_url=site_config.organisation.handbook_url_in(language_of(conn, talk.employee_id)),
         talk_url=talk_url,
     )
     with writing_to(conn, talk.employee_id):  # the employee's calendar, the employee's language

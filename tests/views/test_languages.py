@@ -157,6 +157,24 @@ def test_a_signed_in_persons_choice_is_stored_audited_and_beats_the_browser(
     assert language_of(home.text) == "en" and "Your development dialogues" in home.text
 
 
+def test_a_choice_made_before_signing_in_becomes_the_persons_own(app: Flask) -> None:
+    visitor = browser(app, "sv")
+    visitor.post("/sprak", data={"language": "en", "next": "/"}, headers=SAME_SITE)
+    sign_in(visitor, app, "employee_a")
+    assert language_of(visitor.get("/").text) == "en"
+    employee = person(app, "employee_a")
+    stored = conn(app).execute("SELECT language FROM people WHERE id = ?", (employee.id,))
+    assert stored.fetchone()[0] == "en"  # so her e-mails and reminders are in English too
+    audit = conn(app).execute(
+        "SELECT actor_id, detail FROM audit_log WHERE action = 'person.language'"
+    )
+    assert [tuple(a) for a in audit] == [(employee.id, "en; valt före inloggningen")]
+    # Once stored, the cookie is not written again.
+    visitor.get("/")
+    count = conn(app).execute("SELECT count(*) FROM audit_log WHERE action = 'person.language'")
+    assert count.fetchone()[0] == 1
+
+
 def test_a_signed_in_switch_needs_the_csrf_token(app: Flask) -> None:
     client = browser(app)
     sign_in(client, app, "employee_a")

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from icalendar import Calendar
 
+from formserver import siteconfig
 from tests.factories import conn, csrf_token, sign_in, talk_of
 from tests.smtp import LoopbackSMTP
 from tests.views.call_helpers import in_days, post_call
@@ -76,6 +77,10 @@ def test_the_invitation_and_its_calendar_file_are_in_the_employees_language(
     event = Calendar.from_ical(ics.get_payload(decode=True)).walk("VEVENT")[0]
     assert str(event["SUMMARY"]).startswith("Development dialogue with ")
     assert "The routine for development dialogues:" in str(event["DESCRIPTION"])
+    with mail_app.app_context():
+        organisation = siteconfig.current().organisation
+    english_routine = organisation.handbook_url.rstrip("/") + "/en/hela-rutinen/"
+    assert english_routine in str(event["DESCRIPTION"]) and english_routine in text
 
 
 def test_the_manager_in_swedish_and_the_employee_in_english_each_get_their_own(
