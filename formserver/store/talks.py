@@ -143,6 +143,29 @@ def round_talks(conn: sqlite3.Connection, round_id: str) -> list[Talk]:
     return [_talk(r) for r in rows]
 
 
+# Talk.progress in SQL, for counts over a whole round without loading each talk: keep the two
+# alike (tests/services/test_round_coverage.py compares them on every status).
+_PROGRESS = (
+    "CASE WHEN t.status != 'genomford' THEN t.status "
+    "WHEN t.signed_at IS NOT NULL THEN 'underskriven' "
+    "WHEN EXISTS (SELECT 1 FROM signatures s JOIN plan_versions v ON v.id = s.plan_version_id "
+    "WHERE v.talk_id = t.id) THEN 'vantar_underskrift' ELSE 'genomford' END"
+)
+
+
+def progress_counts(conn: sqlite3.Connection, round_id: str) -> list[tuple[str, str, str, int]]:
+    """(unit, manager's name, progress, how many) over a round's talks with people still
+    employed, by unit and manager: what round_talks would count, counted by SQLite."""
+    rows = conn.execute(
+        f"SELECT t.unit, m.name, {_PROGRESS} AS progress, count(*) FROM talks t "
+        "JOIN people e ON e.id = t.employee_id JOIN people m ON m.id = t.manager_id "
+        "WHERE t.round_id = ? AND " + _STILL_EMPLOYED + "GROUP BY t.unit, m.name, progress "
+        "ORDER BY t.unit, m.name",
+        (round_id,),
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
 def manages_anyone(conn: sqlite3.Connection, person_id: str, employee_number: str) -> bool:
     """Whether the person is the manager of any talk, of any round (they can still read those
     plans), or is named as manager by someone in the roster now."""
