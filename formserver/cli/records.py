@@ -152,8 +152,10 @@ def export_person(email: str, out_dir: Path) -> None:
     for path in (json_path, pdf_path, *(out_dir / file for file in copies)):
         if path.exists():
             raise Stop(f"{path} finns redan. Flytta eller ta bort den, eller välj en annan mapp.")
-    with writing_to(conn, person["id"]):  # the registerutdrag in the person's own language
+    # The registerutdrag in the person's own language: the PDF and the JSON's descriptions.
+    with writing_to(conn, person["id"]):
         config = site_config()
+        json_body = exports.json_bytes(data)
         html = render_template(
             "maintenance/person_export.html",
             export=data,
@@ -163,7 +165,7 @@ def export_person(email: str, out_dir: Path) -> None:
             followup_statuses=FOLLOWUP_STATUSES,
         )
     pdf = exports.pdf_bytes(html, static_dir=STATIC_DIR, stylesheets=("document.css",))
-    backup.write_new_file(json_path, exports.json_bytes(data))
+    backup.write_new_file(json_path, json_body)
     backup.write_new_file(pdf_path, pdf)
     for file, body in copies.items():
         backup.write_new_file(out_dir / file, body)

@@ -25,7 +25,7 @@ from flask import (
     has_request_context,
     request,
 )
-from flask_babel import Babel, Domain, get_locale, lazy_gettext
+from flask_babel import Babel, Domain, get_locale, lazy_gettext, lazy_pgettext
 
 TRANSLATIONS_DIR = Path(__file__).parent.parent / "translations"
 SOURCE_LANGUAGE = "sv"
@@ -46,6 +46,12 @@ def gettext(message: str, **variables: Any) -> str:
 def _l(message: str, **variables: Any) -> str:
     """A text translated each time it is shown: for labels and messages made at import time."""
     return cast(str, lazy_gettext(message, **variables))
+
+
+def _lp(context: str, message: str) -> str:
+    """`_l` for a word whose translation depends on where it stands (one Swedish word, two
+    English ones): `context` tells the catalogue which (pybabel extract -k _lp:1c,2)."""
+    return cast(str, lazy_pgettext(context, message))
 
 
 def N_(message: str) -> str:  # noqa: N802 (the gettext name extraction knows)

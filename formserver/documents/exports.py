@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask_babel.speaklater import LazyString
+
 from formserver.common.languages import gettext
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -37,8 +39,17 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
 
 
 def json_bytes(data: Any) -> bytes:
-    """Readable UTF-8 JSON."""
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+    """Readable UTF-8 JSON; catalogue texts (`_l`) as strings in the language being rendered."""
+    return json.dumps(
+        data, ensure_ascii=False, indent=2, sort_keys=True, default=_catalogue_text
+    ).encode("utf-8")
+
+
+def _catalogue_text(value: object) -> str:
+    """A lazy catalogue text as the string it reads as now; anything else is no JSON."""
+    if isinstance(value, LazyString):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def in_progress_note(names: Iterable[str]) -> bytes:

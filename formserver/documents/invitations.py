@@ -16,11 +16,9 @@ from formserver.common.text import visible_line
 from formserver.documents.addresses import Mailbox, mailbox, new_message
 
 PRODID = "-//Medarbetarsamtal//Formulartjanst//SV"
-WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
-MONTHS = (
-    "januari", "februari", "mars", "april", "maj", "juni",
-    "juli", "augusti", "september", "oktober", "november", "december",
-)  # fmt: skip
+# How each language says a talk's start, in Babel's patterns (weekday and month names come from
+# Babel's locale data): "tisdag 8 december 2026 kl. 10.00", "Tuesday 8 December 2026 at 10:00".
+SPOKEN_DATETIME = {"sv": "EEEE d MMMM y 'kl.' HH.mm", "en": "EEEE d MMMM y 'at' HH:mm"}
 
 
 @dataclass(frozen=True)
@@ -71,18 +69,15 @@ def _local_start(inv: Invitation) -> datetime:
 
 def swedish_datetime(value: datetime) -> str:
     """'tisdag 8 december 2026 kl. 10.00' in the value's own timezone."""
-    weekday = WEEKDAYS[value.weekday()]
-    month = MONTHS[value.month - 1]
-    return f"{weekday} {value.day} {month} {value.year} kl. {value:%H.%M}"
+    return format_datetime(value, SPOKEN_DATETIME["sv"], tzinfo=value.tzinfo, locale="sv")
 
 
 def spoken_datetime(value: datetime) -> str:
-    """The talk's start as the e-mail's language says it: swedish_datetime, or from Babel's
-    locale data ('Tuesday 8 December 2026 at 10:00')."""
+    """The talk's start as the e-mail's language says it, in the value's own timezone
+    ('tisdag 8 december 2026 kl. 10.00', 'Tuesday 8 December 2026 at 10:00')."""
     language = current_language()
-    if language == "sv":
-        return swedish_datetime(value)
-    return format_datetime(value, "EEEE d MMMM y 'at' HH:mm", tzinfo=value.tzinfo, locale=language)
+    pattern = SPOKEN_DATETIME.get(language, SPOKEN_DATETIME["en"])
+    return format_datetime(value, pattern, tzinfo=value.tzinfo, locale=language)
 
 
 def _clock(value: datetime) -> str:

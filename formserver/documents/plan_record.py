@@ -71,9 +71,8 @@ def _stored(conn: sqlite3.Connection, talk: Talk, version: PlanVersion, language
     found = plan_pdfs.get(conn, version.id, version.content_hash, signer, language)
     if found is not None:
         return found
-    with in_language(language):
-        rendered = plan_document.pdf(talk, version)
-    pdf = finish_for_archive(rendered, talk, version)
+    with in_language(language):  # the seal's stamp too: the copy is in one language throughout
+        pdf = finish_for_archive(plan_document.pdf(talk, version), talk, version)
     return plan_pdfs.store(conn, version.id, version.content_hash, pdf, signer, language)
 
 

@@ -20,7 +20,7 @@ from formserver.common.clock import STOCKHOLM
 from formserver.common.languages import current_language, gettext
 from formserver.common.text import clean_line
 from formserver.documents.addresses import mailbox, new_message
-from formserver.documents.invitations import MONTHS, spoken_datetime
+from formserver.documents.invitations import spoken_datetime
 from formserver.documents.mail import to_mailbox
 
 
@@ -32,15 +32,9 @@ class Text:
     paragraphs: tuple[str, ...]
 
 
-def swedish_date(day: date) -> str:
-    """'8 december 2026'."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
 def spoken_date(day: date) -> str:
     """A date as the e-mail's language says it: '8 december 2026', '8 December 2026'."""
-    language = current_language()
-    return swedish_date(day) if language == "sv" else format_date(day, "d MMMM y", locale=language)
+    return format_date(day, "d MMMM y", locale=current_language())
 
 
 def _when(starts_at: datetime) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from formserver.common.clock import local_date
+from formserver.common.languages import _l
 from formserver.documents.seal_stamp import (
     FONT,
     Signatory,
@@ -42,8 +43,9 @@ log = logging.getLogger(__name__)
 EXTENSION = "formserver.seal"
 SETTINGS = ("SEAL_PKCS12", "SEAL_PASSPHRASE", "SEAL_TSA_URL")
 FIELD_NAME = "Organisationens-forsegling"
-REASON = "Organisationens försegling av en plan som båda har skrivit under i formulärtjänsten"
-LOCATION = "Formulärtjänsten för medarbetarsamtal"
+# What a PDF reader's signature panel shows, in the language of the copy being sealed.
+REASON = _l("Organisationens försegling av en plan som båda har skrivit under i formulärtjänsten")
+LOCATION = _l("Formulärtjänsten för medarbetarsamtal")
 TSA_TIMEOUT_SECONDS = 10
 
 
@@ -257,8 +259,8 @@ def _sign(
         field_name=FIELD_NAME,
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
-        reason=REASON,
-        location=LOCATION,
+        reason=str(REASON),
+        location=str(LOCATION),
         embed_validation_info=with_revocation,
         # The chain and revocation data go into the signed revision itself (no VRI, which is
         # deprecated), so the seal covers the whole file and no update follows it.

@@ -1,5 +1,5 @@
 """The seal's visible stamp: who signed in the service and when, who sealed, in the last
-page's bottom margin, in an embedded font (PDF/A)."""
+page's bottom margin, in an embedded font (PDF/A), in the language the document is rendered in."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel.lists import format_list
+
 from formserver.common.clock import local_date
+from formserver.common.languages import _l, current_language, gettext
 
 # PDF/A wants every font embedded, the stamp's too: the service's document font (document.css).
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-ROLE_WORDS = {"employee": "medarbetare", "manager": "chef"}
+ROLE_WORDS = {"employee": _l("medarbetare"), "manager": _l("chef")}
 # The stamp sits in the last page's bottom margin (document.css: A4, margin 18mm 16mm 20mm),
 # left of the page number: it never covers the plan's text.
 MARGIN_LEFT = 16 * 72 / 25.4
@@ -34,13 +37,18 @@ class Signatory:
 
 
 def stamp_text(signatories: Sequence[Signatory], organisation: str, sealed_on: str) -> str:
-    """The seal's visible words: who signed in the service, when, and who sealed it."""
+    """The seal's visible words: who signed in the service, when, and who sealed it (in the
+    language being rendered: the archival copy's stamp is in the organisation's language)."""
     people = [
         f"{s.name} ({ROLE_WORDS.get(s.role, s.role)}) {local_date(s.signed_at)}"
         for s in signatories
     ]
-    who = people[0] if len(people) == 1 else ", ".join(people[:-1]) + " och " + people[-1]
-    return f"Underskriven i formulärtjänsten av {who}. Förseglad av {organisation} {sealed_on}."
+    return gettext(
+        "Underskriven i formulärtjänsten av %(who)s. Förseglad av %(organisation)s %(date)s.",
+        who=format_list(people, locale=current_language()),
+        organisation=organisation,
+        date=sealed_on,
+    )
 
 
 def stamp_box(writer: Any, page_index: int) -> tuple[int, int, int, int]:

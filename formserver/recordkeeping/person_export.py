@@ -73,7 +73,7 @@ def person_export(
     talk_ids = [t["talk"]["id"] for t in talks]
     object_ids = [person.id, *talk_ids, *store.record_ids(conn, talk_ids)]
     entries = [
-        # The codes as stored, and what they mean in Swedish for the person reading them.
+        # The codes as stored, and what they mean (lazy: in the language the export is written in).
         {
             **e,
             "description": describe_action(e["action"]),

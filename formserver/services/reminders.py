@@ -58,8 +58,8 @@ class Reminder:
 
     @property
     def label(self) -> str:
-        """What kind of reminder, in Swedish."""
-        return KIND_LABELS[self.key.kind]
+        """What kind of reminder, in the language being rendered."""
+        return str(KIND_LABELS[self.key.kind])
 
 
 def _local_date(moment: datetime) -> date:

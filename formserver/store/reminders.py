@@ -14,19 +14,21 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from formserver.common.languages import _l
 from formserver.store import audit
 from formserver.store.db import iso, transaction
 from formserver.store.people import Person, _person
 from formserver.store.talks import _SELECT, _STILL_EMPLOYED, Talk, _talk
 
-# What each kind of reminder is about, in Swedish (send-reminders' report and a person's export).
+# What each kind of reminder is about, in the language it is shown in (send-reminders' report,
+# and a person's export in their language).
 KIND_LABELS = {
-    "preparation_employee": "Förberedelse inte inskickad (medarbetare)",
-    "preparation_manager": "Förberedelse inte inskickad (chef)",
-    "plan_unsigned": "Plan inte underskriven",
-    "followup_due": "Dags för uppföljning",
-    "not_called": "Medarbetare inte kallade (chef)",
-    "hr_digest": "Inte kallade, sammanställning (HR)",
+    "preparation_employee": _l("Förberedelse inte inskickad (medarbetare)"),
+    "preparation_manager": _l("Förberedelse inte inskickad (chef)"),
+    "plan_unsigned": _l("Plan inte underskriven"),
+    "followup_due": _l("Dags för uppföljning"),
+    "not_called": _l("Medarbetare inte kallade (chef)"),
+    "hr_digest": _l("Inte kallade, sammanställning (HR)"),
 }
 
 

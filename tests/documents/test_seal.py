@@ -29,6 +29,7 @@ from pypdf.generic import DictionaryObject
 
 from formserver import create_app
 from formserver.common.clock import local_today
+from formserver.common.languages import in_language
 from formserver.config import UnsafeConfiguration, load_config
 from formserver.documents import exports, seal
 from formserver.paths import STATIC_DIR
@@ -205,6 +206,24 @@ def test_the_stamp_names_both_signatories_and_their_dates_in_the_bottom_margin(
     widths = descendant["/W"]
     every = [int(w) for i in range(1, len(widths), 2) for w in widths[i]]
     assert max(every) <= 1100, every  # not the font's 2048 units: letters would spread apart
+
+
+def test_the_stamp_is_in_the_language_the_document_is_rendered_in(app: Flask) -> None:
+    with app.test_request_context(), in_language("en"):
+        english = seal.stamp_text(SIGNATORIES, ORGANISATION, "2026-12-04")
+        one = seal.stamp_text(SIGNATORIES[:1], ORGANISATION, "2026-12-04")
+    with app.test_request_context(), in_language("sv"):
+        swedish = seal.stamp_text(SIGNATORIES, ORGANISATION, "2026-12-04")
+
+    assert english == (
+        "Signed in the form service by Anna Andersson (employee) 2026-12-01 and "
+        "Karin Berg (manager) 2026-12-03. Sealed by Exempelkommunen 2026-12-04."
+    )
+    assert one.startswith("Signed in the form service by Anna Andersson (employee) 2026-12-01.")
+    assert swedish == (
+        "Underskriven i formulärtjänsten av Anna Andersson (medarbetare) 2026-12-01 och "
+        "Karin Berg (chef) 2026-12-03. Förseglad av Exempelkommunen 2026-12-04."
+    )
 
 
 def test_long_and_odd_names_are_shown_whole(plan_pdf: bytes, config: seal.SealConfig) -> None:

@@ -15,7 +15,14 @@ from formserver.documents import seal
 from tests.documents.seal_ca import PASSPHRASE, Authority, make_pki, write_pkcs12
 from tests.documents.test_seal import seal_widget, stamp_strings, validate, xmp
 from tests.factories import conn, make_service
-from tests.views.plan_helpers import WEASYPRINT_ICC_LEAK, plan_url, signed_plan
+from tests.views.plan_helpers import (
+    WEASYPRINT_ICC_LEAK,
+    held_plan,
+    plan_url,
+    sign_plan,
+    signed_plan,
+)
+from tests.views.test_languages_documents import chooses
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +56,36 @@ def test_a_plan_signed_in_a_sealing_service_is_stored_sealed_naming_both_signato
         "seal: plan PDF sealed, PAdES B-B (no revocation data to embed)"
     ]
     assert PASSPHRASE not in caplog.text
+
+
+@WEASYPRINT_ICC_LEAK
+def test_an_english_copy_is_sealed_with_an_english_stamp_and_the_archival_copy_a_swedish_one(
+    tmp_path: Path, pki: Authority
+) -> None:
+    """The employee works in English: their copy's stamp is English, whoever made it first
+    (the archival copy is made in the same request, by an English reader, and stays Swedish)."""
+    path = write_pkcs12(tmp_path / "sigill.p12", pki.seal, [pki.intermediate, pki.root])
+    app = next(make_service(tmp_path, SEAL_PKCS12=str(path), SEAL_PASSPHRASE=PASSPHRASE))
+    talk, manager, _ = held_plan(app)
+    employee = chooses(app, "employee_a", "en")
+    assert sign_plan(manager, talk).status_code == 302
+    assert sign_plan(employee, talk).status_code == 302  # the archival copy is sealed here
+
+    english = employee.get(plan_url(talk, ".pdf")).get_data()
+    swedish = manager.get(plan_url(talk, ".pdf")).get_data()
+    assert validate(english, pki).bottom_line and validate(swedish, pki).bottom_line
+    english_stamp, _ = stamp_strings(seal_widget(english)[1])
+    swedish_stamp, _ = stamp_strings(seal_widget(swedish)[1])
+    assert english_stamp.startswith(
+        f"Signed in the form service by {talk.manager_name} (manager) "
+    ), english_stamp
+    assert f" and {talk.employee_name} (employee) " in english_stamp
+    assert ". Sealed by " in english_stamp and "Underskriven" not in english_stamp
+    assert swedish_stamp.startswith(
+        f"Underskriven i formulärtjänsten av {talk.manager_name} (chef) "
+    ), swedish_stamp
+    assert f" och {talk.employee_name} (medarbetare) " in swedish_stamp
+    assert "Signed" not in swedish_stamp
 
 
 @WEASYPRINT_ICC_LEAK

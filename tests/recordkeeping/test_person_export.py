@@ -34,6 +34,7 @@ from tests.recordkeeping.maintenance_helpers import (
     prepare,
     signed_plan,
 )
+from tests.views.test_languages_documents import chooses
 
 # --- 3. a person's full export (GDPR access) ------------------------------------------------------
 
@@ -255,6 +256,32 @@ def test_an_export_has_the_reminders_sent_to_the_person_in_swedish_and_no_links(
     text = _pdf_text(pdf)
     assert "Påminnelser" in text and "Planinteunderskriven" in text
     assert "Förberedelseinteinskickad" not in text
+
+
+@WEASYPRINT_ICC_LEAK
+def test_the_export_of_someone_who_works_in_english_is_in_english(
+    app: Flask, tmp_path: Path
+) -> None:
+    anna, _ = _two_employees(app)
+    chooses(app, "employee_a", "en")
+    _remind(app, "plan_unsigned", anna.id, "employee_a")
+    data, _, pdf = _export(app, tmp_path / "ut", "employee_a")
+
+    # The JSON beside the PDF: the codes as stored, their descriptions in the person's language.
+    described = {(e["action"], e["outcome"]): e for e in data["audit_log"]}
+    sign = described[("plan.sign", "ok")]
+    assert (sign["description"], sign["outcome_description"]) == ("Signature of the plan", "Done")
+    assert described[("person.language", "ok")]["description"] == (
+        "Chose a language for the form service"
+    )
+    [reminder] = data["reminders"]
+    assert reminder["description"] == "Plan not signed"
+    text = _pdf_text(pdf)
+    for words in ("Signatureoftheplan", "Signedin", "Done", "Thedialoguewasmarkedasheld"):
+        assert words in text, words
+    for swedish in ("Underskriftavplanen", "Inloggning", "Genomfört", "Planinteunderskriven"):
+        assert swedish not in text, swedish
+    assert "Plannotsigned" in text
 
 
 @WEASYPRINT_ICC_LEAK
