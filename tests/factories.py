@@ -192,6 +192,16 @@ def sent_after_response(app: Flask) -> None:
     assert background.worker(app).drain(timeout=10.0), "background work did not finish"
 
 
+def choosing_language(app: Flask, role: str, language: str) -> FlaskClient:
+    """`role` signs in and chooses `language` in the header's switcher (stored for them)."""
+    client = app.test_client()
+    sign_in(client, app, role)
+    page = client.get("/")
+    data = {"language": language, "next": "/", "csrf_token": csrf_token(page.text)}
+    assert client.post("/sprak", data=data).status_code == 303
+    return client
+
+
 def csrf_token(html: str) -> str:
     """The CSRF token of the first form on a page."""
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)

@@ -4,9 +4,8 @@ question id, read in Swedish and in English, and the English wording named as a 
 from __future__ import annotations
 
 from flask import Flask
-from flask.testing import FlaskClient
 
-from tests.factories import csrf_token, sign_in, talk_of
+from tests.factories import choosing_language, csrf_token, talk_of
 from tests.views.plan_helpers import open_plan, standard_plan
 from tests.views.prepare_helpers import form_url, post_form, textarea_text
 from tests.views.soup import parse, text_of
@@ -15,13 +14,7 @@ SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
 TRANSLATION = "Translation: the English wording is a translation of the Swedish text in"
 
 
-def reader(app: Flask, role: str, language: str) -> FlaskClient:
-    client = app.test_client()
-    sign_in(client, app, role)
-    page = client.get("/")
-    data = {"language": language, "next": "/", "csrf_token": csrf_token(page.text)}
-    assert client.post("/sprak", data=data).status_code == 303
-    return client
+reader = choosing_language
 
 
 def main_text(html: str) -> str:

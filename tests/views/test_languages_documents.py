@@ -8,11 +8,10 @@ from email.message import EmailMessage
 
 from babel.dates import format_date
 from flask import Flask
-from flask.testing import FlaskClient
 from icalendar import Calendar
 
 from formserver import siteconfig
-from tests.factories import conn, csrf_token, sign_in, talk_of
+from tests.factories import choosing_language, conn, talk_of
 from tests.smtp import LoopbackSMTP
 from tests.views.call_helpers import in_days, post_call
 from tests.views.downloads_helpers import coverage_url, team_url
@@ -29,14 +28,7 @@ ENGLISH_COPY = "This document is in English. The organisation’s archival copy 
 ARCHIVAL = "Dokumentet är på svenska. Det är organisationens arkivexemplar."
 
 
-def chooses(app: Flask, role: str, language: str) -> FlaskClient:
-    """`role` signs in and chooses `language` in the switcher (stored for them)."""
-    client = app.test_client()
-    sign_in(client, app, role)
-    page = client.get("/")
-    data = {"language": language, "next": "/", "csrf_token": csrf_token(page.text)}
-    assert client.post("/sprak", data=data).status_code == 303
-    return client
+chooses = choosing_language
 
 
 def to(smtp: LoopbackSMTP, email: str) -> list[EmailMessage]:
