@@ -106,3 +106,12 @@ def mail_app(tmp_path: Path, smtp_server: LoopbackSMTP) -> Iterator[Flask]:
     from tests.smtp import HOST
 
     yield from make_service(tmp_path, SMTP_HOST=HOST, SMTP_PORT=smtp_server.port)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the browser tests last. Playwright's sync API keeps an asyncio event loop running in
+    the test process once it has started, and pyHanko (the seal: signing and validation) calls
+    asyncio.run(), which refuses to run inside a running loop. The browser tests drive the
+    service in a process of its own, so nothing they start is affected."""
+    browser = {id(item) for item in items if item.nodeid.startswith("tests/browser/")}
+    items.sort(key=lambda item: id(item) in browser)  # stable: each group keeps its order

@@ -7,11 +7,14 @@ incremental update, so the PDF/A-2b file WeasyPrint made stays byte for byte in 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -229,16 +232,28 @@ def seal_pdf(
         )
     text = stamp_text(signatories, organisation, local_date(datetime.now(UTC)))
     try:
-        sealed = _sign(pdf, text, config, timestamper, with_revocation=True)
+        sealed = _off_loop(partial(_sign, pdf, text, config, timestamper, with_revocation=True))
     except _ValidationDataUnavailable as error:
         log.warning("seal: no validation data embedded (%s); sealing without it", error)
-        sealed = _sign(pdf, text, config, timestamper, with_revocation=False)
+        sealed = _off_loop(partial(_sign, pdf, text, config, timestamper, with_revocation=False))
     reached = level(sealed)
     if reached == "B-LT":
         log.info("seal: plan PDF sealed, PAdES B-LT")
     else:
         log.info("seal: plan PDF sealed, PAdES %s (no revocation data to embed)", reached)
     return sealed
+
+
+def _off_loop(work: Callable[[], bytes]) -> bytes:
+    """Run `work` here, or in a thread of its own when this thread already runs an asyncio
+    loop (an async server worker): pyHanko's signing calls asyncio.run(), which refuses to
+    start inside a running loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
 
 
 def _sign(

@@ -3,6 +3,7 @@ a test certificate authority made here, pyHanko's validation trusting only its r
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import re
@@ -463,3 +464,18 @@ def test_the_passphrase_is_read_as_typed_not_as_json(
     load_config(app, None)
 
     assert app.config["SEAL_PASSPHRASE"] == typed
+
+
+def test_the_seal_is_made_from_inside_a_running_event_loop(
+    plan_pdf: bytes, config: seal.SealConfig, pki: Authority
+) -> None:
+    """An async server worker runs a loop in its thread; pyHanko's asyncio.run() must not
+    meet it."""
+
+    async def in_a_worker() -> bytes:
+        return seal.seal_pdf(
+            plan_pdf, signatories=SIGNATORIES, organisation=ORGANISATION, config=config
+        )
+
+    sealed = asyncio.run(in_a_worker())
+    assert validate(sealed, pki).bottom_line
